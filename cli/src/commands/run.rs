@@ -1,0 +1,115 @@
+//! `theater run`: one actor, in this process, no server. Starts it, delivers the messages
+//! in command-line order, prints each reply, stops it and reports the chain's head.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::ArgMatches;
+use serde_json::json;
+use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::{ActorStatus, Manifest, RuntimeError, Theater, TheaterConfig};
+
+use crate::cli::RunArgs;
+use crate::output::{print_json, show_bytes};
+
+/// One message to deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Send(usize),
+    Request(usize),
+}
+
+/// `--send` and `--request` values interleaved as they appeared on the command line.
+pub fn message_order(m: &ArgMatches) -> Vec<Step> {
+    let mut steps: Vec<(usize, Step)> = Vec::new();
+    if let Some(ix) = m.indices_of("sends") {
+        steps.extend(ix.enumerate().map(|(n, i)| (i, Step::Send(n))));
+    }
+    if let Some(ix) = m.indices_of("requests") {
+        steps.extend(ix.enumerate().map(|(n, i)| (i, Step::Request(n))));
+    }
+    steps.sort_by_key(|(i, _)| *i);
+    steps.into_iter().map(|(_, s)| s).collect()
+}
+
+pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load(&args.manifest)?;
+    let init_state = match &args.init_state {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read --init-state file {}", p.display()))?),
+        None => None,
+    };
+    let theater = Theater::new(TheaterConfig::new(data_dir))?;
+    let id = match theater.spawn(manifest, init_state, None).await {
+        Ok(id) => id,
+        Err(e) => {
+            let id = match &e {
+                RuntimeError::InitFailed { id, .. } | RuntimeError::StartFailed { id, .. } => Some(id.clone()),
+                _ => None,
+            };
+            if args.json {
+                let summary = id.as_deref().map(|id| chain_summary(&theater, id)).unwrap_or((0, None));
+                print_json(&json!({"actor_id": id, "replies": [], "events": summary.0, "head": summary.1, "error": e.to_string()}));
+                return Ok(ExitCode::FAILURE);
+            }
+            return Err(e.into());
+        }
+    };
+
+    let mut replies = Vec::new();
+    for step in order {
+        let result = match step {
+            Step::Send(n) => theater.send(&id, args.sends[n].clone().into_bytes()).await.map(|()| None),
+            Step::Request(n) => theater.request(&id, args.requests[n].clone().into_bytes()).await.map(Some),
+        };
+        match (step, result) {
+            (_, Ok(None)) => {}
+            (_, Ok(Some(reply))) => {
+                let text = show_bytes(&reply);
+                if !args.json {
+                    println!("{text}");
+                }
+                replies.push(json!(text));
+            }
+            (step, Err(e)) => {
+                eprintln!("error: {}: {e}", describe(step, &args));
+                if matches!(step, Step::Request(_)) {
+                    replies.push(serde_json::Value::Null);
+                }
+            }
+        }
+        if matches!(theater.actor(&id).map(|a| a.handle.status()), Ok(ActorStatus::Failed(_))) {
+            break;
+        }
+    }
+
+    let status = theater.stop(&id).await?;
+    theater.shutdown().await?;
+    let (events, head) = chain_summary(&theater, &id);
+    let error = match &status {
+        ActorStatus::Failed(reason) => Some(reason.clone()),
+        _ => None,
+    };
+    if args.json {
+        print_json(&json!({"actor_id": id, "replies": replies, "events": events, "head": head, "error": error}));
+    } else {
+        eprintln!("actor {id}: {status}; {events} events, head {}", head.as_deref().unwrap_or("-"));
+    }
+    Ok(if error.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn describe(step: Step, args: &RunArgs) -> String {
+    match step {
+        Step::Send(n) => format!("--send {:?}", args.sends[n]),
+        Step::Request(n) => format!("--request {:?}", args.requests[n]),
+    }
+}
+
+/// Event count and head hash of an actor's (flushed) chain.
+fn chain_summary(theater: &Theater, id: &str) -> (u64, Option<String>) {
+    let events = ChainReader::open(theater.db().path()).and_then(|r| r.events(id, &EventFilter::default()));
+    match events {
+        Ok(events) => (events.len() as u64, events.last().map(|e| hex::encode(e.hash))),
+        Err(_) => (0, None),
+    }
+}

@@ -1,0 +1,69 @@
+//! The functions an actor may export, looked up once per instance with their exact WIT
+//! signatures. `init` is required; the message and supervision handlers are optional, and
+//! a message for a missing one is answered with an error, not a trap.
+
+use wasmtime::component::{ComponentNamedList, Instance, Lift, Lower, TypedFunc};
+use wasmtime::Store;
+
+use super::ActorCtx;
+use crate::bindings::{ChannelAccept, WitActorError};
+
+/// The state argument and result of every export.
+pub type State = Option<Vec<u8>>;
+
+/// An export with the contract's shape: `(state, params) -> result<ret, string>`.
+pub type Export<A, Ret> = TypedFunc<(State, A), (Result<Ret, String>,)>;
+
+pub const ACTOR: &str = "theater:simple/actor";
+pub const MESSAGE_SERVER: &str = "theater:simple/message-server-client";
+pub const SUPERVISOR_HANDLERS: &str = "theater:simple/supervisor-handlers";
+
+/// The typed exports of one instance.
+pub struct Exports {
+    pub init: Export<(String,), (State,)>,
+    pub handle_send: Option<Export<(Vec<u8>,), (State,)>>,
+    pub handle_request: Option<Export<(String, Vec<u8>), (State, (Option<Vec<u8>>,))>>,
+    pub handle_channel_open: Option<Export<(String, Vec<u8>), (State, (ChannelAccept,))>>,
+    pub handle_channel_message: Option<Export<(String, Vec<u8>), (State,)>>,
+    pub handle_channel_close: Option<Export<(String,), (State,)>>,
+    pub handle_child_error: Option<Export<(String, WitActorError), (State,)>>,
+    pub handle_child_exit: Option<Export<(String, Option<Vec<u8>>), (State,)>>,
+}
+
+/// An export is present but its signature differs from the contract's.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("the component does not export {ACTOR}.init, which every actor must\n  hint: implement the `theater:simple/actor` interface (the SDK's #[actor] macro does)")]
+    NoInit,
+    #[error("the component's export {interface}.{name} does not have the signature of the theater:simple contract: {reason}")]
+    Signature { interface: &'static str, name: &'static str, reason: String },
+}
+
+impl Exports {
+    pub fn lookup(store: &mut Store<ActorCtx>, instance: &Instance) -> Result<Exports, ExportError> {
+        let init = find(store, instance, ACTOR, "init")?.ok_or(ExportError::NoInit)?;
+        Ok(Exports {
+            init,
+            handle_send: find(store, instance, MESSAGE_SERVER, "handle-send")?,
+            handle_request: find(store, instance, MESSAGE_SERVER, "handle-request")?,
+            handle_channel_open: find(store, instance, MESSAGE_SERVER, "handle-channel-open")?,
+            handle_channel_message: find(store, instance, MESSAGE_SERVER, "handle-channel-message")?,
+            handle_channel_close: find(store, instance, MESSAGE_SERVER, "handle-channel-close")?,
+            handle_child_error: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-error")?,
+            handle_child_exit: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-exit")?,
+        })
+    }
+}
+
+fn find<P, R>(store: &mut Store<ActorCtx>, instance: &Instance, interface: &'static str, name: &'static str) -> Result<Option<TypedFunc<P, R>>, ExportError>
+where
+    P: ComponentNamedList + Lower,
+    R: ComponentNamedList + Lift,
+{
+    let Some(iface) = instance.get_export_index(&mut *store, None, interface) else { return Ok(None) };
+    let Some(func) = instance.get_export_index(&mut *store, Some(&iface), name) else { return Ok(None) };
+    instance
+        .get_typed_func::<P, R>(&mut *store, &func)
+        .map(Some)
+        .map_err(|e| ExportError::Signature { interface, name, reason: format!("{e:#}") })
+}

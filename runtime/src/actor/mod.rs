@@ -1,0 +1,15 @@
+//! One actor: its wasmtime store and instance, its export calls, and the task that feeds
+//! it one message at a time from its bounded mailbox.
+
+mod ctx;
+mod error;
+mod exports;
+mod instance;
+mod runner;
+
+pub use ctx::{ActorCtx, LogLine, LogSink};
+pub use error::{ActorError, CallError};
+pub use runner::{ActorHandle, ActorStatus, Envelope};
+
+pub(crate) use instance::ActorInstance;
+pub(crate) use runner::run;

@@ -1,0 +1,128 @@
+//! Host-side types generated from `wit/` by wasmtime's bindgen. The runtime links host
+//! functions itself (see `handlers::host_fn`) so that one wrapper records and replays every
+//! call; from the generated code it uses the WIT record and enum types, which keeps their
+//! layout exactly the contract's.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "theater:simple/host",
+});
+
+pub use theater::simple::store::ContentRef;
+pub use theater::simple::types::{Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType};
+
+use crate::chain::payload::{map, Fields, PayloadError, Wire};
+use ciborium::value::Value;
+
+impl Wire for ContentRef {
+    fn to_value(&self) -> Value {
+        map(vec![("hash", self.hash.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        Ok(ContentRef { hash: Fields::new(v)?.get("hash")? })
+    }
+}
+
+impl Wire for ChannelAccept {
+    fn to_value(&self) -> Value {
+        map(vec![("accepted", self.accepted.to_value()), ("message", self.message.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(ChannelAccept { accepted: f.get("accepted")?, message: f.get("message")? })
+    }
+}
+
+impl Wire for ChainEvent {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("hash", self.hash.to_value()),
+            ("parent-hash", self.parent_hash.to_value()),
+            ("event-type", self.event_type.to_value()),
+            ("data", self.data.to_value()),
+            ("timestamp", self.timestamp.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(ChainEvent {
+            hash: f.get("hash")?,
+            parent_hash: f.get("parent-hash")?,
+            event_type: f.get("event-type")?,
+            data: f.get("data")?,
+            timestamp: f.get("timestamp")?,
+        })
+    }
+}
+
+impl Wire for WitErrorType {
+    fn to_value(&self) -> Value {
+        Value::Text(
+            match self {
+                WitErrorType::OperationTimeout => "operation-timeout",
+                WitErrorType::ChannelClosed => "channel-closed",
+                WitErrorType::ShuttingDown => "shutting-down",
+                WitErrorType::FunctionNotFound => "function-not-found",
+                WitErrorType::TypeMismatch => "type-mismatch",
+                WitErrorType::Internal => "internal",
+                WitErrorType::SerializationError => "serialization-error",
+                WitErrorType::UpdateComponentError => "update-component-error",
+                WitErrorType::Paused => "paused",
+            }
+            .to_string(),
+        )
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        Ok(match String::from_value(v)?.as_str() {
+            "operation-timeout" => WitErrorType::OperationTimeout,
+            "channel-closed" => WitErrorType::ChannelClosed,
+            "shutting-down" => WitErrorType::ShuttingDown,
+            "function-not-found" => WitErrorType::FunctionNotFound,
+            "type-mismatch" => WitErrorType::TypeMismatch,
+            "internal" => WitErrorType::Internal,
+            "serialization-error" => WitErrorType::SerializationError,
+            "update-component-error" => WitErrorType::UpdateComponentError,
+            "paused" => WitErrorType::Paused,
+            other => return Err(PayloadError(format!("unknown error type {other}"))),
+        })
+    }
+}
+
+impl Wire for WitActorError {
+    fn to_value(&self) -> Value {
+        map(vec![("error-type", self.error_type.to_value()), ("data", self.data.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(WitActorError { error_type: f.get("error-type")?, data: f.get("data")? })
+    }
+}
+
+impl Wire for WitEvent {
+    fn to_value(&self) -> Value {
+        map(vec![("event-type", self.event_type.to_value()), ("parent", self.parent.to_value()), ("data", self.data.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(WitEvent { event_type: f.get("event-type")?, parent: f.get("parent")?, data: f.get("data")? })
+    }
+}
+
+impl Wire for MetaEvent {
+    fn to_value(&self) -> Value {
+        map(vec![("hash", self.hash.to_value()), ("event", self.event.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(MetaEvent { hash: f.get("hash")?, event: f.get("event")? })
+    }
+}
+
+impl Wire for Chain {
+    fn to_value(&self) -> Value {
+        map(vec![("events", self.events.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        Ok(Chain { events: Fields::new(v)?.get("events")? })
+    }
+}

@@ -1,0 +1,36 @@
+//! The event chain: one hash-linked sequence of events per actor, persisted in SQLite.
+//! See docs/chain-format.md for the exact hashed layout and the export format.
+
+mod event;
+pub mod export;
+pub mod payload;
+mod recorder;
+mod store;
+pub mod verify;
+
+pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
+pub use recorder::ActorChain;
+pub use store::{ActorRecord, ChainDb, ChainReader, ChainSink, EventFilter};
+
+/// Failures of the chain's storage or integrity.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("chain database {path}: {source}")]
+    Db { path: String, #[source] source: rusqlite::Error },
+    #[error("no chain database at {0}\n  hint: run an actor first, or pass the --data-dir the actor ran with")]
+    NoDatabase(String),
+    #[error("no actor {0} in the chain database\n  hint: `theater events` with no id lists the recorded actors")]
+    UnknownActor(String),
+    #[error("the chain writer has stopped: {0}")]
+    WriterGone(String),
+    #[error("cannot read chain file {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+/// Milliseconds since the Unix epoch, the chain's clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

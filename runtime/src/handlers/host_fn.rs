@@ -1,0 +1,67 @@
+//! The one wrapper every host function goes through. It records the call — the guest's
+//! parameters and the host's answer — as one chain event named `<interface>/<function>`,
+//! so each handler implements only its behaviour and the chain stays complete by
+//! construction.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::{ComponentNamedList, LinkerInstance, Lift, Lower};
+use wasmtime::StoreContextMut;
+
+use crate::actor::ActorCtx;
+use crate::chain::payload::Wire;
+
+/// A boxed host future borrowing the actor's context.
+pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
+
+/// Define a host function that answers at once.
+pub(crate) fn define_sync<P, R>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: fn(&mut ActorCtx, P) -> wasmtime::Result<R>,
+) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + 'static,
+    R: ComponentNamedList + Lower + Wire + 'static,
+{
+    let event_type: Arc<str> = format!("{interface}/{name}").into();
+    inst.func_wrap(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
+        let ctx = store.data_mut();
+        let recorded_params = params.to_value();
+        let result = f(ctx, params)?;
+        ctx.record_host_call(&event_type, recorded_params, result.to_value());
+        Ok(result)
+    })
+}
+
+/// Define a host function that may wait (for another actor, a timer). The guest blocks;
+/// its task yields, so other actors keep running, and the wait does not count against
+/// the guest's call timeout.
+pub(crate) fn define_async<P, R>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: for<'a> fn(&'a mut ActorCtx, P) -> HostFuture<'a, R>,
+) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + Send + 'static,
+    R: ComponentNamedList + Lower + Wire + Send + 'static,
+{
+    let event_type: Arc<str> = format!("{interface}/{name}").into();
+    inst.func_wrap_async(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
+        let event_type = event_type.clone();
+        Box::new(async move {
+            let ctx = store.data_mut();
+            let recorded_params = params.to_value();
+            let started = Instant::now();
+            let result = f(ctx, params).await?;
+            ctx.extend_deadline(started.elapsed());
+            ctx.record_host_call(&event_type, recorded_params, result.to_value());
+            Ok(result)
+        })
+    })
+}

@@ -1,0 +1,27 @@
+//! Host interfaces, one file each, all behind the [`Handler`] trait. A handler links the
+//! functions of one WIT interface; the runtime links only the handlers a manifest grants,
+//! so an ungranted interface simply does not exist for the guest.
+
+mod host_fn;
+mod runtime;
+
+use std::sync::Arc;
+
+use wasmtime::component::Linker;
+
+use crate::actor::ActorCtx;
+
+pub(crate) use host_fn::{define_async, define_sync};
+
+/// A host interface that can be granted to actors.
+pub trait Handler: Send + Sync {
+    /// The WIT interface it serves, e.g. `theater:simple/runtime`.
+    fn interface(&self) -> &'static str;
+    /// Define the interface's functions in `linker`.
+    fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()>;
+}
+
+/// Every handler this runtime can serve.
+pub fn all() -> Vec<Arc<dyn Handler>> {
+    vec![Arc::new(runtime::RuntimeHandler)]
+}

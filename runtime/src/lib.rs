@@ -1,0 +1,24 @@
+//! Theater's host runtime: WebAssembly component actors in a sandbox that links only what
+//! their manifest grants, with every crossing of the sandbox boundary recorded in a
+//! hash-linked event chain persisted in SQLite.
+//!
+//! Start with [`Theater`]: `Theater::new(TheaterConfig::new(None))?.spawn(manifest, None, None)`.
+
+pub mod actor;
+mod bindings;
+pub mod chain;
+mod engine;
+mod error;
+mod handlers;
+mod limits;
+pub mod manifest;
+pub mod paths;
+pub mod sandbox;
+mod theater;
+
+pub use actor::{ActorError, ActorHandle, ActorStatus, CallError, LogLine, LogSink};
+pub use engine::EngineConfig;
+pub use error::RuntimeError;
+pub use limits::{CallTimeout, MemoryLimitExceeded};
+pub use manifest::Manifest;
+pub use theater::{ActorInfo, Theater, TheaterConfig};

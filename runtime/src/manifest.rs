@@ -1,0 +1,470 @@
+//! The actor manifest (TOML): which component to run, which capabilities it is granted,
+//! its limits and its supervision policy. Parsing is strict — an unknown key, handler type
+//! or value is an error naming the line and the fix — because a typo in a grant must never
+//! silently widen or narrow a sandbox.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Default linear-memory limit per actor.
+pub const DEFAULT_MEMORY_MB: u64 = 64;
+/// Largest memory limit a manifest may ask for (the pooling allocator reserves this per slot).
+pub const MAX_MEMORY_MB: u64 = 1024;
+/// Default wall-clock limit for one export call.
+pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 10_000;
+/// Default mailbox capacity (messages waiting to be handled).
+pub const DEFAULT_MAILBOX: usize = 1024;
+/// Default largest message an actor accepts.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// A manifest that failed to load, with enough context to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}: {source}")]
+    Read { path: PathBuf, #[source] source: std::io::Error },
+    #[error("{origin}:{line}: {message}")]
+    Invalid { origin: String, line: usize, message: String },
+    #[error("{origin}: {message}")]
+    Semantic { origin: String, message: String },
+}
+
+/// How an actor is restarted by its supervisor (Erlang/OTP child restart types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Always restarted.
+    #[default]
+    Permanent,
+    /// Restarted only after a failure, not after a normal exit.
+    Transient,
+    /// Never restarted.
+    Temporary,
+}
+
+/// How a supervisor reacts when one of its children fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    #[default]
+    OneForOne,
+    OneForAll,
+    RestForOne,
+    /// No automatic restarts: the parent's `handle-child-error` decides.
+    Manual,
+}
+
+/// The `[supervision]` table: how this actor supervises its children.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Supervision {
+    pub strategy: Strategy,
+    pub max_restarts: u32,
+    pub within_secs: u64,
+}
+
+impl Default for Supervision {
+    fn default() -> Self {
+        Supervision { strategy: Strategy::OneForOne, max_restarts: 3, within_secs: 5 }
+    }
+}
+
+/// The `[limits]` table. Exceeding a limit fails the call, never the host.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub memory_mb: u64,
+    pub call_timeout_ms: u64,
+    pub mailbox: usize,
+    pub max_message_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_mb: DEFAULT_MEMORY_MB,
+            call_timeout_ms: DEFAULT_CALL_TIMEOUT_MS,
+            mailbox: DEFAULT_MAILBOX,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+}
+
+/// One `[[handler]]` entry: a capability granted to the actor, with its options.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum HandlerConfig {
+    /// `theater:simple/runtime` — always granted; listing it is allowed.
+    Runtime {},
+    /// `theater:simple/message-server-host` — talk to other actors.
+    MessageServer {},
+    /// `theater:simple/supervisor` — spawn and manage children.
+    Supervisor {},
+    /// `theater:simple/store` — content-addressed storage.
+    Store {},
+    /// `theater:simple/timing` — the clock and sleeping.
+    Timing {
+        #[serde(default)]
+        max_sleep_ms: Option<u64>,
+    },
+    /// `theater:simple/random` — randomness, optionally seeded for reproducible runs.
+    Random {
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+    /// `theater:simple/environment` — host environment variables on an allow-list.
+    Environment {
+        #[serde(default)]
+        allow: Vec<String>,
+        #[serde(default)]
+        allow_prefixes: Vec<String>,
+    },
+}
+
+impl HandlerConfig {
+    /// The handler type as written in the manifest.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            HandlerConfig::Runtime {} => "runtime",
+            HandlerConfig::MessageServer {} => "message-server",
+            HandlerConfig::Supervisor {} => "supervisor",
+            HandlerConfig::Store {} => "store",
+            HandlerConfig::Timing { .. } => "timing",
+            HandlerConfig::Random { .. } => "random",
+            HandlerConfig::Environment { .. } => "environment",
+        }
+    }
+
+    /// The WIT interface this handler serves.
+    pub fn interface(&self) -> &'static str {
+        interface_for_type(self.type_name()).unwrap_or("theater:simple/runtime")
+    }
+}
+
+/// Every handler type with the interface it grants, in manifest order of documentation.
+pub const HANDLER_TYPES: &[(&str, &str)] = &[
+    ("runtime", "theater:simple/runtime"),
+    ("message-server", "theater:simple/message-server-host"),
+    ("supervisor", "theater:simple/supervisor"),
+    ("store", "theater:simple/store"),
+    ("timing", "theater:simple/timing"),
+    ("random", "theater:simple/random"),
+    ("environment", "theater:simple/environment"),
+];
+
+/// Interfaces every actor may import: `runtime`, and `types`, which holds only type
+/// definitions that other interfaces use.
+pub const ALWAYS_GRANTED: [&str; 2] = ["theater:simple/runtime", "theater:simple/types"];
+
+/// The WIT interface a handler type grants.
+pub fn interface_for_type(handler_type: &str) -> Option<&'static str> {
+    HANDLER_TYPES.iter().find(|(t, _)| *t == handler_type).map(|(_, i)| *i)
+}
+
+/// The handler type that grants a WIT interface (`None` for interfaces Theater does not serve).
+pub fn type_for_interface(interface: &str) -> Option<&'static str> {
+    HANDLER_TYPES.iter().find(|(_, i)| *i == interface).map(|(t, _)| *t)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: String,
+    version: String,
+    component: Spanned<String>,
+    #[serde(default)]
+    init_state: Option<Spanned<String>>,
+    #[serde(default)]
+    restart: RestartPolicy,
+    #[serde(default)]
+    supervision: Supervision,
+    #[serde(default)]
+    limits: Limits,
+    #[serde(default, rename = "handler")]
+    handlers: Vec<HandlerConfig>,
+}
+
+/// A validated manifest with its paths resolved against the manifest's directory.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    /// The component file, absolute (or relative to the process for inline manifests).
+    pub component: PathBuf,
+    /// A file whose bytes are the actor's initial state.
+    pub init_state: Option<PathBuf>,
+    pub restart: RestartPolicy,
+    pub supervision: Supervision,
+    pub limits: Limits,
+    pub handlers: Vec<HandlerConfig>,
+    /// Directory that relative paths in this manifest (and child manifests) resolve against.
+    pub base_dir: PathBuf,
+    /// Where the manifest came from: a file path, or `<inline>`.
+    pub origin: String,
+    /// The manifest text as given, recorded in the chain at start.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Manifest {
+    /// Read and validate a manifest file; relative paths resolve against its directory.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        let base = std::fs::canonicalize(&base).unwrap_or(base);
+        Manifest::parse(&text, &base, &path.display().to_string())
+    }
+
+    /// Parse manifest text; `base_dir` resolves relative paths, `origin` names it in errors.
+    pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            ManifestError::Invalid { origin: origin.to_string(), line, message: describe(e.message()) }
+        })?;
+        let invalid = |span: std::ops::Range<usize>, message: String| ManifestError::Invalid {
+            origin: origin.to_string(),
+            line: line_of(text, span.start),
+            message,
+        };
+        if raw.name.trim().is_empty() {
+            return Err(ManifestError::Semantic { origin: origin.into(), message: "`name` must not be empty".into() });
+        }
+        let limits = &raw.limits;
+        let limit_error = |message: String| ManifestError::Semantic { origin: origin.into(), message };
+        if limits.memory_mb == 0 || limits.memory_mb > MAX_MEMORY_MB {
+            return Err(limit_error(format!(
+                "[limits] memory_mb = {} is out of range: use 1 to {MAX_MEMORY_MB}",
+                limits.memory_mb
+            )));
+        }
+        if limits.call_timeout_ms == 0 {
+            return Err(limit_error("[limits] call_timeout_ms must be at least 1".into()));
+        }
+        if limits.mailbox == 0 {
+            return Err(limit_error("[limits] mailbox must be at least 1".into()));
+        }
+        if limits.max_message_bytes == 0 {
+            return Err(limit_error("[limits] max_message_bytes must be at least 1".into()));
+        }
+        if raw.supervision.within_secs == 0 {
+            return Err(limit_error("[supervision] within_secs must be at least 1".into()));
+        }
+        let mut seen = BTreeSet::new();
+        for h in &raw.handlers {
+            if !seen.insert(h.type_name()) {
+                return Err(limit_error(format!(
+                    "handler type \"{}\" is listed twice: keep one [[handler]] entry per type",
+                    h.type_name()
+                )));
+            }
+        }
+
+        let component = resolve(base_dir, raw.component.get_ref());
+        if !component.is_file() {
+            return Err(invalid(
+                raw.component.span(),
+                format!(
+                    "component file {} does not exist\n  hint: run `theater build` in the actor's project, or fix `component = \"{}\"` (paths are relative to the manifest)",
+                    component.display(),
+                    raw.component.get_ref()
+                ),
+            ));
+        }
+        let init_state = match &raw.init_state {
+            Some(spanned) => {
+                let path = resolve(base_dir, spanned.get_ref());
+                if !path.is_file() {
+                    return Err(invalid(
+                        spanned.span(),
+                        format!(
+                            "init_state file {} does not exist\n  hint: create it or fix `init_state = \"{}\"` (paths are relative to the manifest)",
+                            path.display(),
+                            spanned.get_ref()
+                        ),
+                    ));
+                }
+                Some(path)
+            }
+            None => None,
+        };
+        Ok(Manifest {
+            name: raw.name,
+            version: raw.version,
+            component,
+            init_state,
+            restart: raw.restart,
+            supervision: raw.supervision,
+            limits: raw.limits,
+            handlers: raw.handlers,
+            base_dir: base_dir.to_path_buf(),
+            origin: origin.to_string(),
+            source: text.to_string(),
+        })
+    }
+
+    /// The set of WIT interfaces this manifest grants: its handlers' interfaces, plus
+    /// `runtime` and the function-less `types`, which every actor may import.
+    pub fn granted_interfaces(&self) -> BTreeSet<&'static str> {
+        let mut set: BTreeSet<&'static str> = self.handlers.iter().map(HandlerConfig::interface).collect();
+        set.extend(ALWAYS_GRANTED);
+        set
+    }
+
+    /// The options of a granted handler type, if granted.
+    pub fn handler(&self, type_name: &str) -> Option<&HandlerConfig> {
+        self.handlers.iter().find(|h| h.type_name() == type_name)
+    }
+}
+
+impl fmt::Display for RestartPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RestartPolicy::Permanent => "permanent",
+            RestartPolicy::Transient => "transient",
+            RestartPolicy::Temporary => "temporary",
+        })
+    }
+}
+
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map(|s| s.matches('\n').count() + 1).unwrap_or(1)
+}
+
+/// Turn serde's terse messages into ones that say how to fix the manifest.
+fn describe(message: &str) -> String {
+    let message = message.trim();
+    let kinds = HANDLER_TYPES.iter().map(|(t, _)| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+    if message.contains("unknown variant") {
+        format!("{message}\n  hint: a [[handler]] `type` must be one of {kinds}")
+    } else if message.contains("missing field `type`") {
+        format!("{message}\n  hint: every [[handler]] needs `type = ...`, one of {kinds}")
+    } else if message.contains("unknown field") {
+        format!("{message}\n  hint: remove or rename the key; docs/manifest.md lists every key")
+    } else if message.contains("missing field") {
+        format!("{message}\n  hint: a manifest needs `name`, `version` and `component`; docs/manifest.md has an example")
+    } else {
+        message.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in(dir: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, dir, "manifest.toml")
+    }
+
+    fn dir_with_component() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.wasm"), b"\0asm").unwrap();
+        dir
+    }
+
+    #[test]
+    fn minimal_manifest_gets_defaults_and_runtime_grant() {
+        let dir = dir_with_component();
+        let m = parse_in(dir.path(), "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"a.wasm\"\n").unwrap();
+        assert_eq!(m.limits, Limits::default());
+        assert_eq!(m.restart, RestartPolicy::Permanent);
+        assert_eq!(m.granted_interfaces().into_iter().collect::<Vec<_>>(), vec!["theater:simple/runtime", "theater:simple/types"]);
+        assert_eq!(m.component, dir.path().join("a.wasm"));
+    }
+
+    #[test]
+    fn handlers_limits_and_supervision_parse() {
+        let dir = dir_with_component();
+        let text = r#"
+name = "a"
+version = "1"
+component = "a.wasm"
+restart = "transient"
+[supervision]
+strategy = "rest-for-one"
+max_restarts = 7
+[limits]
+memory_mb = 16
+[[handler]]
+type = "message-server"
+[[handler]]
+type = "environment"
+allow = ["HOME"]
+"#;
+        let m = parse_in(dir.path(), text).unwrap();
+        assert_eq!(m.restart, RestartPolicy::Transient);
+        assert_eq!(m.supervision.strategy, Strategy::RestForOne);
+        assert_eq!(m.supervision.max_restarts, 7);
+        assert_eq!(m.supervision.within_secs, 5);
+        assert_eq!(m.limits.memory_mb, 16);
+        assert!(m.granted_interfaces().contains("theater:simple/message-server-host"));
+        assert_eq!(
+            m.handler("environment"),
+            Some(&HandlerConfig::Environment { allow: vec!["HOME".into()], allow_prefixes: vec![] })
+        );
+    }
+
+    fn err(text: &str) -> String {
+        let dir = dir_with_component();
+        parse_in(dir.path(), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\ncolour = \"red\"\n");
+        assert!(e.starts_with("manifest.toml:4:"), "{e}");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn unknown_handler_type_lists_valid_types() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"teleport\"\n");
+        assert!(e.contains("teleport") && e.contains("\"message-server\""), "{e}");
+    }
+
+    #[test]
+    fn unknown_handler_option_is_rejected() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"random\"\nsed = 1\n");
+        assert!(e.contains("sed"), "{e}");
+    }
+
+    #[test]
+    fn wrong_value_type_names_line() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[limits]\nmemory_mb = \"lots\"\n");
+        assert!(e.starts_with("manifest.toml:5:"), "{e}");
+    }
+
+    #[test]
+    fn missing_component_file_names_path_and_fix() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"nope.wasm\"\n");
+        assert!(e.contains("manifest.toml:3:") && e.contains("nope.wasm") && e.contains("theater build"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_field_is_reported() {
+        let e = err("name = \"a\"\ncomponent = \"a.wasm\"\n");
+        assert!(e.contains("version"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_limits_are_rejected() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[limits]\nmemory_mb = 0\n");
+        assert!(e.contains("memory_mb"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_handler_is_rejected() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"store\"\n[[handler]]\ntype = \"store\"\n");
+        assert!(e.contains("listed twice"), "{e}");
+    }
+}

@@ -1,0 +1,28 @@
+//! Where Theater keeps its files: `$THEATER_HOME` (default `~/.theater`) holds the chain
+//! database and the compiled-component cache; `--data-dir` overrides it per process.
+
+use std::path::{Path, PathBuf};
+
+/// The environment variable that moves Theater's home directory.
+pub const HOME_ENV: &str = "THEATER_HOME";
+
+/// `$THEATER_HOME`, or `~/.theater`, or `./.theater` when no home directory is known.
+pub fn theater_home() -> PathBuf {
+    if let Some(dir) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => Path::new(&home).join(".theater"),
+        None => PathBuf::from(".theater"),
+    }
+}
+
+/// The chain database inside a data directory.
+pub fn chain_db(data_dir: &Path) -> PathBuf {
+    data_dir.join("chains.db")
+}
+
+/// The compiled-component cache inside a data directory.
+pub fn component_cache(data_dir: &Path) -> PathBuf {
+    data_dir.join("cache").join("components")
+}

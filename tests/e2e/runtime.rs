@@ -1,0 +1,176 @@
+//! The host runtime end to end: real fixture components from tests/actors run by the real
+//! runtime, through the `theater` binary and through the library.
+
+use std::sync::{Arc, Mutex};
+
+use theater_e2e::{assert_clean_failure, fixtures, texts, Scratch};
+use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::{ActorError, ActorStatus, CallError, LogLine, Manifest, Theater, TheaterConfig};
+
+/// A runtime in `scratch` whose actors' log lines are captured.
+fn theater(scratch: &Scratch) -> (Theater, Arc<Mutex<Vec<LogLine>>>) {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = logs.clone();
+    let mut config = TheaterConfig::new(Some(scratch.home()));
+    config.logs = Arc::new(move |line: &LogLine| sink.lock().unwrap().push(line.clone()));
+    (Theater::new(config).expect("theater starts"), logs)
+}
+
+fn event_types(theater: &Theater, id: &str) -> Vec<String> {
+    theater.db().sink().flush().unwrap();
+    let reader = ChainReader::open(theater.db().path()).unwrap();
+    reader.events(id, &EventFilter::default()).unwrap().into_iter().map(|e| e.event_type).collect()
+}
+
+#[test]
+fn counter_runs_under_theater_run_with_state_requests_and_logs() {
+    let s = Scratch::new();
+    let m = s.manifest("counter", &fixtures().component("raw-counter"), "");
+    let out = s.run(&["run", m.to_str().unwrap(), "--send", "inc", "--send", "add 5", "--request", "get", "--send", "inc", "--request", "get"]);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), vec!["6", "7"], "replies in command-line order");
+    assert!(stderr.contains("[counter] counter ") && stderr.contains("starting at 0"), "{stderr}");
+    assert!(stderr.contains("[counter] request get -> 7"), "{stderr}");
+}
+
+#[test]
+fn run_json_reports_replies_events_and_head() {
+    let s = Scratch::new();
+    let m = s.manifest("counter", &fixtures().component("raw-counter"), "");
+    let state = s.file("state.txt", "41");
+    let out = s.run(&["run", m.to_str().unwrap(), "--init-state", state.to_str().unwrap(), "--send", "inc", "--request", "get", "--json"]);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    assert_eq!(v["replies"], serde_json::json!(["42"]));
+    assert_eq!(v["error"], serde_json::Value::Null);
+    assert_eq!(v["head"].as_str().map(str::len), Some(64), "{v}");
+    let id = v["actor_id"].as_str().unwrap();
+    // started, init call+result, log, send call+result, request call+log+result, stopped
+    assert!(v["events"].as_u64().unwrap() >= 10, "{v}");
+    let verify = s.run(&["verify", id]);
+    assert_eq!(texts(&verify).0.trim(), format!("ok: {} events", v["events"]));
+}
+
+#[test]
+fn ungranted_theater_import_is_refused_before_the_guest_runs() {
+    let s = Scratch::new();
+    let m = s.manifest("ungranted", &fixtures().component("raw-ungranted"), "");
+    let out = s.run(&["run", m.to_str().unwrap()]);
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("theater:simple/message-server-host"), "{stderr}");
+    assert!(stderr.contains("[[handler]]") && stderr.contains("type = \"message-server\""), "{stderr}");
+    assert!(stderr.contains(m.to_str().unwrap()), "names the manifest: {stderr}");
+    assert!(!stderr.contains("ungranted actor is running"), "guest ran: {stderr}");
+}
+
+#[test]
+fn wasi_imports_are_refused_with_the_build_hint() {
+    let s = Scratch::new();
+    let m = s.manifest("wasi", &fixtures().component("raw-wasi"), "");
+    let out = s.run(&["run", m.to_str().unwrap()]);
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("wasi:cli/"), "{stderr}");
+    assert!(stderr.contains("wasm32-unknown-unknown"), "{stderr}");
+    assert!(!stderr.contains("printing needs"), "guest ran: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn infinite_loop_is_stopped_at_the_call_timeout_and_the_host_lives_on() {
+    let s = Scratch::new();
+    let (theater, _) = theater(&s);
+    let looping = s.manifest("looping", &fixtures().component("raw-misbehave"), "[limits]\ncall_timeout_ms = 300");
+    let bystander = s.manifest("bystander", &fixtures().component("raw-counter"), "");
+    let looper = theater.spawn(Manifest::load(&looping).unwrap(), None, None).await.unwrap();
+    let other = theater.spawn(Manifest::load(&bystander).unwrap(), None, None).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let err = theater.request(&looper, b"loop".to_vec()).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    match &err {
+        ActorError::Call { error: CallError::Trap(reason), .. } => assert!(reason.contains("call_timeout_ms") && reason.contains("300 ms"), "{reason}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert!(matches!(theater.actor(&looper).unwrap().handle.wait().await, ActorStatus::Failed(_)));
+    // The failed actor refuses further messages clearly; the other actor is unaffected.
+    let again = theater.request(&looper, b"echo".to_vec()).await.unwrap_err();
+    assert!(matches!(again, ActorError::NotRunning { .. }), "{again:?}");
+    assert_eq!(theater.request(&other, b"get".to_vec()).await.unwrap(), b"0");
+
+    let types = event_types(&theater, &looper);
+    assert_eq!(types.last().map(String::as_str), Some("lifecycle/failed"), "{types:?}");
+    assert!(types.iter().filter(|t| *t == "wasm/result").count() >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allocation_past_memory_mb_traps_with_a_message_saying_so() {
+    let s = Scratch::new();
+    let (theater, _) = theater(&s);
+    let m = s.manifest("hungry", &fixtures().component("raw-misbehave"), "[limits]\nmemory_mb = 8");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    // Within the limit works.
+    assert_eq!(theater.request(&id, b"alloc 2".to_vec()).await.unwrap(), b"512");
+    let err = theater.request(&id, b"alloc 64".to_vec()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("memory_mb") && text.contains("limit of 8 MiB"), "{text}");
+    assert!(matches!(theater.actor(&id).unwrap().handle.wait().await, ActorStatus::Failed(_)));
+    assert_eq!(event_types(&theater, &id).last().map(String::as_str), Some("lifecycle/failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_panic_message_and_location_reach_the_log_and_the_caller() {
+    let s = Scratch::new();
+    let (theater, logs) = theater(&s);
+    let m = s.manifest("panicky", &fixtures().component("raw-misbehave"), "");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    let err = theater.request(&id, b"panic".to_vec()).await.unwrap_err().to_string();
+    assert!(err.contains("deliberate panic for the test"), "{err}");
+    let logged: Vec<String> = logs.lock().unwrap().iter().map(|l| l.message.clone()).collect();
+    let panic_line = logged.iter().find(|l| l.contains("deliberate panic")).unwrap_or_else(|| panic!("{logged:?}"));
+    assert!(panic_line.contains("src/lib.rs:"), "location missing: {panic_line}");
+    assert!(matches!(theater.actor(&id).unwrap().handle.wait().await, ActorStatus::Failed(_)));
+    let types = event_types(&theater, &id);
+    assert!(types.contains(&"theater:simple/runtime/log".to_string()), "{types:?}");
+    assert_eq!(types.last().map(String::as_str), Some("lifecycle/failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_error_fails_the_call_but_not_the_actor_and_keeps_state() {
+    let s = Scratch::new();
+    let (theater, _) = theater(&s);
+    let m = s.manifest("errs", &fixtures().component("raw-misbehave"), "");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    theater.send(&id, b"count".to_vec()).await.unwrap();
+    theater.send(&id, b"count".to_vec()).await.unwrap();
+    let err = theater.request(&id, b"err".to_vec()).await.unwrap_err();
+    assert!(matches!(&err, ActorError::Call { error: CallError::Guest(m), .. } if m == "refused on purpose"), "{err:?}");
+    assert_eq!(theater.actor(&id).unwrap().handle.status(), ActorStatus::Running);
+    // init state [0] plus two counts: the state survived the failed call.
+    assert_eq!(theater.request(&id, b"len".to_vec()).await.unwrap(), b"3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_from_the_guest_stops_it_and_get_chain_sees_its_own_events() {
+    let s = Scratch::new();
+    let (theater, _) = theater(&s);
+    let m = s.manifest("counter", &fixtures().component("raw-counter"), "");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    let seen: u64 = String::from_utf8(theater.request(&id, b"chain".to_vec()).await.unwrap()).unwrap().parse().unwrap();
+    // started, init call, log, init result, request call: at least 5 before get-chain ran.
+    assert!(seen >= 5, "get-chain returned {seen} events");
+    assert_eq!(theater.request(&id, b"stop".to_vec()).await.unwrap(), b"bye");
+    assert_eq!(theater.actor(&id).unwrap().handle.wait().await, ActorStatus::Stopped);
+    assert_eq!(event_types(&theater, &id).last().map(String::as_str), Some("lifecycle/stopped"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_are_refused_before_delivery() {
+    let s = Scratch::new();
+    let (theater, _) = theater(&s);
+    let m = s.manifest("small", &fixtures().component("raw-counter"), "[limits]\nmax_message_bytes = 16");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    let err = theater.send(&id, vec![b'x'; 17]).await.unwrap_err();
+    assert!(matches!(err, ActorError::MessageTooLarge { size: 17, limit: 16, .. }), "{err:?}");
+    assert_eq!(theater.request(&id, b"get".to_vec()).await.unwrap(), b"0");
+}

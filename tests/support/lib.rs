@@ -1,0 +1,199 @@
+//! Shared machinery for the end-to-end tests: builds the fixture actors in `tests/actors/`
+//! for real (cargo for wasm32, then componentize exactly as `theater build` does), builds
+//! the `theater` binary, and gives each test its own data directory and manifests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // Outer cargo's per-package variables must not leak into the nested build.
+    for (key, _) in std::env::vars_os() {
+        if let Some(k) = key.to_str() {
+            if k.starts_with("CARGO_PKG_") || k == "CARGO_MANIFEST_DIR" || k == "CARGO_PRIMARY_PACKAGE" {
+                cmd.env_remove(k);
+            }
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// Install a rustup target if it is missing (a fresh machine has only the host target).
+pub fn ensure_target(target: &str) -> Result<(), String> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(out) = &installed {
+        if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) {
+            return Ok(());
+        }
+    }
+    run(Command::new("rustup").args(["target", "add", target]), &format!("rustup target add {target}"))
+}
+
+/// Where the fixture builds go (inside the workspace target dir, so they are cached).
+fn fixture_target_dir() -> PathBuf {
+    repo_root().join("target").join("actors")
+}
+
+/// Components built from `tests/actors/`, by crate name.
+pub struct Fixtures {
+    dir: PathBuf,
+}
+
+impl Fixtures {
+    /// The component of fixture crate `name` (e.g. `raw-counter`).
+    pub fn component(&self, name: &str) -> PathBuf {
+        let path = self.dir.join(format!("{name}.wasm"));
+        assert!(path.is_file(), "no fixture component {}", path.display());
+        path
+    }
+}
+
+/// Build every fixture once per test process.
+pub fn fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Result<Fixtures, String>> = OnceLock::new();
+    match FIXTURES.get_or_init(build_fixtures) {
+        Ok(f) => f,
+        Err(e) => panic!("building the fixture actors failed:\n{e}"),
+    }
+}
+
+fn build_fixtures() -> Result<Fixtures, String> {
+    ensure_target("wasm32-unknown-unknown")?;
+    ensure_target("wasm32-wasip2")?;
+    let manifest = repo_root().join("tests/actors/Cargo.toml");
+    let target_dir = fixture_target_dir();
+    let build = |target: &str, selection: &[&str]| {
+        let mut cmd = cargo();
+        cmd.args(["build", "--release", "--target", target, "--manifest-path"]).arg(&manifest).env("CARGO_TARGET_DIR", &target_dir);
+        cmd.args(selection);
+        run(&mut cmd, &format!("cargo build of the fixture actors for {target}"))
+    };
+    build("wasm32-unknown-unknown", &["--workspace", "--exclude", "raw-wasi"])?;
+    build("wasm32-wasip2", &["-p", "raw-wasi"])?;
+
+    let out_dir = target_dir.join("components");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    for target in ["wasm32-unknown-unknown", "wasm32-wasip2"] {
+        let release = target_dir.join(target).join("release");
+        let entries = std::fs::read_dir(&release).map_err(|e| format!("{}: {e}", release.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "wasm") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+            // wasip2 builds are components already (that is the point of that fixture).
+            let component = if wasmparser_is_component(&bytes) {
+                bytes
+            } else {
+                theater_cli::componentize::componentize(&bytes, &path.display().to_string()).map_err(|e| e.to_string())?
+            };
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().replace('_', "-");
+            std::fs::write(out_dir.join(format!("{stem}.wasm")), component).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(Fixtures { dir: out_dir })
+}
+
+fn wasmparser_is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] != [1, 0, 0, 0]
+}
+
+/// The `theater` binary, built once per test process.
+pub fn theater_bin() -> &'static Path {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = BIN.get_or_init(|| {
+        let mut cmd = cargo();
+        cmd.args(["build", "-p", "theater-cli", "--bin", "theater", "--manifest-path"]).arg(repo_root().join("Cargo.toml"));
+        run(&mut cmd, "cargo build of the theater binary")?;
+        // Test binaries live in <target>/debug/deps; the binary in <target>/debug.
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let debug = exe.parent().and_then(Path::parent).ok_or("unexpected test binary location")?;
+        Ok(debug.join(format!("theater{}", std::env::consts::EXE_SUFFIX)))
+    });
+    match built {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A scratch directory for one test: its own THEATER_HOME and manifests.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The data directory (THEATER_HOME) for this test.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Write `<name>.toml` running `component`, with `extra` TOML appended.
+    pub fn manifest(&self, name: &str, component: &Path, extra: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("{name}.toml"));
+        let text = format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{}\"\n{extra}\n", component.display());
+        std::fs::write(&path, text).expect("write manifest");
+        path
+    }
+
+    /// Write an arbitrary file in the scratch directory.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// A `theater` command with this scratch's THEATER_HOME.
+    pub fn theater(&self) -> Command {
+        let mut cmd = Command::new(theater_bin());
+        cmd.env("THEATER_HOME", self.home()).env_remove("THEATER_LOG");
+        cmd
+    }
+
+    /// Run `theater ARGS` and return its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.theater().args(args).output().expect("run theater")
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch::new()
+    }
+}
+
+/// stdout and stderr of an output, for assertions and failure messages.
+pub fn texts(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Assert a command failed cleanly: non-zero exit, no Rust panic output.
+pub fn assert_clean_failure(out: &Output) -> String {
+    let (stdout, stderr) = texts(out);
+    assert!(!out.status.success(), "expected failure, got success\nstdout: {stdout}\nstderr: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "panic output:\n{stderr}");
+    stderr
+}
