@@ -16,7 +16,6 @@ use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, Hash};
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
-use crate::limits::Limiter;
 use crate::manifest::Manifest;
 use crate::{paths, sandbox};
 
@@ -80,9 +79,9 @@ impl Theater {
             inner: Arc::new(Inner {
                 engine,
                 db,
+                handlers: handlers::all(&config.data_dir),
                 data_dir: config.data_dir,
                 logs: config.logs,
-                handlers: handlers::all(),
                 linkers: Mutex::new(HashMap::new()),
                 pres: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
@@ -146,14 +145,7 @@ impl Theater {
             ])),
         );
         let limits = &manifest.limits;
-        let ctx = ActorCtx::new(
-            id.clone(),
-            manifest.name.clone(),
-            chain,
-            Limiter::new(limits.memory_mb, limits.call_timeout_ms),
-            self.inner.logs.clone(),
-            paths::chain_db(&self.inner.data_dir),
-        );
+        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir));
         let timeout = Duration::from_millis(limits.call_timeout_ms);
         let mut instance = match ActorInstance::new(&pre, ctx, timeout).await {
             Ok(i) => i,

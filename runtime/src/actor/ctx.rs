@@ -2,6 +2,8 @@
 //! the per-call bookkeeping host functions need. Host functions see only this, never the
 //! rest of the runtime, except through the handles it holds.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,6 +12,7 @@ use ciborium::value::Value;
 use crate::chain::payload::{encode, map};
 use crate::chain::{ActorChain, Hash};
 use crate::limits::Limiter;
+use crate::manifest::Manifest;
 
 /// A line an actor wrote with `runtime.log`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -37,25 +40,48 @@ pub struct ActorCtx {
     pub(crate) last_log: Option<String>,
     /// The chain database, for `get-chain`.
     pub(crate) db_path: std::path::PathBuf,
+    /// The manifest the actor was started from (handlers read their options here).
+    pub(crate) manifest: Arc<Manifest>,
+    /// Per-actor state of handlers, one value per type, created on first use.
+    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
 impl ActorCtx {
-    pub(crate) fn new(id: String, name: String, chain: ActorChain, limiter: Limiter, logs: LogSink, db_path: std::path::PathBuf) -> Self {
+    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf) -> Self {
+        let limits = &manifest.limits;
         ActorCtx {
             id,
-            name,
+            name: manifest.name.clone(),
             chain,
-            limiter,
+            limiter: Limiter::new(limits.memory_mb, limits.call_timeout_ms),
             logs,
             shutdown: None,
             call_deadline: Instant::now(),
             last_log: None,
             db_path,
+            manifest,
+            extensions: HashMap::new(),
         }
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// This actor's value of handler state `T`, created by `init` on first use (handlers keep
+    /// per-actor state here — a seeded generator, an allow-list — without the context
+    /// having to know every handler).
+    pub fn extension<T: Any + Send>(&mut self, init: impl FnOnce(&Manifest) -> T) -> &mut T {
+        let manifest = &self.manifest;
+        self.extensions
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(init(manifest)))
+            .downcast_mut::<T>()
+            .expect("extensions are keyed by their own TypeId")
     }
 
     /// Record one crossing of the sandbox boundary: what the guest asked and what it got.

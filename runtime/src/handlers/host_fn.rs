@@ -17,16 +17,13 @@ use crate::chain::payload::Wire;
 /// A boxed host future borrowing the actor's context.
 pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
 
-/// Define a host function that answers at once.
-pub(crate) fn define_sync<P, R>(
-    inst: &mut LinkerInstance<'_, ActorCtx>,
-    interface: &str,
-    name: &str,
-    f: fn(&mut ActorCtx, P) -> wasmtime::Result<R>,
-) -> wasmtime::Result<()>
+/// Define a host function that answers at once. An `Err` traps the guest: use it only for
+/// host faults; refusals the guest should handle belong in the WIT result.
+pub(crate) fn define_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + 'static,
     R: ComponentNamedList + Lower + Wire + 'static,
+    F: Fn(&mut ActorCtx, P) -> wasmtime::Result<R> + Send + Sync + 'static,
 {
     let event_type: Arc<str> = format!("{interface}/{name}").into();
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
@@ -41,19 +38,17 @@ where
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
 /// the guest's call timeout.
-pub(crate) fn define_async<P, R>(
-    inst: &mut LinkerInstance<'_, ActorCtx>,
-    interface: &str,
-    name: &str,
-    f: for<'a> fn(&'a mut ActorCtx, P) -> HostFuture<'a, R>,
-) -> wasmtime::Result<()>
+pub(crate) fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
+    F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static,
 {
     let event_type: Arc<str> = format!("{interface}/{name}").into();
+    let f = Arc::new(f);
     inst.func_wrap_async(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
         let event_type = event_type.clone();
+        let f = f.clone();
         Box::new(async move {
             let ctx = store.data_mut();
             let recorded_params = params.to_value();

@@ -21,7 +21,8 @@ pub trait Handler: Send + Sync {
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()>;
 }
 
-/// Every handler this runtime can serve.
-pub fn all() -> Vec<Arc<dyn Handler>> {
+/// Every handler this runtime can serve. `data_dir` is where handlers that persist
+/// (the store) keep their files.
+pub fn all(_data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
     vec![Arc::new(runtime::RuntimeHandler)]
 }
