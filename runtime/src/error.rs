@@ -26,6 +26,9 @@ pub enum RuntimeError {
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
 
+    #[error("no actor {0} to restart")]
+    NotFound(String),
+
     #[error("actor \"{actor}\" ({id}) could not start: {reason}")]
     StartFailed { actor: String, id: String, reason: String },
 

@@ -14,6 +14,7 @@ mod limits;
 pub mod manifest;
 pub mod paths;
 pub mod sandbox;
+mod supervision;
 mod theater;
 
 pub use actor::{ActorError, ActorHandle, ActorStatus, CallError, LogLine, LogSink};

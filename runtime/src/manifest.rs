@@ -20,6 +20,8 @@ pub const DEFAULT_CALL_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_MAILBOX: usize = 1024;
 /// Default largest message an actor accepts.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Default time an actor waits for another actor's reply (or channel acceptance).
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
 
 /// A manifest that failed to load, with enough context to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,7 @@ pub struct Limits {
     pub call_timeout_ms: u64,
     pub mailbox: usize,
     pub max_message_bytes: usize,
+    pub request_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -89,6 +92,7 @@ impl Default for Limits {
             call_timeout_ms: DEFAULT_CALL_TIMEOUT_MS,
             mailbox: DEFAULT_MAILBOX,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
         }
     }
 }
@@ -247,6 +251,9 @@ impl Manifest {
         }
         if limits.mailbox == 0 {
             return Err(limit_error("[limits] mailbox must be at least 1".into()));
+        }
+        if limits.request_timeout_ms == 0 {
+            return Err(limit_error("[limits] request_timeout_ms must be at least 1".into()));
         }
         if limits.max_message_bytes == 0 {
             return Err(limit_error("[limits] max_message_bytes must be at least 1".into()));

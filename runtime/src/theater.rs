@@ -1,16 +1,17 @@
-//! The registry of running actors: spawns them (sandbox check, compile or load, link only
-//! what is granted, instantiate, `init`), routes messages to them and stops them. One
-//! `Theater` owns one engine and one chain database.
+//! The registry of actors: spawns them (sandbox check, compile or load, link only what is
+//! granted, instantiate, `init`), routes messages, restarts and stops them, and keeps the
+//! supervision tree, the open channels and the wait-for graph that turns request cycles
+//! into errors instead of deadlocks. One `Theater` owns one engine and one chain database.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use ciborium::value::Value;
 use wasmtime::component::{InstancePre, Linker};
 
-use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, LogSink};
+use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, Exit, LogSink};
 use crate::chain::payload::{encode, map};
 use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, Hash};
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
@@ -40,19 +41,32 @@ impl TheaterConfig {
     }
 }
 
-/// A started actor as the registry knows it.
+/// An actor as the registry knows it.
 #[derive(Clone)]
 pub struct ActorInfo {
+    pub id: String,
     pub handle: ActorHandle,
     pub manifest: Arc<Manifest>,
     pub parent: Option<String>,
+    /// Times the actor was restarted by its supervisor.
+    pub restarts: u32,
+}
+
+struct Entry {
+    info: ActorInfo,
+    /// What a restart needs, kept after the actor's task ends.
+    remains: Option<(ActorCtx, Option<Vec<u8>>)>,
+    /// Stopped on purpose by its supervisor or the runtime: do not report the exit upward.
+    quiet: bool,
 }
 
 type Granted = BTreeSet<&'static str>;
 
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 const TYPES_INTERFACE: &str = "theater:simple/types";
 
-struct Inner {
+pub(crate) struct Inner {
     engine: Arc<TheaterEngine>,
     db: ChainDb,
     data_dir: PathBuf,
@@ -60,13 +74,34 @@ struct Inner {
     handlers: Vec<Arc<dyn Handler>>,
     linkers: Mutex<HashMap<Granted, Arc<Linker<ActorCtx>>>>,
     pres: Mutex<HashMap<(Hash, Granted), InstancePre<ActorCtx>>>,
-    actors: Mutex<HashMap<String, ActorInfo>>,
+    actors: Mutex<HashMap<String, Entry>>,
+    /// Open channels: id -> the two participants.
+    channels: Mutex<HashMap<String, (String, String)>>,
+    /// Who waits for whose answer right now (requests, channel opens).
+    waiting: Mutex<HashMap<String, String>>,
 }
+
+/// How actors reach the runtime without keeping it alive.
+pub(crate) type TheaterRef = Weak<Inner>;
 
 /// The actor runtime. Cheap to clone; clones share everything.
 #[derive(Clone)]
 pub struct Theater {
     inner: Arc<Inner>,
+}
+
+/// Removes a wait-for edge when the wait ends, however it ends.
+pub(crate) struct WaitGuard {
+    inner: Arc<Inner>,
+    from: String,
+}
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.inner.waiting.lock() {
+            w.remove(&self.from);
+        }
+    }
 }
 
 impl Theater {
@@ -85,8 +120,14 @@ impl Theater {
                 linkers: Mutex::new(HashMap::new()),
                 pres: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
+                channels: Mutex::new(HashMap::new()),
+                waiting: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    pub(crate) fn upgrade(r: &TheaterRef) -> Option<Theater> {
+        r.upgrade().map(|inner| Theater { inner })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -97,14 +138,19 @@ impl Theater {
         &self.inner.db
     }
 
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A panic while holding this lock would be a runtime bug; keep serving regardless.
+        self.inner.actors.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Start an actor: check its imports against its grants, instantiate it and run `init`.
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
+    /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
         let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();
         let bytes = std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?;
-        let origin = manifest.component.display().to_string();
-        let imports = sandbox::component_imports(&bytes, &origin)?;
+        let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
         for import in imports.iter().filter(|i| *i != TYPES_INTERFACE) {
             if !self.inner.handlers.iter().any(|h| h.interface() == import) {
@@ -112,7 +158,6 @@ impl Theater {
             }
         }
         let loaded = self.inner.engine.load_bytes(&bytes, &manifest.component)?;
-        let pre = self.instance_pre(&loaded, &granted)?;
         let init_state = match init_state {
             Some(s) => Some(s),
             None => match &manifest.init_state {
@@ -144,37 +189,118 @@ impl Theater {
                 ("parent", parent.clone().map_or(Value::Null, Value::Text)),
             ])),
         );
-        let limits = &manifest.limits;
-        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir));
-        let timeout = Duration::from_millis(limits.call_timeout_ms);
-        let mut instance = match ActorInstance::new(&pre, ctx, timeout).await {
-            Ok(i) => i,
-            Err((e, mut ctx)) => {
-                let reason = e.to_string();
-                fail_start(&mut ctx, &reason).await;
-                return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
+        let handle = self.start(&loaded, ctx, init_state).await?;
+        let info = ActorInfo { id: id.clone(), handle, manifest, parent, restarts: 0 };
+        self.entries().insert(id.clone(), Entry { info, remains: None, quiet: false });
+        Ok(id)
+    }
+
+    /// Instantiate, run `init` with `state`, and start the actor's task. Boxed because it
+    /// is recursive through supervision (a task restarts children, which start tasks).
+    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
+        Box::pin(async move {
+            let manifest = ctx.manifest.clone();
+            let id = ctx.id.clone();
+            let pre = self.instance_pre(loaded, &manifest.granted_interfaces())?;
+            let limits = &manifest.limits;
+            let timeout = Duration::from_millis(limits.call_timeout_ms);
+            let mut instance = match ActorInstance::new(&pre, ctx, timeout).await {
+                Ok(i) => i,
+                Err((e, mut ctx)) => {
+                    let reason = e.to_string();
+                    fail_start(&mut ctx, &reason).await;
+                    return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+                }
+            };
+            instance.set_state(state);
+            if let Err(error) = instance.init(id.clone()).await {
+                let mut ctx = instance.into_ctx();
+                fail_start(&mut ctx, &error.to_string()).await;
+                return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
+            }
+            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
+            let theater = self.clone();
+            tokio::spawn(async move {
+                let exit = actor::run(instance, mailbox, status).await;
+                theater.on_exit(&id, exit).await;
+            });
+            Ok(handle)
+        })
+    }
+
+    /// After an actor's task ends (its children already stopped): keep what a restart
+    /// needs, and tell its parent (unless the parent or the runtime stopped it on purpose).
+    async fn on_exit(&self, id: &str, exit: Exit) {
+        let Exit { status, ctx, state } = exit;
+        let data = ctx.shutdown.clone().flatten();
+        let (parent, quiet) = {
+            let mut entries = self.entries();
+            match entries.get_mut(id) {
+                Some(entry) => {
+                    entry.remains = Some((ctx, state));
+                    (entry.info.parent.clone(), entry.quiet)
+                }
+                None => (None, true),
             }
         };
-        instance.set_state(init_state);
-        if let Err(error) = instance.init(id.clone()).await {
-            let mut ctx = instance.into_ctx();
-            let reason = error.to_string();
-            fail_start(&mut ctx, &reason).await;
-            return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
+        if quiet {
+            return;
         }
+        if let Some(parent) = parent.and_then(|p| self.actor(&p).ok()) {
+            let _ = parent.handle.deliver(actor::Envelope::ChildExited { child: id.to_string(), status, data }).await;
+        }
+    }
 
-        let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
-        let info = ActorInfo { handle, manifest, parent };
-        if let Ok(mut actors) = self.inner.actors.lock() {
-            actors.insert(id.clone(), info);
+    /// Restart an ended actor under the same id: a new instance, its chain continued with a
+    /// `lifecycle/restarted` event, `init` called with its last committed state.
+    pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
+        let (remains, manifest) = {
+            let mut entries = self.entries();
+            let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
+            (entry.remains.take(), entry.info.manifest.clone())
+        };
+        let Some((mut ctx, state)) = remains else {
+            return Err(RuntimeError::NotFound(format!("{id} (still running)")));
+        };
+        ctx.shutdown = None;
+        ctx.link = None;
+        ctx.restarts.clear();
+        ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+        ctx.chain.sink().set_status(ctx.chain.key(), "running");
+        let loaded = self.inner.engine.load_bytes(
+            &std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?,
+            &manifest.component,
+        )?;
+        let handle = self.start(&loaded, ctx, state).await?;
+        let mut entries = self.entries();
+        if let Some(entry) = entries.get_mut(id) {
+            entry.info.handle = handle;
+            entry.info.restarts += 1;
+            entry.quiet = false;
         }
-        tokio::spawn(actor::run(instance, mailbox, status));
-        Ok(id)
+        Ok(())
+    }
+
+    /// Stop an actor without reporting the exit to its parent (the parent asked for it, or
+    /// is restarting it as part of a group).
+    pub(crate) async fn stop_quietly(&self, id: &str) {
+        let handle = {
+            let mut entries = self.entries();
+            match entries.get_mut(id) {
+                Some(entry) => {
+                    entry.quiet = true;
+                    entry.info.handle.clone()
+                }
+                None => return,
+            }
+        };
+        handle.stop().await;
     }
 
     /// Linker with exactly the granted interfaces; one per distinct grant set.
     fn linker(&self, granted: &Granted) -> Result<Arc<Linker<ActorCtx>>, RuntimeError> {
-        let mut linkers = self.inner.linkers.lock().map_err(|_| RuntimeError::engine("lock the linker cache", "poisoned"))?;
+        let mut linkers = self.inner.linkers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(l) = linkers.get(granted) {
             return Ok(l.clone());
         }
@@ -203,19 +329,14 @@ impl Theater {
         Ok(pre)
     }
 
-    /// The running (or ended but not yet forgotten) actor with this id.
+    /// The actor with this id (running, or ended and not forgotten).
     pub fn actor(&self, id: &str) -> Result<ActorInfo, ActorError> {
-        self.inner
-            .actors
-            .lock()
-            .ok()
-            .and_then(|a| a.get(id).cloned())
-            .ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
+        self.entries().get(id).map(|e| e.info.clone()).ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
     }
 
-    /// Every actor this runtime started, with its status.
+    /// Every actor this runtime started, in no particular order.
     pub fn actors(&self) -> Vec<ActorInfo> {
-        self.inner.actors.lock().map(|a| a.values().cloned().collect()).unwrap_or_default()
+        self.entries().values().map(|e| e.info.clone()).collect()
     }
 
     /// Send a message and wait until it is handled.
@@ -228,22 +349,67 @@ impl Theater {
         self.actor(id)?.handle.request(msg).await
     }
 
-    /// Stop an actor after the messages already in its mailbox.
+    /// Stop an actor (and its children) after the messages already in its mailbox.
     pub async fn stop(&self, id: &str) -> Result<ActorStatus, ActorError> {
         let handle = self.actor(id)?.handle;
         handle.stop().await;
         Ok(handle.status())
     }
 
-    /// Stop every actor and flush the chain database.
+    /// Stop every actor, children before parents, and flush the chain database.
     pub async fn shutdown(&self) -> Result<(), RuntimeError> {
-        for info in self.actors() {
-            if info.handle.status() == ActorStatus::Running {
-                info.handle.stop().await;
-            }
+        let roots: Vec<String> = self.actors().into_iter().filter(|a| a.parent.is_none()).map(|a| a.id).collect();
+        for id in roots {
+            self.stop_quietly(&id).await;
         }
         self.inner.db.sink().flush_async().await?;
         Ok(())
+    }
+
+    /// Record that `from` waits for `to`'s answer, refusing if `to` (transitively) waits for
+    /// `from`: that wait could never end.
+    pub(crate) fn begin_wait(&self, from: &str, to: &str) -> Result<WaitGuard, String> {
+        let mut waiting = self.inner.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let mut path = vec![from.to_string(), to.to_string()];
+        let mut current = to.to_string();
+        while current != from {
+            match waiting.get(&current) {
+                Some(next) if path.len() <= waiting.len() + 2 => {
+                    path.push(next.clone());
+                    current = next.clone();
+                }
+                _ => {
+                    waiting.insert(from.to_string(), to.to_string());
+                    return Ok(WaitGuard { inner: self.inner.clone(), from: from.to_string() });
+                }
+            }
+        }
+        Err(format!(
+            "request cycle: {} — {to} is itself waiting for {from}'s answer, so neither could ever reply",
+            path.join(" → ")
+        ))
+    }
+
+    /// Register an open channel between two actors; returns its id.
+    pub(crate) fn open_channel(&self, a: &str, b: &str) -> String {
+        let id = format!("ch-{}", uuid::Uuid::new_v4());
+        self.inner.channels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (a.to_string(), b.to_string()));
+        id
+    }
+
+    /// The other participant of a channel `me` is part of.
+    pub(crate) fn channel_peer(&self, channel: &str, me: &str) -> Result<String, String> {
+        let channels = self.inner.channels.lock().unwrap_or_else(|p| p.into_inner());
+        match channels.get(channel) {
+            Some((a, b)) if a == me => Ok(b.clone()),
+            Some((a, b)) if b == me => Ok(a.clone()),
+            Some(_) => Err(format!("channel {channel} belongs to other actors")),
+            None => Err(format!("no open channel {channel}")),
+        }
+    }
+
+    pub(crate) fn close_channel(&self, channel: &str) {
+        self.inner.channels.lock().unwrap_or_else(|p| p.into_inner()).remove(channel);
     }
 }
 

@@ -3,7 +3,7 @@
 //! rest of the runtime, except through the handles it holds.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,9 @@ use crate::chain::payload::{encode, map};
 use crate::chain::{ActorChain, Hash};
 use crate::limits::Limiter;
 use crate::manifest::Manifest;
+use crate::theater::{Theater, TheaterRef};
+
+use super::runner::ReplyTx;
 
 /// A line an actor wrote with `runtime.log`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -44,10 +47,20 @@ pub struct ActorCtx {
     pub(crate) manifest: Arc<Manifest>,
     /// Per-actor state of handlers, one value per type, created on first use.
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// The runtime this actor runs in (weak: the runtime owns the actors, not the reverse).
+    pub(crate) theater: TheaterRef,
+    /// The causal link the current host call attaches to its event (set by the handler).
+    pub(crate) link: Option<Value>,
+    /// Requests this actor deferred (`handle-request` returned no reply), by request id.
+    pub(crate) deferred: HashMap<String, ReplyTx>,
+    /// Children in start order (the order rest-for-one and shutdown rely on).
+    pub(crate) children: Vec<String>,
+    /// When this actor, as a supervisor, restarted children: the restart-intensity window.
+    pub(crate) restarts: VecDeque<Instant>,
 }
 
 impl ActorCtx {
-    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf) -> Self {
+    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf, theater: TheaterRef) -> Self {
         let limits = &manifest.limits;
         ActorCtx {
             id,
@@ -61,7 +74,22 @@ impl ActorCtx {
             db_path,
             manifest,
             extensions: HashMap::new(),
+            theater,
+            link: None,
+            deferred: HashMap::new(),
+            children: Vec::new(),
+            restarts: VecDeque::new(),
         }
+    }
+
+    /// The runtime, or an error string for the guest if it is shutting down.
+    pub(crate) fn theater(&self) -> Result<Theater, String> {
+        Theater::upgrade(&self.theater).ok_or_else(|| "the runtime is shutting down".to_string())
+    }
+
+    /// The causal link a message leaving now carries: this actor and its latest event.
+    pub(crate) fn cause(&self) -> super::Cause {
+        super::Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
     }
 
     pub fn id(&self) -> &str {
@@ -85,9 +113,13 @@ impl ActorCtx {
     }
 
     /// Record one crossing of the sandbox boundary: what the guest asked and what it got.
+    /// A handler may attach a causal link (e.g. to the reply's event in another actor).
     pub(crate) fn record_host_call(&mut self, event_type: &str, params: Value, result: Value) -> Hash {
-        let payload = encode(&map(vec![("params", params), ("result", result)]));
-        self.chain.record(event_type, payload)
+        let mut fields = vec![("params", params), ("result", result)];
+        if let Some(link) = self.link.take() {
+            fields.push(("link", link));
+        }
+        self.chain.record(event_type, encode(&map(fields)))
     }
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.

@@ -15,8 +15,9 @@ use crate::chain::payload::{encode, map, Wire};
 use crate::chain::{sha256, Hash};
 use crate::limits::{self, CallTimeout, MemoryLimitExceeded};
 
-/// The sender of a message and the hash of its event that sent it: the causal link
-/// recorded in the receiver's chain.
+/// The causal link a message carries: its sender, and the hash of the sender's latest event
+/// when the message left (the event recording the sending call is the next one in the
+/// sender's chain). Recorded in the receiver's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
     pub actor_id: String,
@@ -24,7 +25,7 @@ pub struct Cause {
 }
 
 impl Cause {
-    fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         map(vec![("actor", Value::Text(self.actor_id.clone())), ("event", Value::Bytes(self.event.to_vec()))])
     }
 }
@@ -104,6 +105,11 @@ impl ActorInstance {
     /// Set the state without a call (restoring a committed state).
     pub(crate) fn set_state(&mut self, state: State) {
         self.state = state;
+    }
+
+    /// The committed state.
+    pub(crate) fn state(&self) -> &State {
+        &self.state
     }
 
     pub(crate) async fn init(&mut self, id: String) -> Result<(), CallError> {

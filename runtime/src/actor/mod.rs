@@ -9,7 +9,8 @@ mod runner;
 
 pub use ctx::{ActorCtx, LogLine, LogSink};
 pub use error::{ActorError, CallError};
-pub use runner::{ActorHandle, ActorStatus, Envelope};
+pub use instance::Cause;
+pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;
-pub(crate) use runner::run;
+pub(crate) use runner::{run, Exit};

@@ -3,21 +3,40 @@
 //! or a stop request ends it stopped. Either way the chain records why, and every message
 //! still waiting is answered with an error rather than dropped silently.
 
-use std::collections::HashMap;
-
 use ciborium::value::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::instance::Cause;
-use super::{ActorError, ActorInstance, CallError};
+use super::{ActorCtx, ActorError, ActorInstance, CallError};
+use crate::bindings::ChannelAccept;
 use crate::chain::payload::{encode, map};
+
+/// A reply to a request, with the causal link to the responder's event.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub bytes: Vec<u8>,
+    pub cause: Cause,
+}
+
+/// Where a request's reply goes.
+pub type ReplyTx = oneshot::Sender<Result<Reply, CallError>>;
 
 /// A message in an actor's mailbox.
 pub enum Envelope {
     /// Fire-and-forget; `done` (if any) learns when it was handled.
     Send { msg: Vec<u8>, cause: Option<Cause>, done: Option<oneshot::Sender<Result<(), CallError>>> },
     /// Expects a reply.
-    Request { msg: Vec<u8>, cause: Option<Cause>, reply: oneshot::Sender<Result<Vec<u8>, CallError>> },
+    Request { msg: Vec<u8>, cause: Option<Cause>, reply: ReplyTx },
+    /// Another actor opens a channel; the reply says whether this actor accepts.
+    ChannelOpen { channel: String, msg: Vec<u8>, cause: Option<Cause>, reply: oneshot::Sender<Result<ChannelAccept, CallError>> },
+    /// A message on an open channel.
+    ChannelMessage { channel: String, msg: Vec<u8>, cause: Option<Cause> },
+    /// The other end closed a channel.
+    ChannelClose { channel: String, cause: Option<Cause> },
+    /// A child of this actor stopped or failed (supervision decides what happens next).
+    ChildExited { child: String, status: ActorStatus, data: Option<Vec<u8>> },
+    /// The committed state, read between messages.
+    GetState { reply: oneshot::Sender<Option<Vec<u8>>> },
     /// Stop after the messages before it; `done` learns when the chain is flushed.
     Stop { done: oneshot::Sender<()> },
 }
@@ -118,9 +137,21 @@ impl ActorHandle {
         let (reply, rx) = oneshot::channel();
         self.deliver(Envelope::Request { msg, cause: None, reply }).await?;
         match rx.await {
-            Ok(result) => result.map_err(|error| ActorError::Call { id: self.id.clone(), error }),
+            Ok(result) => result.map(|r| r.bytes).map_err(|error| ActorError::Call { id: self.id.clone(), error }),
             Err(_) => Err(ActorError::Stopped { id: self.id.clone() }),
         }
+    }
+
+    /// The actor's committed state, read between messages.
+    pub async fn state(&self) -> Result<Option<Vec<u8>>, ActorError> {
+        let (reply, rx) = oneshot::channel();
+        self.deliver(Envelope::GetState { reply }).await?;
+        rx.await.map_err(|_| ActorError::Stopped { id: self.id.clone() })
+    }
+
+    /// Check a message's size against the receiver's limit.
+    pub fn accepts(&self, msg: &[u8]) -> Result<(), ActorError> {
+        self.check_size(msg)
     }
 
     /// Ask the actor to stop after the messages already queued; waits until it has.
@@ -133,11 +164,17 @@ impl ActorHandle {
     }
 }
 
-/// Run the actor until it stops or fails; returns the instance's final status.
-pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<Envelope>, status: watch::Sender<ActorStatus>) -> ActorStatus {
+/// How an actor's task ended, with what a restart needs: its context (chain, identity)
+/// and its last committed state.
+pub(crate) struct Exit {
+    pub status: ActorStatus,
+    pub ctx: ActorCtx,
+    pub state: Option<Vec<u8>>,
+}
+
+/// Run the actor until it stops or fails.
+pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<Envelope>, status: watch::Sender<ActorStatus>) -> Exit {
     let mut next_request = 0u64;
-    // Requests the actor deferred (`handle-request` returned no reply), by request id.
-    let mut deferred: HashMap<String, oneshot::Sender<Result<Vec<u8>, CallError>>> = HashMap::new();
     let mut stop_waiters = Vec::new();
     let ended = loop {
         let Some(envelope) = mailbox.recv().await else { break ActorStatus::Stopped };
@@ -155,11 +192,11 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
                 let request_id = format!("req-{next_request}");
                 match actor.handle_request(request_id.clone(), msg, cause).await {
                     Ok(Some(bytes)) => {
-                        let _ = reply.send(Ok(bytes));
+                        let _ = reply.send(Ok(Reply { bytes, cause: actor.ctx().cause() }));
                         None
                     }
                     Ok(None) => {
-                        deferred.insert(request_id, reply);
+                        actor.ctx_mut().deferred.insert(request_id, reply);
                         None
                     }
                     Err(e) => {
@@ -168,6 +205,19 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
                         trapped
                     }
                 }
+            }
+            Envelope::ChannelOpen { channel, msg, cause, reply } => {
+                let r = actor.handle_channel_open(channel, msg, cause).await;
+                let trapped = trap_reason(&r);
+                let _ = reply.send(r);
+                trapped
+            }
+            Envelope::ChannelMessage { channel, msg, cause } => trap_reason(&actor.handle_channel_message(channel, msg, cause).await),
+            Envelope::ChannelClose { channel, cause } => trap_reason(&actor.handle_channel_close(channel, cause).await),
+            Envelope::ChildExited { child, status, data } => crate::supervision::child_exited(&mut actor, &child, &status, data).await.err(),
+            Envelope::GetState { reply } => {
+                let _ = reply.send(actor.state().clone());
+                None
             }
             Envelope::Stop { done } => {
                 stop_waiters.push(done);
@@ -193,17 +243,26 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
             Envelope::Send { done: Some(done), .. } => {
                 let _ = done.send(Err(refusal.clone()));
             }
-            Envelope::Send { done: None, .. } => {}
             Envelope::Request { reply, .. } => {
                 let _ = reply.send(Err(refusal.clone()));
             }
+            Envelope::ChannelOpen { reply, .. } => {
+                let _ = reply.send(Err(refusal.clone()));
+            }
             Envelope::Stop { done } => stop_waiters.push(done),
+            _ => {}
         }
     }
-    for (_, reply) in deferred.drain() {
+    for (_, reply) in actor.ctx_mut().deferred.drain() {
         let _ = reply.send(Err(refusal.clone()));
     }
 
+    // A tree stops from the leaves: children end before their supervisor reports it ended.
+    if let Ok(theater) = actor.ctx().theater() {
+        for child in actor.ctx().children.clone().iter().rev() {
+            theater.stop_quietly(child).await;
+        }
+    }
     let ctx = actor.ctx_mut();
     let (event_type, payload) = match &ended {
         ActorStatus::Failed(reason) => ("lifecycle/failed", map(vec![("reason", Value::Text(reason.clone()))])),
@@ -218,7 +277,8 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     for done in stop_waiters {
         let _ = done.send(());
     }
-    ended
+    let state = actor.state().clone();
+    Exit { status: ended, ctx: actor.into_ctx(), state }
 }
 
 fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {

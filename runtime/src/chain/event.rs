@@ -106,6 +106,9 @@ mod tests {
         layout.extend_from_slice(&1_700_000_000_000u64.to_be_bytes());
         layout.extend_from_slice(&3u64.to_be_bytes());
         layout.extend_from_slice(&[0xa0, 0x01, 0x02]);
-        assert_eq!(compute_hash(0, None, "wasm/call", 1_700_000_000_000, &[0xa0, 1, 2]), sha256(&layout));
+        let hash = compute_hash(0, None, "wasm/call", 1_700_000_000_000, &[0xa0, 1, 2]);
+        assert_eq!(hash, sha256(&layout));
+        // The value docs/chain-format.md states, computed independently (Python hashlib).
+        assert_eq!(hex::encode(hash), "deb45bfbc08e84e6c06a77304aa6e7e83a47be477c1c85ce1e74e0757634e15d");
     }
 }

@@ -3,7 +3,9 @@
 //! so an ungranted interface simply does not exist for the guest.
 
 mod host_fn;
+mod message_server;
 mod runtime;
+mod supervisor;
 
 use std::sync::Arc;
 
@@ -24,5 +26,5 @@ pub trait Handler: Send + Sync {
 /// Every handler this runtime can serve. `data_dir` is where handlers that persist
 /// (the store) keep their files.
 pub fn all(_data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
-    vec![Arc::new(runtime::RuntimeHandler)]
+    vec![Arc::new(runtime::RuntimeHandler), Arc::new(message_server::MessageServerHandler), Arc::new(supervisor::SupervisorHandler)]
 }

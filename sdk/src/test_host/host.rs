@@ -1,0 +1,277 @@
+//! [`TestHost`]: the state the native host API works on, how tests script and inspect it,
+//! and which host is current on this thread.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use super::rng::Rng;
+use super::store::Stores;
+use crate::codec::{Decode, Encode};
+
+/// The test host's clock at start: 2023-11-14T22:13:20Z, in ms since the Unix epoch.
+pub const START_TIME_MS: u64 = 1_700_000_000_000;
+
+/// Everything an actor did that leaves the actor, in order. Message bytes are as sent
+/// (JSON for serde types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    Send {
+        to: String,
+        msg: Vec<u8>,
+    },
+    Request {
+        to: String,
+        msg: Vec<u8>,
+    },
+    OpenChannel {
+        to: String,
+        channel_id: String,
+        msg: Vec<u8>,
+    },
+    ChannelMessage {
+        channel_id: String,
+        msg: Vec<u8>,
+    },
+    CloseChannel {
+        channel_id: String,
+    },
+    RespondToRequest {
+        request_id: String,
+        reply: Vec<u8>,
+    },
+    CancelRequest {
+        request_id: String,
+    },
+    Spawn {
+        manifest: String,
+        init: Option<Vec<u8>>,
+        child_id: String,
+    },
+    Resume {
+        manifest: String,
+        state: Option<Vec<u8>>,
+        child_id: String,
+    },
+    StopChild {
+        child_id: String,
+    },
+    RestartChild {
+        child_id: String,
+    },
+    Shutdown {
+        result: Option<Vec<u8>>,
+    },
+}
+
+/// Answers requests to one actor: request bytes in, reply bytes out.
+type Responder = Box<dyn FnMut(Vec<u8>) -> Result<Vec<u8>, String>>;
+
+/// The world a native actor talks to. Cheap to clone: clones share the same state.
+///
+/// Scripting methods return `&Self`, so they chain:
+/// `host.set_env("MODE", "test").reply("db", &42)`.
+#[derive(Clone, Default)]
+pub struct TestHost {
+    state: Rc<RefCell<HostState>>,
+}
+
+pub(crate) struct HostState {
+    pub(crate) logs: Vec<String>,
+    pub(crate) outgoing: Vec<Outgoing>,
+    responders: HashMap<String, Responder>,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) now_ms: u64,
+    pub(crate) rng: Rng,
+    pub(crate) stores: Stores,
+    pub(crate) children: Vec<String>,
+    pub(crate) outstanding: Vec<String>,
+    ids: u64,
+}
+
+impl Default for HostState {
+    fn default() -> Self {
+        HostState {
+            logs: Vec::new(),
+            outgoing: Vec::new(),
+            responders: HashMap::new(),
+            env: BTreeMap::new(),
+            now_ms: START_TIME_MS,
+            rng: Rng::new(0x7e57),
+            stores: Stores::default(),
+            children: Vec::new(),
+            outstanding: Vec::new(),
+            ids: 0,
+        }
+    }
+}
+
+impl HostState {
+    /// A fresh id like `test-child-3`; one counter for all kinds keeps ids unique.
+    pub(crate) fn next_id(&mut self, kind: &str) -> String {
+        self.ids += 1;
+        format!("test-{kind}-{}", self.ids)
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<TestHost> = RefCell::new(TestHost::new());
+}
+
+/// Runs `f` on the current host's state.
+pub(crate) fn with_state<R>(f: impl FnOnce(&mut HostState) -> R) -> R {
+    let host = TestHost::current();
+    let mut state = host.state.borrow_mut();
+    f(&mut state)
+}
+
+/// Answers a request from the scripted replies. The responder runs with no borrow held, so
+/// it may itself use the host API.
+pub(crate) fn answer_request(to: &str, msg: &[u8]) -> Result<Vec<u8>, String> {
+    let responder = with_state(|s| {
+        s.outgoing.push(Outgoing::Request {
+            to: to.to_string(),
+            msg: msg.to_vec(),
+        });
+        s.responders.remove(to)
+    });
+    let Some(mut respond) = responder else {
+        return Err(format!(
+            "test host: no reply scripted for requests to {to} (use TestHost::reply or TestHost::on_request)"
+        ));
+    };
+    let reply = respond(msg.to_vec());
+    // Keep it, unless the responder scripted a replacement for itself meanwhile.
+    with_state(|s| {
+        s.responders.entry(to.to_string()).or_insert(respond);
+    });
+    reply
+}
+
+impl TestHost {
+    /// A fresh host: no logs, no scripted replies, clock at [`START_TIME_MS`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The host that host API calls on this thread use right now.
+    pub fn current() -> TestHost {
+        CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// Runs `f` with this host current, e.g. to test a helper that calls the host API.
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        /// Puts the previous host back, also when `f` panics.
+        struct Restore(Option<TestHost>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                if let Some(previous) = self.0.take() {
+                    CURRENT.with(|current| *current.borrow_mut() = previous);
+                }
+            }
+        }
+        let previous = CURRENT.with(|current| current.replace(self.clone()));
+        let _restore = Restore(Some(previous));
+        f()
+    }
+
+    /// Sets an environment variable the actor can read.
+    pub fn set_env(&self, name: &str, value: &str) -> &Self {
+        self.state
+            .borrow_mut()
+            .env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// Sets the clock (ms since the Unix epoch).
+    pub fn set_time(&self, now_ms: u64) -> &Self {
+        self.state.borrow_mut().now_ms = now_ms;
+        self
+    }
+
+    /// Reseeds the random generator.
+    pub fn set_seed(&self, seed: u64) -> &Self {
+        self.state.borrow_mut().rng = Rng::new(seed);
+        self
+    }
+
+    /// Answers every request to `actor_id` with `reply`.
+    pub fn reply(&self, actor_id: &str, reply: &impl Encode) -> &Self {
+        let reply = reply.encode();
+        self.respond_with(actor_id, Box::new(move |_| reply.clone()))
+    }
+
+    /// Answers requests to `actor_id` with `respond`, which sees each request decoded;
+    /// its error is the requester's error.
+    ///
+    /// ```
+    /// # use theater_sdk::TestHost;
+    /// let host = TestHost::new();
+    /// host.on_request("doubler", |n: u64| Ok(n * 2));
+    /// ```
+    pub fn on_request<Q: Decode, R: Encode>(
+        &self,
+        actor_id: &str,
+        mut respond: impl FnMut(Q) -> Result<R, String> + 'static,
+    ) -> &Self {
+        self.respond_with(
+            actor_id,
+            Box::new(move |bytes| respond(Q::decode(bytes)?)?.encode()),
+        )
+    }
+
+    fn respond_with(&self, actor_id: &str, responder: Responder) -> &Self {
+        self.state
+            .borrow_mut()
+            .responders
+            .insert(actor_id.to_string(), responder);
+        self
+    }
+
+    /// The log lines so far, oldest first.
+    pub fn logs(&self) -> Vec<String> {
+        self.state.borrow().logs.clone()
+    }
+
+    /// Everything that left the actor so far, oldest first.
+    pub fn outgoing(&self) -> Vec<Outgoing> {
+        self.state.borrow().outgoing.clone()
+    }
+
+    /// The messages sent (fire-and-forget) to `actor_id`, decoded as `T`.
+    pub fn sent<T: Decode>(&self, actor_id: &str) -> Result<Vec<T>, String> {
+        self.outgoing()
+            .into_iter()
+            .filter_map(|out| match out {
+                Outgoing::Send { to, msg } if to == actor_id => Some(T::decode(msg)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The children spawned or resumed and not stopped.
+    pub fn children(&self) -> Vec<String> {
+        self.state.borrow().children.clone()
+    }
+
+    /// Requests the actor deferred and has not answered or cancelled.
+    pub fn outstanding_requests(&self) -> Vec<String> {
+        self.state.borrow().outstanding.clone()
+    }
+
+    /// The clock (ms since the Unix epoch).
+    pub fn now(&self) -> u64 {
+        self.state.borrow().now_ms
+    }
+
+    /// Marks a request the actor deferred as outstanding; returns nothing to the actor.
+    pub(crate) fn defer(&self, request_id: String) {
+        self.state.borrow_mut().outstanding.push(request_id);
+    }
+
+    /// A fresh request id for a request a test makes.
+    pub(crate) fn next_request_id(&self) -> String {
+        self.state.borrow_mut().next_id("request")
+    }
+}

@@ -1,0 +1,29 @@
+//! The native test host: the host API served in process, so an actor's logic runs under
+//! `cargo test` without wasm or a runtime.
+//!
+//! Drive an actor with [`TestActor`], script and inspect its surroundings with
+//! [`TestHost`]:
+//!
+//! - logs are captured ([`TestHost::logs`]);
+//! - messages, requests, channel traffic, replies, spawns, child management and shutdown
+//!   are recorded in order ([`TestHost::outgoing`]);
+//! - `request` answers from scripted replies ([`TestHost::reply`], [`TestHost::on_request`])
+//!   and fails for an actor with none;
+//! - time starts at [`START_TIME_MS`] and moves only by `sleep`, `deadline` or
+//!   [`TestHost::set_time`]; random values come from a seeded generator
+//!   ([`TestHost::set_seed`]), so every run sees the same values;
+//! - the store is in memory, environment variables are set with [`TestHost::set_env`],
+//!   channels always open and spawned children are recorded, never run.
+//!
+//! Each thread has a current host, which host API calls use; a [`TestActor`] makes its own
+//! host current for the duration of each call. (Test-host store hashes are not the
+//! runtime's: only rely on their equality.)
+
+mod actor;
+mod host;
+mod rng;
+mod store;
+pub(crate) mod sys;
+
+pub use actor::TestActor;
+pub use host::{Outgoing, TestHost, START_TIME_MS};

@@ -1,0 +1,93 @@
+//! Conversions between the generated binding types and the SDK's own types, so the public
+//! API looks the same on wasm and in the native test host.
+
+use super::bindings::theater::simple::{store, types};
+use crate::host::store::ContentRef;
+use crate::types::{Chain, ChainEvent, ChannelAccept, ChildError, ErrorKind, Event, MetaEvent};
+
+impl From<types::Chain> for Chain {
+    fn from(chain: types::Chain) -> Self {
+        Chain {
+            events: chain.events.into_iter().map(MetaEvent::from).collect(),
+        }
+    }
+}
+
+impl From<types::MetaEvent> for MetaEvent {
+    fn from(meta: types::MetaEvent) -> Self {
+        let types::Event {
+            event_type,
+            parent,
+            data,
+        } = meta.event;
+        MetaEvent {
+            hash: meta.hash,
+            event: Event {
+                event_type,
+                parent,
+                data,
+            },
+        }
+    }
+}
+
+impl From<types::ChainEvent> for ChainEvent {
+    fn from(e: types::ChainEvent) -> Self {
+        ChainEvent {
+            hash: e.hash,
+            parent_hash: e.parent_hash,
+            event_type: e.event_type,
+            data: e.data,
+            timestamp: e.timestamp,
+        }
+    }
+}
+
+impl From<store::ContentRef> for ContentRef {
+    fn from(r: store::ContentRef) -> Self {
+        ContentRef { hash: r.hash }
+    }
+}
+
+impl From<&ContentRef> for store::ContentRef {
+    fn from(r: &ContentRef) -> Self {
+        store::ContentRef {
+            hash: r.hash.clone(),
+        }
+    }
+}
+
+impl From<ChannelAccept> for types::ChannelAccept {
+    fn from(a: ChannelAccept) -> Self {
+        types::ChannelAccept {
+            accepted: a.accepted,
+            message: a.message,
+        }
+    }
+}
+
+impl From<types::WitActorError> for ChildError {
+    fn from(e: types::WitActorError) -> Self {
+        ChildError {
+            kind: e.error_type.into(),
+            data: e.data,
+        }
+    }
+}
+
+impl From<types::WitErrorType> for ErrorKind {
+    fn from(t: types::WitErrorType) -> Self {
+        use types::WitErrorType as W;
+        match t {
+            W::OperationTimeout => ErrorKind::OperationTimeout,
+            W::ChannelClosed => ErrorKind::ChannelClosed,
+            W::ShuttingDown => ErrorKind::ShuttingDown,
+            W::FunctionNotFound => ErrorKind::FunctionNotFound,
+            W::TypeMismatch => ErrorKind::TypeMismatch,
+            W::Internal => ErrorKind::Internal,
+            W::SerializationError => ErrorKind::SerializationError,
+            W::UpdateComponentError => ErrorKind::UpdateComponentError,
+            W::Paused => ErrorKind::Paused,
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The host calls on wasm: the generated imports, with the SDK's types where the contract
+//! has records. The native test host (`test_host::sys`) mirrors these signatures exactly,
+//! so `crate::host` is written once for both.
+
+pub(crate) use super::bindings::theater::simple::{environment, random, timing};
+
+pub(crate) mod runtime {
+    pub(crate) use crate::wasm::bindings::theater::simple::runtime::{log, shutdown};
+
+    pub(crate) fn get_chain() -> crate::Chain {
+        crate::wasm::bindings::theater::simple::runtime::get_chain().into()
+    }
+}
+
+pub(crate) mod messages {
+    pub(crate) use crate::wasm::bindings::theater::simple::message_server_host::{
+        cancel_request, close_channel, list_outstanding_requests, open_channel, request,
+        respond_to_request, send, send_on_channel,
+    };
+}
+
+pub(crate) mod supervisor {
+    use crate::wasm::bindings::theater::simple::supervisor as sys;
+    pub(crate) use sys::{
+        get_child_state, list_children, restart_child, resume, spawn, stop_child,
+    };
+
+    pub(crate) fn get_child_events(child_id: &str) -> Result<Vec<crate::ChainEvent>, String> {
+        sys::get_child_events(child_id).map(|events| events.into_iter().map(Into::into).collect())
+    }
+}
+
+pub(crate) mod store {
+    use crate::host::store::ContentRef;
+    use crate::wasm::bindings::theater::simple::store as sys;
+    pub(crate) use sys::{calculate_total_size, list_labels, new, remove_label};
+
+    pub(crate) fn store(store_id: &str, content: &[u8]) -> Result<ContentRef, String> {
+        sys::store(store_id, content).map(Into::into)
+    }
+
+    pub(crate) fn get(store_id: &str, content_ref: &ContentRef) -> Result<Vec<u8>, String> {
+        sys::get(store_id, &content_ref.into())
+    }
+
+    pub(crate) fn exists(store_id: &str, content_ref: &ContentRef) -> Result<bool, String> {
+        sys::exists(store_id, &content_ref.into())
+    }
+
+    pub(crate) fn label(
+        store_id: &str,
+        label: &str,
+        content_ref: &ContentRef,
+    ) -> Result<(), String> {
+        sys::label(store_id, label, &content_ref.into())
+    }
+
+    pub(crate) fn get_by_label(store_id: &str, label: &str) -> Result<Option<ContentRef>, String> {
+        sys::get_by_label(store_id, label).map(|r| r.map(Into::into))
+    }
+
+    pub(crate) fn remove_from_label(
+        store_id: &str,
+        label: &str,
+        content_ref: &ContentRef,
+    ) -> Result<(), String> {
+        sys::remove_from_label(store_id, label, &content_ref.into())
+    }
+
+    pub(crate) fn store_at_label(
+        store_id: &str,
+        label: &str,
+        content: &[u8],
+    ) -> Result<ContentRef, String> {
+        sys::store_at_label(store_id, label, content).map(Into::into)
+    }
+
+    pub(crate) fn replace_content_at_label(
+        store_id: &str,
+        label: &str,
+        content: &[u8],
+    ) -> Result<ContentRef, String> {
+        sys::replace_content_at_label(store_id, label, content).map(Into::into)
+    }
+
+    pub(crate) fn replace_at_label(
+        store_id: &str,
+        label: &str,
+        content_ref: &ContentRef,
+    ) -> Result<(), String> {
+        sys::replace_at_label(store_id, label, &content_ref.into())
+    }
+
+    pub(crate) fn list_all_content(store_id: &str) -> Result<Vec<ContentRef>, String> {
+        sys::list_all_content(store_id).map(|refs| refs.into_iter().map(Into::into).collect())
+    }
+}

@@ -1,0 +1,21 @@
+use serde::{Deserialize, Serialize};
+use theater_sdk::actor;
+
+#[derive(Serialize, Deserialize)]
+struct Counter {
+    count: u64,
+}
+
+#[actor]
+impl Counter {
+    fn init(_id: String) -> Result<Self, String> {
+        Ok(Counter { count: 0 })
+    }
+
+    fn handle_send(n: u64) -> Result<(), String> {
+        let _ = n;
+        Ok(())
+    }
+}
+
+fn main() {}

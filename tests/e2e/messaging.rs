@@ -1,0 +1,181 @@
+//! Actors talking: requests, sends, channels and deferred replies between real fixture
+//! actors, with their causal links in both chains, and every failure mode a clear error
+//! to the calling actor, which keeps running.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use theater_e2e::{fixtures, Scratch};
+use theater_runtime::chain::payload::decode;
+use theater_runtime::chain::{ChainReader, Event, EventFilter};
+use theater_runtime::{Manifest, Theater, TheaterConfig};
+
+const GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
+
+async fn peer(theater: &Theater, s: &Scratch, name: &str, limits: &str) -> String {
+    let m = s.manifest(name, &fixtures().component("raw-peer"), &format!("{GRANTS}{limits}"));
+    theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap()
+}
+
+fn runtime(s: &Scratch) -> Theater {
+    let mut config = TheaterConfig::new(Some(s.home()));
+    config.logs = std::sync::Arc::new(|_| {});
+    Theater::new(config).unwrap()
+}
+
+async fn ask(theater: &Theater, id: &str, msg: &str) -> String {
+    String::from_utf8(theater.request(id, msg.as_bytes().to_vec()).await.unwrap()).unwrap()
+}
+
+fn chain(theater: &Theater, id: &str) -> Vec<Event> {
+    theater.db().sink().flush().unwrap();
+    ChainReader::open(theater.db().path()).unwrap().events(id, &EventFilter::default()).unwrap()
+}
+
+/// The `(actor, event)` of a causal link stored under `key` in an event's payload.
+fn link(event: &Event, key: &str) -> Option<(String, Vec<u8>)> {
+    use ciborium::value::Value;
+    let Value::Map(fields) = decode(&event.payload).ok()? else { return None };
+    let (_, Value::Map(link)) = fields.into_iter().find(|(k, _)| k.as_text() == Some(key))? else { return None };
+    let get = |name: &str| link.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v.clone());
+    Some((get("actor")?.into_text().ok()?, get("event")?.into_bytes().ok()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_pong_a_thousand_requests_linked_in_both_chains() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "").await;
+    assert_eq!(ask(&theater, &a, &format!("pingpong {b} 1000")).await, "ok 1000");
+
+    let a_chain = chain(&theater, &a);
+    let b_chain = chain(&theater, &b);
+    let a_hashes: HashSet<Vec<u8>> = a_chain.iter().map(|e| e.hash.to_vec()).collect();
+    let b_hashes: HashSet<Vec<u8>> = b_chain.iter().map(|e| e.hash.to_vec()).collect();
+
+    // A's side: every request event links to an event in B's chain.
+    let requests: Vec<&Event> = a_chain.iter().filter(|e| e.event_type == "theater:simple/message-server-host/request").collect();
+    assert_eq!(requests.len(), 1000);
+    for e in &requests {
+        let (actor, event) = link(e, "link").unwrap_or_else(|| panic!("request event {} has no link", e.seq));
+        assert_eq!(actor, b);
+        assert!(b_hashes.contains(&event), "A's event {} links to a hash not in B's chain", e.seq);
+    }
+    // B's side: every handled request names A and an event in A's chain.
+    let calls: Vec<&Event> = b_chain
+        .iter()
+        .filter(|e| e.event_type == "wasm/call" && link(e, "cause").is_some_and(|(actor, _)| actor == a))
+        .collect();
+    assert_eq!(calls.len(), 1000);
+    for e in calls {
+        let (_, event) = link(e, "cause").unwrap();
+        assert!(a_hashes.contains(&event), "B's event {} names a hash not in A's chain", e.seq);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_to_a_stopped_actor_is_a_clear_error() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "").await;
+    theater.stop(&b).await.unwrap();
+    let answer = ask(&theater, &a, &format!("ask {b} ping 1")).await;
+    assert!(answer.starts_with("error: ") && answer.contains("not running") && answer.contains("stopped"), "{answer}");
+    let answer = ask(&theater, &a, "ask no-such-actor ping 1").await;
+    assert!(answer.contains("no actor with id no-such-actor"), "{answer}");
+    assert_eq!(ask(&theater, &a, "ping 2").await, "pong 2", "the caller keeps running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_mailbox_refuses_sends_with_a_clear_error() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "[limits]\nmailbox = 2\ncall_timeout_ms = 3000").await;
+    // Keep B busy so nothing drains its mailbox.
+    let busy = {
+        let theater = theater.clone();
+        let b = b.clone();
+        tokio::spawn(async move { theater.request(&b, b"spin".to_vec()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = ask(&theater, &a, &format!("flood {b} 10")).await;
+    assert!(answer.starts_with("refused 8 ") && answer.contains("mailbox is full (2 messages waiting)"), "{answer}");
+    assert_eq!(ask(&theater, &a, "ping 1").await, "pong 1");
+    assert!(busy.await.unwrap().is_err(), "B's spin ends at its call timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_is_not_answered_in_time_fails_and_the_caller_goes_on() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "[limits]\nrequest_timeout_ms = 300").await;
+    let b = peer(&theater, &s, "b", "[limits]\ncall_timeout_ms = 3000").await;
+    let started = std::time::Instant::now();
+    let answer = ask(&theater, &a, &format!("ask {b} spin")).await;
+    assert!(answer.contains("did not answer within 300 ms") && answer.contains("request_timeout_ms"), "{answer}");
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    assert_eq!(ask(&theater, &a, "ping 1").await, "pong 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_cycle_fails_at_once_instead_of_hanging() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "").await;
+    let started = std::time::Instant::now();
+    // A asks B, and B (while A waits) asks A.
+    let answer = ask(&theater, &a, &format!("ask {b} ask {a} ping 1")).await;
+    assert!(answer.starts_with("error: request cycle:") && answer.contains(&a) && answer.contains(&b), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5), "cycle detection should not wait for a timeout");
+    // A request to oneself is the smallest cycle.
+    assert!(ask(&theater, &a, &format!("ask {a} ping 1")).await.contains("request cycle"));
+    assert_eq!(ask(&theater, &b, "ping 3").await, "pong 3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_replies_are_listed_answered_and_cancelled() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let b = peer(&theater, &s, "b", "").await;
+    let pending = {
+        let (theater, b) = (theater.clone(), b.clone());
+        tokio::spawn(async move { theater.request(&b, b"defer".to_vec()).await })
+    };
+    let cancelled = {
+        let (theater, b) = (theater.clone(), b.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            theater.request(&b, b"defer".to_vec()).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(ask(&theater, &b, "outstanding").await, "req-1,req-2");
+    assert_eq!(ask(&theater, &b, "respond req-1 later").await, "responded");
+    assert_eq!(pending.await.unwrap().unwrap(), b"later");
+    assert_eq!(ask(&theater, &b, "cancel req-2").await, "cancelled");
+    assert!(cancelled.await.unwrap().unwrap_err().to_string().contains("cancelled request req-2"));
+    assert!(ask(&theater, &b, "respond req-9 x").await.contains("no outstanding request req-9"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_open_carry_messages_both_ways_and_close() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "").await;
+    let channel = ask(&theater, &a, &format!("open {b} hello")).await;
+    assert!(channel.starts_with("ch-"), "{channel}");
+    assert_eq!(ask(&theater, &a, &format!("chsend {channel} data")).await, "sent");
+    assert_eq!(ask(&theater, &b, &format!("chsend {channel} back")).await, "sent");
+    assert_eq!(ask(&theater, &a, &format!("chclose {channel}")).await, "closed");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ask(&theater, &b, "log").await, format!("open {channel} hello|chmsg {channel} data|closed {channel}"));
+    assert_eq!(ask(&theater, &a, "log").await, format!("chmsg {channel} welcome|chmsg {channel} back"));
+    // A closed channel is gone; a declined one never opens.
+    assert!(ask(&theater, &a, &format!("chsend {channel} late")).await.contains("no open channel"));
+    assert!(ask(&theater, &a, &format!("open {b} reject")).await.contains("declined the channel"));
+}
