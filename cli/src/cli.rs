@@ -40,6 +40,12 @@ pub enum Command {
     ///
     /// Exits 0 with `ok: N events`, or non-zero naming the first bad event's index and why.
     Verify(VerifyArgs),
+    /// Replay a recorded chain hash for hash; report `identical` or the first divergence
+    ///
+    /// Verifies the chain, re-runs its recorded calls against the component (the recorded one,
+    /// or --component: will the new code behave the same on yesterday's traffic?), answering
+    /// every host call from the chain. Exits 0 when identical, 1 at the first divergence.
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +98,18 @@ pub struct VerifyArgs {
     /// An actor id in the chain database, or a chain file written by `theater export`
     pub target: String,
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// An actor id in the chain database, or a chain file written by `theater export`
+    pub target: String,
+    /// Replay against this component instead of the recorded one
+    #[arg(long, value_name = "WASM")]
+    pub component: Option<PathBuf>,
+    /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
 }

@@ -26,6 +26,9 @@ pub enum RuntimeError {
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
 
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayError),
+
     #[error("no actor {0} to restart")]
     NotFound(String),
 

@@ -13,6 +13,7 @@ mod handlers;
 mod limits;
 pub mod manifest;
 pub mod paths;
+pub mod replay;
 pub mod sandbox;
 mod supervision;
 mod theater;

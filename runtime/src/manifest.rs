@@ -226,6 +226,16 @@ impl Manifest {
 
     /// Parse manifest text; `base_dir` resolves relative paths, `origin` names it in errors.
     pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse_checked(text, base_dir, origin, true)
+    }
+
+    /// Parse a manifest recorded in a chain: its files may have moved since (a replay can
+    /// be given another component), so their existence is not checked.
+    pub fn parse_recorded(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse_checked(text, base_dir, origin, false)
+    }
+
+    fn parse_checked(text: &str, base_dir: &Path, origin: &str, check_files: bool) -> Result<Manifest, ManifestError> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             ManifestError::Invalid { origin: origin.to_string(), line, message: describe(e.message()) }
@@ -272,7 +282,7 @@ impl Manifest {
         }
 
         let component = resolve(base_dir, raw.component.get_ref());
-        if !component.is_file() {
+        if check_files && !component.is_file() {
             return Err(invalid(
                 raw.component.span(),
                 format!(
@@ -285,7 +295,7 @@ impl Manifest {
         let init_state = match &raw.init_state {
             Some(spanned) => {
                 let path = resolve(base_dir, spanned.get_ref());
-                if !path.is_file() {
+                if check_files && !path.is_file() {
                     return Err(invalid(
                         spanned.span(),
                         format!(

@@ -134,6 +134,10 @@ impl Theater {
         &self.inner.data_dir
     }
 
+    pub(crate) fn engine(&self) -> &TheaterEngine {
+        &self.inner.engine
+    }
+
     pub fn db(&self) -> &ChainDb {
         &self.inner.db
     }
@@ -177,7 +181,7 @@ impl Theater {
             status: "running".into(),
             events: 0,
         });
-        let mut chain = ActorChain::new(sink, key);
+        let mut chain = ActorChain::new(sink, key, &id);
         chain.record(
             "lifecycle/started",
             encode(&map(vec![
@@ -186,6 +190,8 @@ impl Theater {
                 ("version", Value::Text(manifest.version.clone())),
                 ("component", Value::Bytes(loaded.hash.to_vec())),
                 ("manifest", Value::Text(manifest.source.clone())),
+                ("origin", Value::Text(manifest.origin.clone())),
+                ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
                 ("parent", parent.clone().map_or(Value::Null, Value::Text)),
             ])),
         );
@@ -267,7 +273,7 @@ impl Theater {
         ctx.link = None;
         ctx.restarts.clear();
         ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
-        ctx.chain.sink().set_status(ctx.chain.key(), "running");
+        ctx.chain.set_status("running");
         let loaded = self.inner.engine.load_bytes(
             &std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?,
             &manifest.component,
@@ -316,7 +322,7 @@ impl Theater {
     }
 
     /// Pre-instantiated component for a grant set: type-checked once, instantiated per actor.
-    fn instance_pre(&self, loaded: &LoadedComponent, granted: &Granted) -> Result<InstancePre<ActorCtx>, RuntimeError> {
+    pub(crate) fn instance_pre(&self, loaded: &LoadedComponent, granted: &Granted) -> Result<InstancePre<ActorCtx>, RuntimeError> {
         let key = (loaded.hash, granted.clone());
         if let Some(pre) = self.inner.pres.lock().ok().and_then(|p| p.get(&key).cloned()) {
             return Ok(pre);
@@ -347,6 +353,19 @@ impl Theater {
     /// Send a request and wait for the reply.
     pub async fn request(&self, id: &str, msg: Vec<u8>) -> Result<Vec<u8>, ActorError> {
         self.actor(id)?.handle.request(msg).await
+    }
+
+    /// Restart an actor by hand: stop it if it runs (without reporting to its supervisor)
+    /// and start it again from its last committed state, keeping its id and chain.
+    pub async fn restart_actor(&self, id: &str) -> Result<(), RuntimeError> {
+        self.actor(id).map_err(|_| RuntimeError::NotFound(id.to_string()))?;
+        self.stop_quietly(id).await;
+        self.restart(id, "restarted by request").await
+    }
+
+    /// Every event appended from now on (filter by `actor_id` for one actor).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::chain::ChainUpdate> {
+        self.inner.db.sink().subscribe()
     }
 
     /// Stop an actor (and its children) after the messages already in its mailbox.
@@ -416,8 +435,8 @@ impl Theater {
 /// Record why an actor never started and mark it failed.
 async fn fail_start(ctx: &mut ActorCtx, reason: &str) {
     ctx.chain.record("lifecycle/failed", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
-    ctx.chain.sink().set_status(ctx.chain.key(), &ActorStatus::Failed(reason.to_string()).to_string());
-    if let Err(e) = ctx.chain.sink().flush_async().await {
+    ctx.chain.set_status(&ActorStatus::Failed(reason.to_string()).to_string());
+    if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
     }
 }

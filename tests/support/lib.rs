@@ -63,6 +63,33 @@ impl Fixtures {
     }
 }
 
+/// Fixture crate `name` built with cargo feature `feature` (a variant of its logic), once
+/// per test process and variant.
+pub fn fixture_variant(name: &str, feature: &str) -> PathBuf {
+    static VARIANTS: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let key = format!("{name}+{feature}");
+    let mut built = VARIANTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, path)) = built.iter().find(|(k, _)| *k == key) {
+        return path.clone();
+    }
+    fixtures();
+    let target_dir = fixture_target_dir().join(format!("variant-{feature}"));
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", name, "--features", feature, "--manifest-path"])
+        .arg(repo_root().join("tests/actors/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target_dir);
+    if let Err(e) = run(&mut cmd, &format!("cargo build of fixture {key}")) {
+        panic!("{e}");
+    }
+    let core = target_dir.join("wasm32-unknown-unknown/release").join(format!("{}.wasm", name.replace('-', "_")));
+    let bytes = std::fs::read(&core).unwrap_or_else(|e| panic!("{}: {e}", core.display()));
+    let component = theater_cli::componentize::componentize(&bytes, &core.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let out = fixture_target_dir().join("components").join(format!("{key}.wasm"));
+    std::fs::write(&out, component).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    built.push((key, out.clone()));
+    out
+}
+
 /// Build every fixture once per test process.
 pub fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Result<Fixtures, String>> = OnceLock::new();

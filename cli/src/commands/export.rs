@@ -14,13 +14,14 @@ use crate::cli::ExportArgs;
 pub fn export(args: ExportArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let reader = ChainReader::open(&chain_db(data_dir))?;
     let events = reader.events(&args.actor_id, &EventFilter::default())?;
+    let blob = |h: &_| reader.blob(h).ok().flatten();
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            write_jsonl(&events, BufWriter::new(file)).with_context(|| format!("cannot write {}", path.display()))?;
+            write_jsonl(&events, blob, BufWriter::new(file)).with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("exported {} events to {}", events.len(), path.display());
         }
-        None => write_jsonl(&events, std::io::stdout().lock()).context("cannot write to stdout")?,
+        None => write_jsonl(&events, blob, std::io::stdout().lock()).context("cannot write to stdout")?,
     }
     Ok(ExitCode::SUCCESS)
 }

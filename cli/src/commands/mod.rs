@@ -1,7 +1,9 @@
 //! One module per subcommand; `dispatch` routes a parsed command line to it.
 
+mod chain_source;
 mod events;
 mod export;
+mod replay;
 mod run;
 mod verify;
 
@@ -22,6 +24,7 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events::events(args, data_dir),
         Command::Export(args) => export::export(args, data_dir),
         Command::Verify(args) => verify::verify(args, data_dir),
+        Command::Replay(args) => runtime()?.block_on(replay::replay(args, data_dir)),
     }
 }
 

@@ -1,28 +1,18 @@
 //! `theater verify`: recompute every hash and link of a chain, from the database or from
 //! an exported file.
 
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::json;
-use theater_runtime::chain::export::read_jsonl;
 use theater_runtime::chain::verify::verify as verify_chain;
-use theater_runtime::chain::{ChainReader, EventFilter};
 
-use super::chain_db;
+use super::chain_source;
 use crate::cli::VerifyArgs;
 use crate::output::print_json;
 
 pub fn verify(args: VerifyArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let path = Path::new(&args.target);
-    let events = if path.is_file() {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        read_jsonl(BufReader::new(file), &args.target)?
-    } else {
-        ChainReader::open(&chain_db(data_dir))?.events(&args.target, &EventFilter::default())?
-    };
+    let events = chain_source::load(&args.target, data_dir)?.events;
     match verify_chain(&events) {
         Ok(n) => {
             let head = events.last().map(|e| hex::encode(e.hash));

@@ -57,6 +57,8 @@ pub struct ActorCtx {
     pub(crate) children: Vec<String>,
     /// When this actor, as a supervisor, restarted children: the restart-intensity window.
     pub(crate) restarts: VecDeque<Instant>,
+    /// Set when the actor is being replayed: host calls are answered from the recording.
+    pub(crate) replay: Option<crate::replay::ReplayFeed>,
 }
 
 impl ActorCtx {
@@ -79,6 +81,7 @@ impl ActorCtx {
             deferred: HashMap::new(),
             children: Vec::new(),
             restarts: VecDeque::new(),
+            replay: None,
         }
     }
 

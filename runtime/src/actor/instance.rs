@@ -232,7 +232,7 @@ pub(crate) fn describe_trap(e: &wasmtime::Error, last_log: Option<&str>) -> Stri
         return t.to_string();
     }
     let what = match e.downcast_ref::<wasmtime::Trap>() {
-        Some(trap) => format!("wasm trap: {trap}"),
+        Some(trap) => trap.to_string(),
         None => format!("{}", e.root_cause()),
     };
     match last_log {

@@ -269,8 +269,8 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         _ => ("lifecycle/stopped", map(vec![("data", ctx.shutdown.clone().flatten().map_or(Value::Null, Value::Bytes))])),
     };
     ctx.chain.record(event_type, encode(&payload));
-    ctx.chain.sink().set_status(ctx.chain.key(), &ended.to_string());
-    if let Err(e) = ctx.chain.sink().flush_async().await {
+    ctx.chain.set_status(&ended.to_string());
+    if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
     }
     let _ = status.send(ended.clone());

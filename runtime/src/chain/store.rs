@@ -90,11 +90,22 @@ impl FlushReply {
     }
 }
 
+/// An event as it is appended, for live subscribers (`theater subscribe`, the server's SSE).
+#[derive(Debug, Clone)]
+pub struct ChainUpdate {
+    pub actor_id: Arc<str>,
+    pub event: Event,
+}
+
+/// How many appended events a slow subscriber may fall behind before it misses some.
+const SUBSCRIBER_BUFFER: usize = 4096;
+
 /// The cloneable sending side of the writer: cheap to hold per actor.
 #[derive(Clone)]
 pub struct ChainSink {
     tx: mpsc::Sender<WriteOp>,
     next_key: Arc<AtomicI64>,
+    updates: tokio::sync::broadcast::Sender<ChainUpdate>,
 }
 
 impl ChainSink {
@@ -109,8 +120,17 @@ impl ChainSink {
         let _ = self.tx.send(WriteOp::Status { key, status: status.to_string() });
     }
 
-    pub fn append(&self, actor: i64, event: Event) {
+    pub fn append(&self, actor: i64, actor_id: &Arc<str>, event: Event) {
+        // Publishing costs a clone, so only when someone is listening.
+        if self.updates.receiver_count() > 0 {
+            let _ = self.updates.send(ChainUpdate { actor_id: actor_id.clone(), event: event.clone() });
+        }
         let _ = self.tx.send(WriteOp::Event { actor, event });
+    }
+
+    /// Every event appended from now on, by any actor of this database's runtime.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ChainUpdate> {
+        self.updates.subscribe()
     }
 
     pub fn put_blob(&self, hash: Hash, data: Vec<u8>) {
@@ -167,7 +187,7 @@ impl ChainDb {
             .map_err(|e| ChainError::WriterGone(e.to_string()))?;
         Ok(ChainDb {
             path: path.to_path_buf(),
-            sink: ChainSink { tx, next_key: Arc::new(AtomicI64::new(max_key + 1)) },
+            sink: ChainSink { tx, next_key: Arc::new(AtomicI64::new(max_key + 1)), updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0 },
             writer: Mutex::new(Some(writer)),
         })
     }

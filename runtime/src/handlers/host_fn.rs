@@ -1,7 +1,8 @@
 //! The one wrapper every host function goes through. It records the call — the guest's
 //! parameters and the host's answer — as one chain event named `<interface>/<function>`,
 //! so each handler implements only its behaviour and the chain stays complete by
-//! construction.
+//! construction. In a replay it does not run the handler at all: it checks that the guest
+//! asked for the recorded call and answers with the recorded result (`replay::answer`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,6 +30,9 @@ where
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
         let ctx = store.data_mut();
         let recorded_params = params.to_value();
+        if ctx.replay.is_some() {
+            return crate::replay::answer(ctx, &event_type, recorded_params);
+        }
         let result = f(ctx, params)?;
         ctx.record_host_call(&event_type, recorded_params, result.to_value());
         Ok(result)
@@ -52,6 +56,9 @@ where
         Box::new(async move {
             let ctx = store.data_mut();
             let recorded_params = params.to_value();
+            if ctx.replay.is_some() {
+                return crate::replay::answer(ctx, &event_type, recorded_params);
+            }
             let started = Instant::now();
             let result = f(ctx, params).await?;
             ctx.extend_deadline(started.elapsed());

@@ -38,8 +38,7 @@ async fn read_chain(ctx: &mut ActorCtx) -> Chain {
     let short = |h: &[u8; 32]| u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
     let events = ctx
         .chain
-        .sink()
-        .flush_async()
+        .flush()
         .await
         .map_err(|e| e.to_string())
         .and_then(|()| ChainReader::open(&ctx.db_path).map_err(|e| e.to_string()))

@@ -104,7 +104,7 @@ async fn child_state(ctx: &mut ActorCtx, child: &str) -> Outcome<Option<Vec<u8>>
 
 async fn child_events(ctx: &mut ActorCtx, child: &str) -> Outcome<Vec<ChainEvent>> {
     own_child(ctx, child)?;
-    ctx.chain.sink().flush_async().await.map_err(|e| e.to_string())?;
+    ctx.chain.flush().await.map_err(|e| e.to_string())?;
     let events = ChainReader::open(&ctx.db_path).and_then(|r| r.events(child, &EventFilter::default())).map_err(|e| e.to_string())?;
     Ok(events
         .into_iter()

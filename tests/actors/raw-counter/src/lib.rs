@@ -10,6 +10,10 @@ use theater::simple::runtime::{get_chain, log, shutdown};
 
 struct Counter;
 
+/// What `inc` adds. The `step-two` feature builds the "one line changed" variant the replay
+/// tests compare against.
+const STEP: u64 = if cfg!(feature = "step-two") { 2 } else { 1 };
+
 type State = Option<Vec<u8>>;
 
 fn count(state: &State) -> u64 {
@@ -33,7 +37,7 @@ impl MessageServer for Counter {
         let msg = String::from_utf8_lossy(&msg);
         let n = count(&state);
         match msg.split_once(' ') {
-            None if msg == "inc" => Ok((save(n + 1),)),
+            None if msg == "inc" => Ok((save(n + STEP),)),
             Some(("add", k)) => k.parse::<u64>().map(|k| (save(n + k),)).map_err(|e| format!("bad number {k:?}: {e}")),
             _ => Err(format!("unknown message {msg:?}; send `inc` or `add N`")),
         }

@@ -1,0 +1,354 @@
+//! Deterministic replay: re-run an actor's recorded export calls against its component (or
+//! another one) with every host call answered from the chain, rebuild the chain and compare
+//! it hash for hash. The first event that differs is reported with both versions decoded.
+//!
+//! What makes this work: actors have no ambient inputs (no WASI), every host call crosses
+//! the one recording wrapper (`handlers::host_fn`), and timestamps come from the recording.
+//! Inputs from outside the actor — its first event, lifecycle and supervision events — are
+//! taken as recorded; everything the guest computes is recomputed.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use ciborium::value::Value;
+
+use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
+use crate::bindings::WitActorError;
+use crate::chain::payload::{bytes_to_json, decode, Fields, Wire};
+use crate::chain::verify::{verify, VerifyError};
+use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::error::RuntimeError;
+use crate::manifest::Manifest;
+use crate::sandbox;
+use crate::theater::Theater;
+
+/// What a replay needs besides the chain: the component to run and the initial state.
+pub struct ReplayInput {
+    /// The recorded chain, first event first.
+    pub events: Vec<Event>,
+    /// Run this component instead of the recorded one (the upgrade check).
+    pub component: Option<PathBuf>,
+    /// Stored state values by hash (the initial state is recorded by hash only).
+    pub blobs: Box<dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync>,
+}
+
+/// An event as a report shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EventView {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub payload: serde_json::Value,
+}
+
+impl EventView {
+    fn of(e: &Event) -> EventView {
+        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload) }
+    }
+}
+
+/// The first point where the replay differs from the recording.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Divergence {
+    pub index: u64,
+    /// The recorded event at `index` (none: the replay went on past the recording's end).
+    pub expected: Option<EventView>,
+    /// What the replay did at `index` (none: it stopped short of the recording's end).
+    pub actual: Option<EventView>,
+}
+
+/// The outcome of a replay.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReplayReport {
+    /// Events replayed identically before the end or the divergence.
+    pub identical: u64,
+    pub recorded: u64,
+    #[serde(serialize_with = "hex_opt")]
+    pub head: Option<Hash>,
+    pub divergence: Option<Divergence>,
+}
+
+fn hex_opt<S: serde::Serializer>(h: &Option<Hash>, s: S) -> Result<S::Ok, S::Error> {
+    match h {
+        Some(h) => s.serialize_str(&hex::encode(h)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Why a replay could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("the chain does not verify, so it was not replayed: {0}")]
+    Tampered(#[from] VerifyError),
+    #[error("the chain is empty")]
+    Empty,
+    #[error("event 0 is {0}, not lifecycle/started: this is not a whole chain")]
+    NoStart(String),
+    #[error("event {index} is malformed: {reason}")]
+    Malformed { index: u64, reason: String },
+    #[error("the component at {path} is not the one recorded (its SHA-256 is {actual}, the chain recorded {recorded})\n  hint: pass --component {path} to replay the recording against this new component")]
+    ComponentChanged { path: String, actual: String, recorded: String },
+    #[error("the recorded initial state {0} is not available (replay from the database, or from an export that includes it)")]
+    MissingState(String),
+}
+
+const LOG: &str = "theater:simple/runtime/log";
+
+/// The replay state carried in the actor context: the recording being answered from.
+pub(crate) struct ReplayFeed {
+    recorded: Arc<Vec<Event>>,
+    /// Set when the guest asked for something the recording does not hold.
+    diverged: Option<Divergence>,
+}
+
+/// Answer a host call from the recording: the event at the replay's position must be this
+/// call with these parameters; the answer and the event are the recorded ones.
+pub(crate) fn answer<R: Wire>(ctx: &mut ActorCtx, event_type: &str, params: Value) -> wasmtime::Result<R> {
+    let index = ctx.chain.len();
+    let Some(feed) = ctx.replay.as_mut() else {
+        return Err(wasmtime::Error::msg("replay answer outside a replay"));
+    };
+    let expected = feed.recorded.get(index as usize).cloned();
+    let recorded_result = expected.as_ref().filter(|e| e.event_type == event_type).and_then(|e| {
+        let mut fields = Fields::new(decode(&e.payload).ok()?).ok()?;
+        (fields.take_opt("params")? == params).then_some(())?;
+        let result = fields.take_opt("result")?;
+        R::from_value(result).ok()
+    });
+    match (expected, recorded_result) {
+        (Some(e), Some(result)) => {
+            if event_type == LOG {
+                // The live handler keeps the last line to explain a trap (a panic message);
+                // the same bookkeeping keeps a replayed trap's description identical.
+                ctx.last_log = String::from_value(match params {
+                    Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+                    other => other,
+                })
+                .ok();
+            }
+            ctx.chain.record(&e.event_type, e.payload.clone());
+            Ok(result)
+        }
+        (expected, _) => {
+            let actual = EventView {
+                event_type: event_type.to_string(),
+                payload: serde_json::json!({ "params": crate::chain::payload::to_json(&params) }),
+            };
+            feed.diverged = Some(Divergence { index, expected: expected.as_ref().map(EventView::of), actual: Some(actual) });
+            Err(wasmtime::Error::msg(format!("replay diverged at event {index}")))
+        }
+    }
+}
+
+fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
+    ReplayError::Malformed { index, reason: reason.into() }
+}
+
+/// The fields of the recorded `lifecycle/started` event.
+struct Start {
+    actor: String,
+    manifest: Manifest,
+    component: Hash,
+}
+
+fn read_start(e: &Event) -> Result<Start, ReplayError> {
+    if e.event_type != "lifecycle/started" {
+        return Err(ReplayError::NoStart(e.event_type.clone()));
+    }
+    let bad = |r: String| malformed(0, r);
+    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
+    let text: String = f.get("manifest").map_err(|p| bad(p.to_string()))?;
+    let origin: String = f.get::<Option<String>>("origin").ok().flatten().unwrap_or_else(|| "<recorded manifest>".into());
+    let base_dir: String = f.get::<Option<String>>("base_dir").ok().flatten().unwrap_or_else(|| ".".into());
+    let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin).map_err(|e| bad(e.to_string()))?;
+    let component: Vec<u8> = f.get("component").map_err(|p| bad(p.to_string()))?;
+    Ok(Start {
+        actor: f.get("actor").map_err(|p| bad(p.to_string()))?,
+        manifest,
+        component: component.try_into().map_err(|_| bad("component hash is not 32 bytes".into()))?,
+    })
+}
+
+/// One recorded export call.
+struct Call {
+    export: String,
+    params: Value,
+    state: Option<Hash>,
+    cause: Option<Cause>,
+}
+
+fn read_call(index: u64, e: &Event) -> Result<Call, ReplayError> {
+    let bad = |r: String| malformed(index, r);
+    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
+    let state: Option<Vec<u8>> = f.get("state").map_err(|p| bad(p.to_string()))?;
+    let cause = match f.take_opt("cause") {
+        Some(v) => {
+            let mut c = Fields::new(v).map_err(|p| bad(p.to_string()))?;
+            let event: Vec<u8> = c.get("event").map_err(|p| bad(p.to_string()))?;
+            Some(Cause {
+                actor_id: c.get("actor").map_err(|p| bad(p.to_string()))?,
+                event: event.try_into().map_err(|_| bad("cause hash is not 32 bytes".into()))?,
+            })
+        }
+        None => None,
+    };
+    Ok(Call {
+        export: f.get("export").map_err(|p| bad(p.to_string()))?,
+        params: f.take("params").map_err(|p| bad(p.to_string()))?,
+        state: state.map(|s| s.try_into().map_err(|_| bad("state hash is not 32 bytes".into()))).transpose()?,
+        cause,
+    })
+}
+
+fn args<T: Wire>(index: u64, v: Value) -> Result<T, ReplayError> {
+    T::from_value(v).map_err(|e| malformed(index, format!("parameters: {e}")))
+}
+
+/// Run one recorded export call on the replay instance. Its outcome (reply, error, trap)
+/// is not returned: it is in the `wasm/result` event, which is compared with the recording.
+async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Result<(), ReplayError> {
+    let p = call.params;
+    let cause = call.cause;
+    let _outcome: Result<(), CallError> = match call.export.as_str() {
+        "init" => {
+            let (id,): (String,) = args(index, p)?;
+            instance.init(id).await
+        }
+        "handle-send" => {
+            let (msg,): (Vec<u8>,) = args(index, p)?;
+            instance.handle_send(msg, cause).await
+        }
+        "handle-request" => {
+            let (id, msg): (String, Vec<u8>) = args(index, p)?;
+            instance.handle_request(id, msg, cause).await.map(|_| ())
+        }
+        "handle-channel-open" => {
+            let (ch, msg): (String, Vec<u8>) = args(index, p)?;
+            instance.handle_channel_open(ch, msg, cause).await.map(|_| ())
+        }
+        "handle-channel-message" => {
+            let (ch, msg): (String, Vec<u8>) = args(index, p)?;
+            instance.handle_channel_message(ch, msg, cause).await
+        }
+        "handle-channel-close" => {
+            let (ch,): (String,) = args(index, p)?;
+            instance.handle_channel_close(ch, cause).await
+        }
+        "handle-child-error" => {
+            let (child, error): (String, WitActorError) = args(index, p)?;
+            instance.handle_child_error(child, error).await
+        }
+        "handle-child-exit" => {
+            let (child, data): (String, Option<Vec<u8>>) = args(index, p)?;
+            instance.handle_child_exit(child, data).await
+        }
+        other => return Err(malformed(index, format!("unknown export {other}"))),
+    };
+    Ok(())
+}
+
+/// Compare what the replay produced so far with the recording.
+fn first_difference(produced: &[Event], recorded: &[Event]) -> Option<Divergence> {
+    let index = produced.iter().zip(recorded).position(|(a, b)| a.hash != b.hash)?;
+    Some(Divergence { index: index as u64, expected: Some(EventView::of(&recorded[index])), actual: Some(EventView::of(&produced[index])) })
+}
+
+impl Theater {
+    /// Replay a recorded chain. Refuses a chain that does not verify.
+    pub async fn replay(&self, input: ReplayInput) -> Result<ReplayReport, RuntimeError> {
+        let recorded = Arc::new(input.events);
+        verify(&recorded).map_err(ReplayError::from)?;
+        let first = recorded.first().ok_or(ReplayError::Empty)?;
+        let start = read_start(first)?;
+        let manifest = Arc::new(start.manifest);
+
+        let path = input.component.clone().unwrap_or_else(|| manifest.component.clone());
+        let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io(&path, e))?;
+        if input.component.is_none() && sha256(&bytes) != start.component {
+            return Err(ReplayError::ComponentChanged {
+                path: path.display().to_string(),
+                actual: hex::encode(sha256(&bytes)),
+                recorded: hex::encode(start.component),
+            }
+            .into());
+        }
+        let granted = manifest.granted_interfaces();
+        let imports = sandbox::component_imports(&bytes, &path.display().to_string())?;
+        sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
+        let loaded = self.engine().load_bytes(&bytes, &path)?;
+        let pre = self.instance_pre(&loaded, &granted)?;
+
+        let mut ctx = ActorCtx::new(
+            start.actor.clone(),
+            manifest.clone(),
+            ActorChain::replay(recorded.clone()),
+            Arc::new(|_| {}),
+            PathBuf::new(),
+            Weak::new(),
+        );
+        ctx.replay = Some(ReplayFeed { recorded: recorded.clone(), diverged: None });
+        ctx.chain.record(&first.event_type, first.payload.clone());
+        let timeout = Duration::from_millis(manifest.limits.call_timeout_ms);
+        let mut instance = ActorInstance::new(&pre, ctx, timeout).await.map_err(|(e, _)| RuntimeError::StartFailed {
+            actor: manifest.name.clone(),
+            id: start.actor.clone(),
+            reason: e.to_string(),
+        })?;
+
+        loop {
+            let index = instance.ctx().chain.len();
+            let Some(event) = recorded.get(index as usize) else { break };
+            match event.event_type.as_str() {
+                "wasm/call" => {
+                    let call = read_call(index, event)?;
+                    if call.export == "init" && call.state.is_some() && call.state != instance.state().as_deref().map(sha256) {
+                        let hash = call.state.unwrap_or_default();
+                        let state = (input.blobs)(&hash).ok_or_else(|| ReplayError::MissingState(hex::encode(hash)))?;
+                        instance.set_state(Some(state));
+                    }
+                    run_call(&mut instance, index, call).await?;
+                }
+                "lifecycle/restarted" => {
+                    // A restart is a new instance from the last committed state.
+                    let state = instance.state().clone();
+                    let mut ctx = instance.into_ctx();
+                    ctx.chain.record(&event.event_type, event.payload.clone());
+                    instance = ActorInstance::new(&pre, ctx, timeout).await.map_err(|(e, _)| RuntimeError::StartFailed {
+                        actor: manifest.name.clone(),
+                        id: start.actor.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    instance.set_state(state);
+                }
+                t if t.starts_with("lifecycle/") || t.starts_with("supervision/") => {
+                    instance.ctx_mut().chain.record(&event.event_type, event.payload.clone());
+                }
+                other => {
+                    return Ok(self.report(&instance, &recorded, Some(Divergence {
+                        index,
+                        expected: Some(EventView::of(event)),
+                        actual: Some(EventView { event_type: format!("(no host call: {other} outside an export call)"), payload: serde_json::Value::Null }),
+                    })));
+                }
+            }
+            let diverged = instance.ctx_mut().replay.as_mut().and_then(|f| f.diverged.take());
+            let found = diverged.or_else(|| first_difference(instance.ctx().chain.produced(), &recorded));
+            if found.is_some() {
+                return Ok(self.report(&instance, &recorded, found));
+            }
+        }
+        let produced = instance.ctx().chain.produced();
+        let short = (produced.len() < recorded.len()).then(|| Divergence {
+            index: produced.len() as u64,
+            expected: recorded.get(produced.len()).map(EventView::of),
+            actual: None,
+        });
+        Ok(self.report(&instance, &recorded, short))
+    }
+
+    fn report(&self, instance: &ActorInstance, recorded: &[Event], divergence: Option<Divergence>) -> ReplayReport {
+        let produced = instance.ctx().chain.produced();
+        let identical = divergence.as_ref().map_or(produced.len() as u64, |d| d.index);
+        ReplayReport { identical, recorded: recorded.len() as u64, head: produced.last().map(|e| e.hash), divergence }
+    }
+}
