@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::template::Template;
+
 /// Theater: run untrusted WebAssembly actors in a sandbox, with every input and output
 /// recorded in a hash-linked, verifiable event chain.
 #[derive(Debug, Parser)]
@@ -25,14 +27,33 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a new actor project: a Rust crate, its manifest, tests and a README
+    ///
+    /// Writes NAME/ (or DIR/NAME with --output-dir): Cargo.toml, src/lib.rs with an #[actor],
+    /// src/tests.rs (native unit tests, `cargo test`), manifest.toml, tests/*.toml (scenarios
+    /// for `theater test`), README.md and .gitignore. The project depends on the Theater SDK
+    /// that this binary carries, written to $THEATER_HOME/sdk/<version>/ (default ~/.theater),
+    /// so no checkout of Theater is needed. Then: `cd NAME && theater build`.
+    Create(CreateArgs),
+    /// Build an actor project into WebAssembly components and check them against their manifests
+    ///
+    /// Runs `cargo build --target wasm32-unknown-unknown --release` (offline when every
+    /// dependency is cached; the wasm target is installed with rustup if missing), turns each
+    /// cdylib crate of the project into a component at target/theater/<crate>.wasm, and checks
+    /// its imports against every manifest in the project that runs it. Prints each component's
+    /// path, size and capabilities. Honours CARGO_TARGET_DIR for cargo's own output.
+    Build(BuildArgs),
     /// Run one actor in this process: start it, deliver messages in order, print replies, stop
     ///
     /// Messages are the arguments' UTF-8 bytes as given. Each request's reply is printed on its
     /// own line on stdout; actor logs go to stderr. Exits non-zero if the actor fails.
     Run(RunArgs),
-    /// Show an actor's recorded events (from the chain database; no server needed)
+    /// Show an actor's recorded events, from the server if one runs, else from the database
     ///
-    /// With no ACTOR_ID, lists the actors recorded in the database.
+    /// Asks the theater server (--server) when one answers and --data-dir is not given;
+    /// otherwise reads the chain database directly, so no server is needed. With --follow,
+    /// keeps printing new events from the server until the actor stops. With no ACTOR_ID,
+    /// lists the actors recorded in the database.
     Events(EventsArgs),
     /// Export an actor's chain as JSON Lines, one event a line (verifiable with `theater verify`)
     Export(ExportArgs),
@@ -46,6 +67,53 @@ pub enum Command {
     /// or --component: will the new code behave the same on yesterday's traffic?), answering
     /// every host call from the chain. Exits 0 when identical, 1 at the first divergence.
     Replay(ReplayArgs),
+    /// Test an actor project: build, native unit tests, scenarios, golden chains
+    ///
+    /// Builds the project (as `theater build`), runs `cargo test` on the host, then every
+    /// scenario `tests/*.toml` against the built component in a fresh in-process runtime, and
+    /// replays every golden chain in `tests/golden/`. Prints a line per case, diffs for
+    /// failures and `N passed, N failed`; exits non-zero on any failure. See docs/testing.md.
+    Test(TestArgs),
+    /// Host actors and serve the management API that the client commands below use
+    ///
+    /// Serves HTTP with JSON bodies, and live event streams as Server-Sent Events, on --addr
+    /// (default 127.0.0.1:9000); docs/api.md describes every route and /openapi.json lists
+    /// them. A non-loopback --addr is refused unless a token is set. Chains go to the data
+    /// directory (--data-dir, default $THEATER_HOME). Ctrl-C or SIGTERM stops every actor,
+    /// flushes the chains and exits.
+    Server(ServerArgs),
+    /// Start an actor on the server from a manifest file, and print its id
+    ///
+    /// The manifest's path is sent made absolute; the server reads it, so it must be on the
+    /// server's machine. `theater start m.toml --id-only | theater subscribe -` follows the
+    /// new actor's events until it stops.
+    Start(StartArgs),
+    /// List the server's actors: id, name, status, events, restarts, parent
+    List(ListArgs),
+    /// Show one actor: status, manifest, parent and children, restarts, event count, chain head
+    Inspect(ActorArgs),
+    /// Print an actor's committed state (as text when it is UTF-8, else as 0x-hex)
+    State(ActorArgs),
+    /// Stream actors' events live until they stop (ACTOR_ID, or `-` to read ids from stdin)
+    ///
+    /// Prints each actor's recorded events from --from on, then new ones as they happen, and
+    /// returns when every actor followed has stopped or failed. With `-`, reads actor ids from
+    /// stdin, one a line, and follows each as it arrives.
+    Subscribe(SubscribeArgs),
+    /// Send a message to an actor (fire-and-forget for the actor; returns once handled)
+    ///
+    /// The message is MSG's UTF-8 bytes.
+    Send(MessageArgs),
+    /// Send a request to an actor and print its reply (text when UTF-8, else 0x-hex)
+    ///
+    /// The request is MSG's UTF-8 bytes.
+    Request(MessageArgs),
+    /// Stop an actor (and its children) after the messages already queued
+    Stop(ActorArgs),
+    /// Restart an actor under the same id from its last committed state
+    Restart(ActorArgs),
+    /// Show the supervision tree: top-level actors and their children
+    Tree(ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,11 +145,16 @@ pub struct EventsArgs {
     #[arg(long, default_value_t = 0, value_name = "SEQ")]
     pub from: u64,
     /// Show at most this many events
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub limit: Option<u64>,
-    /// Print JSON instead of a table
+    /// Keep streaming new events from the server until the actor stops
+    #[arg(short, long, requires = "actor_id")]
+    pub follow: bool,
+    /// Print JSON instead of a table (with --follow: one JSON object a line)
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +176,37 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The project's name: a crate name such as my-actor (also the directory created)
+    pub name: String,
+    /// What the new actor starts as
+    #[arg(short, long, value_enum, default_value_t = Template::Basic)]
+    pub template: Template,
+    /// Create the project in DIR/NAME instead of ./NAME
+    #[arg(short, long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Write into the project directory even if it is not empty (same-named files are replaced)
+    #[arg(long)]
+    pub force: bool,
+    /// Depend on the theater-sdk crate in DIR (e.g. a Theater checkout's sdk/) instead of the SDK this binary carries
+    #[arg(long, value_name = "DIR")]
+    pub sdk_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The project directory, or any directory inside it [default: the current directory]
+    pub dir: Option<PathBuf>,
+    /// Build with cargo's dev profile: quicker to compile, larger and slower to run
+    #[arg(long)]
+    pub debug: bool,
+    /// Print one JSON object: ok, profile, duration_ms, and per component its package, path,
+    /// size, imports, capabilities and manifests (or ok: false and the error)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// An actor id in the chain database, or a chain file written by `theater export`
     pub target: String,
@@ -112,4 +216,119 @@ pub struct ReplayArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// How client commands reach the server.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// The theater server's URL
+    #[arg(long, env = "THEATER_SERVER", default_value = crate::client::DEFAULT_SERVER, value_name = "URL")]
+    pub server: String,
+    /// Access token, when the server was started with one (sent as `Authorization: Bearer`)
+    #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address to listen on; anything but loopback requires --token
+    #[arg(long, default_value = "127.0.0.1:9000", value_name = "IP:PORT")]
+    pub addr: std::net::SocketAddr,
+    /// Require `Authorization: Bearer TOKEN` on every request
+    #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Print actors' log lines on stdout (default: stderr), as `[name id] line`
+    #[arg(long)]
+    pub log_stdout: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The actor's manifest (manifest.toml)
+    pub manifest: PathBuf,
+    /// File whose bytes are the actor's initial state (overrides the manifest's init_state)
+    #[arg(long, value_name = "FILE")]
+    pub init_state: Option<PathBuf>,
+    /// Print only the new actor's id (for pipes: `... --id-only | theater subscribe -`)
+    #[arg(long, conflicts_with = "json")]
+    pub id_only: bool,
+    /// Then stream the actor's events until it stops
+    #[arg(long)]
+    pub subscribe: bool,
+    /// Print the started actor as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct ActorArgs {
+    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    pub actor_id: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    pub actor_id: String,
+    /// The message, sent as its UTF-8 bytes
+    pub message: String,
+    /// Print the server's JSON answer
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct SubscribeArgs {
+    /// The actor's id, or `-` to read actor ids from stdin, one a line
+    pub actor_id: String,
+    /// First sequence number to print (0: the whole chain so far, then live events)
+    #[arg(long, default_value_t = 0, value_name = "SEQ")]
+    pub from: u64,
+    /// Only events whose type starts with this, e.g. `wasm/`
+    #[arg(long = "type", value_name = "PREFIX")]
+    pub type_prefix: Option<String>,
+    /// Print one JSON object a line instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The project directory, or any directory inside it [default: the current directory]
+    pub dir: Option<PathBuf>,
+    /// Test the last build instead of building first
+    #[arg(long)]
+    pub no_build: bool,
+    /// Run only the scenarios whose name or file contains PATTERN
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Save the chains of passing scenarios as golden chains under tests/golden/
+    #[arg(long)]
+    pub record: bool,
+    /// Print a JSON report instead of lines
+    #[arg(long, conflicts_with = "junit")]
+    pub json: bool,
+    /// Also write a JUnit XML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }

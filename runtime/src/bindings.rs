@@ -8,6 +8,8 @@ wasmtime::component::bindgen!({
     world: "theater:simple/host",
 });
 
+pub use theater::simple::filesystem::{FileKind, FileMetadata};
+pub use theater::simple::http_client::{HttpRequest, HttpResponse};
 pub use theater::simple::store::ContentRef;
 pub use theater::simple::types::{Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType};
 
@@ -124,5 +126,59 @@ impl Wire for Chain {
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         Ok(Chain { events: Fields::new(v)?.get("events")? })
+    }
+}
+
+impl Wire for FileKind {
+    fn to_value(&self) -> Value {
+        Value::Text(match self { FileKind::File => "file", FileKind::Directory => "directory" }.to_string())
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        match String::from_value(v)?.as_str() {
+            "file" => Ok(FileKind::File),
+            "directory" => Ok(FileKind::Directory),
+            other => Err(PayloadError(format!("unknown file kind {other}"))),
+        }
+    }
+}
+
+impl Wire for FileMetadata {
+    fn to_value(&self) -> Value {
+        map(vec![("kind", self.kind.to_value()), ("size", self.size.to_value())])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(FileMetadata { kind: f.get("kind")?, size: f.get("size")? })
+    }
+}
+
+impl Wire for HttpRequest {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("method", self.method.to_value()),
+            ("uri", self.uri.to_value()),
+            ("headers", self.headers.to_value()),
+            ("body", self.body.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(HttpRequest { method: f.get("method")?, uri: f.get("uri")?, headers: f.get("headers")?, body: f.get("body")? })
+    }
+}
+
+/// `status` is a `u16` in WIT; it is recorded as an integer like every other.
+impl Wire for HttpResponse {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("status", u32::from(self.status).to_value()),
+            ("headers", self.headers.to_value()),
+            ("body", self.body.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        let status = u16::try_from(f.get::<u32>("status")?).map_err(|_| PayloadError("HTTP status out of range".into()))?;
+        Ok(HttpResponse { status, headers: f.get("headers")?, body: f.get("body")? })
     }
 }

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod paths;
 pub mod replay;
 pub mod sandbox;
+pub mod server;
 mod supervision;
 mod theater;
 

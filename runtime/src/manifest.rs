@@ -97,6 +97,17 @@ impl Default for Limits {
     }
 }
 
+/// Default `max_sleep_ms` of `timing`: the longest wait one call may ask for.
+pub const DEFAULT_MAX_SLEEP_MS: u64 = 60_000;
+/// Default largest file `filesystem.read-file` returns.
+pub const DEFAULT_MAX_READ_BYTES: u64 = 10 << 20;
+/// Default largest content `filesystem.write-file` accepts.
+pub const DEFAULT_MAX_WRITE_BYTES: u64 = 10 << 20;
+/// Default largest response body `http-client.send-http` returns.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 10 << 20;
+/// Default time one HTTP request may take, connection to last byte.
+pub const DEFAULT_HTTP_TIMEOUT_MS: u64 = 30_000;
+
 /// One `[[handler]]` entry: a capability granted to the actor, with its options.
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
@@ -111,8 +122,9 @@ pub enum HandlerConfig {
     Store {},
     /// `theater:simple/timing` — the clock and sleeping.
     Timing {
-        #[serde(default)]
-        max_sleep_ms: Option<u64>,
+        /// Longest `sleep` (and wait until a `deadline`) the actor may ask for.
+        #[serde(default = "default_max_sleep_ms")]
+        max_sleep_ms: u64,
     },
     /// `theater:simple/random` — randomness, optionally seeded for reproducible runs.
     Random {
@@ -126,6 +138,41 @@ pub enum HandlerConfig {
         #[serde(default)]
         allow_prefixes: Vec<String>,
     },
+    /// `theater:simple/filesystem` — files under one directory.
+    Filesystem {
+        /// The directory the actor sees as its root; relative paths resolve against the
+        /// manifest's directory (`Manifest::base_dir`).
+        root: PathBuf,
+        #[serde(default = "default_max_read_bytes")]
+        max_read_bytes: u64,
+        #[serde(default = "default_max_write_bytes")]
+        max_write_bytes: u64,
+    },
+    /// `theater:simple/http-client` — outgoing HTTP requests to allowed hosts.
+    HttpClient {
+        #[serde(default)]
+        allow_hosts: Vec<AllowedHost>,
+        #[serde(default = "default_max_response_bytes")]
+        max_response_bytes: u64,
+        #[serde(default = "default_http_timeout_ms")]
+        timeout_ms: u64,
+    },
+}
+
+fn default_max_sleep_ms() -> u64 {
+    DEFAULT_MAX_SLEEP_MS
+}
+fn default_max_read_bytes() -> u64 {
+    DEFAULT_MAX_READ_BYTES
+}
+fn default_max_write_bytes() -> u64 {
+    DEFAULT_MAX_WRITE_BYTES
+}
+fn default_max_response_bytes() -> u64 {
+    DEFAULT_MAX_RESPONSE_BYTES
+}
+fn default_http_timeout_ms() -> u64 {
+    DEFAULT_HTTP_TIMEOUT_MS
 }
 
 impl HandlerConfig {
@@ -139,12 +186,86 @@ impl HandlerConfig {
             HandlerConfig::Timing { .. } => "timing",
             HandlerConfig::Random { .. } => "random",
             HandlerConfig::Environment { .. } => "environment",
+            HandlerConfig::Filesystem { .. } => "filesystem",
+            HandlerConfig::HttpClient { .. } => "http-client",
         }
     }
 
     /// The WIT interface this handler serves.
     pub fn interface(&self) -> &'static str {
         interface_for_type(self.type_name()).unwrap_or("theater:simple/runtime")
+    }
+}
+
+/// An `allow_hosts` entry of the `http-client` handler: `host` or `host:port`
+/// (`[v6-address]:port` for IPv6). Without a port it allows the URI scheme's default port
+/// only (80 for http, 443 for https). Checked when the manifest loads, so a mistyped entry
+/// (a scheme, a path) is an error there rather than a host that is silently never allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AllowedHost {
+    /// Normalised the way URIs' hosts are (lower case; IPv6 in brackets).
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl AllowedHost {
+    /// Whether a request to `host` (normalised, as `url::Url::host_str` gives it) on `port`,
+    /// whose scheme's default port is `default_port`, is allowed by this entry.
+    pub fn allows(&self, host: &str, port: u16, default_port: u16) -> bool {
+        self.host == host && self.port.unwrap_or(default_port) == port
+    }
+}
+
+impl TryFrom<String> for AllowedHost {
+    type Error = String;
+
+    fn try_from(entry: String) -> Result<AllowedHost, String> {
+        let bad = |why: &str| format!("allow_hosts entry {entry:?} {why}: write `host` or `host:port`, e.g. \"api.example.com\" or \"127.0.0.1:8080\"");
+        if entry.contains("://") || entry.contains('/') || entry.contains('@') {
+            return Err(bad("is not a plain host"));
+        }
+        // Split off the port: after the bracketed address for IPv6, else after the last `:`.
+        let (host, port) = match entry.strip_prefix('[') {
+            Some(rest) => {
+                let (addr, after) = rest.split_once(']').ok_or_else(|| bad("has an unclosed `[`"))?;
+                match after {
+                    "" => (format!("[{addr}]"), None),
+                    _ => (format!("[{addr}]"), Some(after.strip_prefix(':').ok_or_else(|| bad("has text after `]`"))?)),
+                }
+            }
+            None => match entry.split_once(':') {
+                Some((host, port)) => (host.to_string(), Some(port)),
+                None => (entry.clone(), None),
+            },
+        };
+        let port = port.map(|p| p.parse::<u16>().map_err(|_| bad("has an invalid port"))).transpose()?;
+        if port == Some(0) {
+            return Err(bad("has port 0"));
+        }
+        // Normalise exactly as request URIs are, so comparison is like for like.
+        let url = url::Url::parse(&format!("http://{host}/")).map_err(|_| bad("is not a valid host"))?;
+        match url.host_str() {
+            Some(h) if url.port().is_none() && url.path() == "/" && url.query().is_none() && url.fragment().is_none() => {
+                Ok(AllowedHost { host: h.to_string(), port })
+            }
+            _ => Err(bad("is not a valid host")),
+        }
+    }
+}
+
+impl From<AllowedHost> for String {
+    fn from(h: AllowedHost) -> String {
+        h.to_string()
+    }
+}
+
+impl fmt::Display for AllowedHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => f.write_str(&self.host),
+        }
     }
 }
 
@@ -157,6 +278,8 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
     ("timing", "theater:simple/timing"),
     ("random", "theater:simple/random"),
     ("environment", "theater:simple/environment"),
+    ("filesystem", "theater:simple/filesystem"),
+    ("http-client", "theater:simple/http-client"),
 ];
 
 /// Interfaces every actor may import: `runtime`, and `types`, which holds only type
@@ -182,7 +305,7 @@ struct RawManifest {
     #[serde(default)]
     init_state: Option<Spanned<String>>,
     #[serde(default)]
-    restart: RestartPolicy,
+    restart: Option<RestartPolicy>,
     #[serde(default)]
     supervision: Supervision,
     #[serde(default)]
@@ -200,7 +323,8 @@ pub struct Manifest {
     pub component: PathBuf,
     /// A file whose bytes are the actor's initial state.
     pub init_state: Option<PathBuf>,
-    pub restart: RestartPolicy,
+    /// `restart` as written; see [`Manifest::restart_policy`].
+    pub restart: Option<RestartPolicy>,
     pub supervision: Supervision,
     pub limits: Limits,
     pub handlers: Vec<HandlerConfig>,
@@ -332,6 +456,12 @@ impl Manifest {
         set
     }
 
+    /// How a supervisor restarts this actor: as written, else `permanent` (OTP's default).
+    /// The root supervisor restarts a top-level actor only when its manifest asks.
+    pub fn restart_policy(&self) -> RestartPolicy {
+        self.restart.unwrap_or_default()
+    }
+
     /// The options of a granted handler type, if granted.
     pub fn handler(&self, type_name: &str) -> Option<&HandlerConfig> {
         self.handlers.iter().find(|h| h.type_name() == type_name)
@@ -394,7 +524,7 @@ mod tests {
         let dir = dir_with_component();
         let m = parse_in(dir.path(), "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"a.wasm\"\n").unwrap();
         assert_eq!(m.limits, Limits::default());
-        assert_eq!(m.restart, RestartPolicy::Permanent);
+        assert_eq!((m.restart, m.restart_policy()), (None, RestartPolicy::Permanent));
         assert_eq!(m.granted_interfaces().into_iter().collect::<Vec<_>>(), vec!["theater:simple/runtime", "theater:simple/types"]);
         assert_eq!(m.component, dir.path().join("a.wasm"));
     }
@@ -419,7 +549,7 @@ type = "environment"
 allow = ["HOME"]
 "#;
         let m = parse_in(dir.path(), text).unwrap();
-        assert_eq!(m.restart, RestartPolicy::Transient);
+        assert_eq!(m.restart, Some(RestartPolicy::Transient));
         assert_eq!(m.supervision.strategy, Strategy::RestForOne);
         assert_eq!(m.supervision.max_restarts, 7);
         assert_eq!(m.supervision.within_secs, 5);
@@ -483,5 +613,59 @@ allow = ["HOME"]
     fn duplicate_handler_is_rejected() {
         let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"store\"\n[[handler]]\ntype = \"store\"\n");
         assert!(e.contains("listed twice"), "{e}");
+    }
+
+    fn handler_of(text: &str) -> HandlerConfig {
+        let dir = dir_with_component();
+        let m = parse_in(dir.path(), &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\n{text}")).unwrap();
+        m.handlers.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn capability_options_parse_with_defaults() {
+        assert_eq!(handler_of("type = \"timing\""), HandlerConfig::Timing { max_sleep_ms: DEFAULT_MAX_SLEEP_MS });
+        assert_eq!(handler_of("type = \"timing\"\nmax_sleep_ms = 5"), HandlerConfig::Timing { max_sleep_ms: 5 });
+        assert_eq!(handler_of("type = \"random\"\nseed = 42"), HandlerConfig::Random { seed: Some(42) });
+        assert_eq!(
+            handler_of("type = \"filesystem\"\nroot = \"data\""),
+            HandlerConfig::Filesystem { root: "data".into(), max_read_bytes: DEFAULT_MAX_READ_BYTES, max_write_bytes: DEFAULT_MAX_WRITE_BYTES }
+        );
+        assert_eq!(
+            handler_of("type = \"filesystem\"\nroot = \"d\"\nmax_read_bytes = 1\nmax_write_bytes = 2"),
+            HandlerConfig::Filesystem { root: "d".into(), max_read_bytes: 1, max_write_bytes: 2 }
+        );
+        assert_eq!(
+            handler_of("type = \"http-client\"\nallow_hosts = [\"127.0.0.1:8080\", \"API.Example.com\", \"[::1]:9\"]"),
+            HandlerConfig::HttpClient {
+                allow_hosts: vec![
+                    AllowedHost { host: "127.0.0.1".into(), port: Some(8080) },
+                    AllowedHost { host: "api.example.com".into(), port: None },
+                    AllowedHost { host: "[::1]".into(), port: Some(9) },
+                ],
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                timeout_ms: DEFAULT_HTTP_TIMEOUT_MS,
+            }
+        );
+        let m = HandlerConfig::HttpClient { allow_hosts: vec![], max_response_bytes: 1, timeout_ms: 1 };
+        assert_eq!((m.type_name(), m.interface()), ("http-client", "theater:simple/http-client"));
+        assert_eq!(type_for_interface("theater:simple/filesystem"), Some("filesystem"));
+    }
+
+    #[test]
+    fn filesystem_needs_a_root_and_rejects_unknown_options() {
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"filesystem\"\n");
+        assert!(e.contains("root"), "{e}");
+        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"filesystem\"\nroot = \"d\"\nmax_reads = 1\n");
+        assert!(e.contains("max_reads"), "{e}");
+    }
+
+    #[test]
+    fn malformed_allow_hosts_entries_are_errors_at_load() {
+        for bad in ["http://api.example.com", "api.example.com/v1", "user@host", "host:0", "host:99999", "host:x", "a:1:2", "[::1", "[::1]x", "", "host?q"] {
+            let e = err(&format!(
+                "name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"http-client\"\nallow_hosts = [{bad:?}]\n"
+            ));
+            assert!(e.starts_with("manifest.toml:4:") && e.contains("allow_hosts entry"), "{bad}: {e}");
+        }
     }
 }

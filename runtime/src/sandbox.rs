@@ -31,7 +31,7 @@ pub struct UngrantedImports {
 
 impl fmt::Display for UngrantedImports {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "actor \"{}\" imports interfaces that {} does not grant, so it was not started:", self.actor, self.manifest)?;
+        writeln!(f, "actor \"{}\" imports interfaces that {} does not grant, so it cannot run:", self.actor, self.manifest)?;
         for (i, import) in self.imports.iter().enumerate() {
             let interface = strip_version(import);
             write!(f, "  - {import}\n    ")?;

@@ -27,7 +27,7 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         return Ok(()); // no longer ours (stopped by the parent already)
     };
     let theater = actor.ctx().theater()?;
-    let policy = theater.actor(child).map(|a| a.manifest.restart).unwrap_or(RestartPolicy::Temporary);
+    let policy = theater.actor(child).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
     let failure = match status {
         ActorStatus::Failed(reason) => Some(reason.clone()),
         _ => None,
@@ -93,7 +93,7 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         theater.stop_quietly(other).await;
     }
     for member in &group {
-        let member_policy = theater.actor(member).map(|a| a.manifest.restart).unwrap_or(RestartPolicy::Temporary);
+        let member_policy = theater.actor(member).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
         if member != child && member_policy == RestartPolicy::Temporary {
             actor.ctx_mut().children.retain(|c| c != member);
             record(actor, "supervision/not-restarted", vec![("child", text(member)), ("restart", text("temporary"))]);

@@ -28,6 +28,10 @@ pub struct TheaterConfig {
     pub engine: EngineConfig,
     /// Where actors' log lines go.
     pub logs: LogSink,
+    /// Supervise top-level actors as children of a root supervisor (one-for-one, default
+    /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
+    /// does not, so a failure there ends the run instead.
+    pub supervise_top_level: bool,
 }
 
 impl TheaterConfig {
@@ -37,6 +41,7 @@ impl TheaterConfig {
             data_dir: data_dir.unwrap_or_else(paths::theater_home),
             engine: EngineConfig::default(),
             logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
+            supervise_top_level: false,
         }
     }
 }
@@ -79,6 +84,8 @@ pub(crate) struct Inner {
     channels: Mutex<HashMap<String, (String, String)>>,
     /// Who waits for whose answer right now (requests, channel opens).
     waiting: Mutex<HashMap<String, String>>,
+    /// The root supervisor's restart-intensity window, when it supervises top-level actors.
+    root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
 }
 
 /// How actors reach the runtime without keeping it alive.
@@ -122,6 +129,7 @@ impl Theater {
                 actors: Mutex::new(HashMap::new()),
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
+                root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
             }),
         })
     }
@@ -253,8 +261,50 @@ impl Theater {
         if quiet {
             return;
         }
-        if let Some(parent) = parent.and_then(|p| self.actor(&p).ok()) {
-            let _ = parent.handle.deliver(actor::Envelope::ChildExited { child: id.to_string(), status, data }).await;
+        match parent {
+            Some(parent) => {
+                if let Ok(parent) = self.actor(&parent) {
+                    let _ = parent.handle.deliver(actor::Envelope::ChildExited { child: id.to_string(), status, data }).await;
+                }
+            }
+            None => self.root_supervise(id, &status).await,
+        }
+    }
+
+    /// The root supervisor: restart a top-level actor whose manifest asks for it (`restart`),
+    /// one for one, within the default intensity; past it the actor stays down (there is no
+    /// one to escalate to).
+    async fn root_supervise(&self, id: &str, status: &ActorStatus) {
+        let Some(window) = &self.inner.root else { return };
+        let Ok(info) = self.actor(id) else { return };
+        let failed = matches!(status, ActorStatus::Failed(_));
+        let restart = match info.manifest.restart {
+            Some(crate::manifest::RestartPolicy::Permanent) => true,
+            Some(crate::manifest::RestartPolicy::Transient) => failed,
+            Some(crate::manifest::RestartPolicy::Temporary) | None => false,
+        };
+        if !restart {
+            return;
+        }
+        let limits = crate::manifest::Supervision::default();
+        let allowed = {
+            let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
+            let now = std::time::Instant::now();
+            while window.front().is_some_and(|t| now.duration_since(*t).as_secs() >= limits.within_secs) {
+                window.pop_front();
+            }
+            let allowed = (window.len() as u32) < limits.max_restarts;
+            if allowed {
+                window.push_back(now);
+            }
+            allowed
+        };
+        if !allowed {
+            tracing::warn!("root supervisor: not restarting {id}: more than {} restarts within {} s", limits.max_restarts, limits.within_secs);
+            return;
+        }
+        if let Err(e) = self.restart(id, &format!("restarted by the root supervisor after it {status}")).await {
+            tracing::warn!("root supervisor: could not restart {id}: {e}");
         }
     }
 
@@ -368,10 +418,11 @@ impl Theater {
         self.inner.db.sink().subscribe()
     }
 
-    /// Stop an actor (and its children) after the messages already in its mailbox.
+    /// Stop an actor (and its children) after the messages already in its mailbox. Asked
+    /// for, so no supervisor restarts it.
     pub async fn stop(&self, id: &str) -> Result<ActorStatus, ActorError> {
         let handle = self.actor(id)?.handle;
-        handle.stop().await;
+        self.stop_quietly(id).await;
         Ok(handle.status())
     }
 

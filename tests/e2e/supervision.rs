@@ -195,3 +195,34 @@ async fn stopping_a_supervisor_stops_its_tree() {
         assert_eq!(t.status(id), ActorStatus::Stopped);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_supervisor_restarts_top_level_actors_only_when_their_manifest_asks() {
+    let s = Scratch::new();
+    let mut config = TheaterConfig::new(Some(s.home()));
+    config.logs = std::sync::Arc::new(|_| {});
+    config.supervise_top_level = true;
+    let theater = Theater::new(config).unwrap();
+    let start = |name: &'static str, restart: &'static str| {
+        let m = s.manifest(name, &fixtures().component("raw-peer"), &format!("restart = \"{restart}\"\n{GRANTS}"));
+        let theater = theater.clone();
+        async move { theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap() }
+    };
+    let permanent = start("permanent", "permanent").await;
+    let temporary = start("temporary", "temporary").await;
+    let m = s.manifest("unset", &fixtures().component("raw-peer"), GRANTS);
+    let unset = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+    theater.request(&unset, b"fail".to_vec()).await.unwrap_err();
+    theater.send(&permanent, b"inc".to_vec()).await.unwrap();
+    theater.request(&permanent, b"fail".to_vec()).await.unwrap_err();
+    theater.request(&temporary, b"fail".to_vec()).await.unwrap_err();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while theater.actor(&permanent).unwrap().restarts == 0 {
+        assert!(Instant::now() < deadline, "the permanent top-level actor was not restarted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(theater.request(&permanent, b"get".to_vec()).await.unwrap(), b"1");
+    assert_eq!(theater.actor(&temporary).unwrap().restarts, 0);
+    assert_eq!(theater.actor(&unset).unwrap().restarts, 0, "no `restart` in the manifest: the root leaves it down");
+    assert!(matches!(theater.actor(&temporary).unwrap().handle.status(), ActorStatus::Failed(_)));
+}

@@ -1,52 +1,137 @@
-//! `theater events`: an actor's recorded events from the chain database, as a table or
-//! JSON; with no actor id, the recorded actors.
+//! `theater events`: an actor's recorded events, as a table or JSON — from the theater
+//! server when one answers (and with --follow, live until the actor stops), otherwise from
+//! the chain database, so no server is needed. With no actor id, the recorded actors.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use theater_runtime::chain::export::event_json;
-use theater_runtime::chain::payload::bytes_to_json;
 use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::server::model::EventPage;
 
-use super::chain_db;
+use super::subscribe::{self, Selection};
+use super::{chain_db, runtime};
 use crate::cli::EventsArgs;
+use crate::client::{actor_path, escape, Client, ClientError};
 use crate::output::print_json;
+use crate::table::Layout;
 
-/// Longest detail column before it is cut.
+/// Longest detail column on a terminal before it is cut.
 const DETAIL_WIDTH: usize = 100;
+/// Column widths of event rows on a terminal: actor, seq, time, type.
+const WIDTHS: [usize; 4] = [36, 5, 24, 40];
 
 pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let reader = ChainReader::open(&chain_db(data_dir))?;
-    let Some(id) = args.actor_id else {
-        let actors = reader.actors()?;
-        if args.json {
-            print_json(&serde_json::to_value(&actors)?);
-        } else if actors.is_empty() {
-            println!("no actors recorded yet");
-        } else {
-            println!("{:<36}  {:<20}  {:>7}  STATUS", "ACTOR", "NAME", "EVENTS");
-            for a in actors {
-                println!("{:<36}  {:<20}  {:>7}  {}", a.actor_id, a.name, a.events, a.status);
-            }
-        }
+    let Some(id) = args.actor_id.clone() else {
+        list_recorded(&args, data_dir)?;
         return Ok(ExitCode::SUCCESS);
     };
-    let filter = EventFilter { from_seq: args.from, limit: args.limit, type_prefix: args.type_prefix };
-    let events = reader.events(&id, &filter)?;
-    if args.json {
-        print_json(&json!(events.iter().map(event_json).collect::<Vec<_>>()));
+    let client = Client::connect(&args.connection)?;
+    if args.follow {
+        if data_dir.is_some() {
+            anyhow::bail!("--follow streams from a running server; it cannot read a --data-dir");
+        }
+        let selection = Selection { from: args.from, type_prefix: args.type_prefix.clone() };
+        runtime()?.block_on(subscribe::follow_one(&client, &id, &selection, args.json))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>5}  {:<24}  {:<40}  DETAIL", "SEQ", "TIME (UTC)", "TYPE");
-    for e in &events {
-        let time = humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(e.timestamp_ms));
-        let mut detail = bytes_to_json(&e.payload).to_string();
-        if detail.chars().count() > DETAIL_WIDTH {
-            detail = detail.chars().take(DETAIL_WIDTH - 1).collect::<String>() + "…";
-        }
-        println!("{:>5}  {:<24}  {:<40}  {detail}", e.seq, time.to_string(), e.event_type);
+    // An explicit --data-dir means that database; otherwise the server's view when it runs.
+    let events = match data_dir {
+        Some(dir) => from_db(&id, &args, Some(dir))?,
+        None => match runtime()?.block_on(from_server(&client, &id, &args)) {
+            Err(ClientError::NoServer { .. }) => from_db(&id, &args, None)?,
+            other => other?,
+        },
+    };
+    if args.json {
+        print_json(&Value::Array(events));
+    } else {
+        let printer = EventPrinter::new(false, false);
+        events.iter().for_each(|e| printer.print(e));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn list_recorded(args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let actors = ChainReader::open(&chain_db(data_dir))?.actors()?;
+    if args.json {
+        print_json(&serde_json::to_value(&actors)?);
+    } else if actors.is_empty() {
+        eprintln!("no actors recorded yet");
+    } else {
+        let rows: Vec<Vec<String>> =
+            actors.into_iter().map(|a| vec![a.actor_id, a.name, a.events.to_string(), a.status]).collect();
+        Layout::detect().print_table(&["ACTOR", "NAME", "EVENTS", "STATUS"], &rows);
+    }
+    Ok(())
+}
+
+fn from_db(id: &str, args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Vec<Value>> {
+    let filter = EventFilter { from_seq: args.from, limit: args.limit, type_prefix: args.type_prefix.clone() };
+    Ok(ChainReader::open(&chain_db(data_dir))?.events(id, &filter)?.iter().map(event_json).collect())
+}
+
+/// Every page the server has, up to --limit.
+async fn from_server(client: &Client, id: &str, args: &EventsArgs) -> Result<Vec<Value>, ClientError> {
+    let mut events = Vec::new();
+    let mut from = Some(args.from).filter(|_| args.limit != Some(0));
+    while let Some(start) = from {
+        let mut query = format!("?from={start}");
+        if let Some(limit) = args.limit {
+            query.push_str(&format!("&limit={}", limit - events.len() as u64));
+        }
+        if let Some(prefix) = &args.type_prefix {
+            query.push_str(&format!("&type={}", escape(prefix)));
+        }
+        let page: EventPage = client.get(&actor_path(id, &format!("/events{query}"))).await?;
+        events.extend(page.events);
+        from = page.next_from.filter(|_| args.limit.is_none_or(|l| (events.len() as u64) < l));
+    }
+    Ok(events)
+}
+
+/// Prints events one at a time as rows (or JSON lines), for history and live streams.
+pub struct EventPrinter {
+    layout: Layout,
+    json: bool,
+    /// Whether rows start with the actor's id (streams of several actors).
+    actor_column: bool,
+    header_printed: AtomicBool,
+}
+
+impl EventPrinter {
+    pub fn new(json: bool, actor_column: bool) -> EventPrinter {
+        EventPrinter { layout: Layout::detect(), json, actor_column, header_printed: AtomicBool::new(false) }
+    }
+
+    /// Print one event as `event_json` shapes it (plus `actor` in streams).
+    pub fn print(&self, event: &Value) {
+        if self.json {
+            println!("{event}");
+            return;
+        }
+        let (widths, mut row, mut header) = if self.actor_column {
+            (&WIDTHS[..], vec![event["actor"].as_str().unwrap_or("-").to_string()], vec!["ACTOR".to_string()])
+        } else {
+            (&WIDTHS[1..], Vec::new(), Vec::new())
+        };
+        let time = event["timestamp_ms"]
+            .as_u64()
+            .map(|ms| humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string())
+            .unwrap_or_default();
+        row.extend([
+            event["seq"].to_string(),
+            time,
+            event["type"].as_str().unwrap_or_default().to_string(),
+            self.layout.fit(event.get("view").unwrap_or(&json!(null)).to_string(), DETAIL_WIDTH),
+        ]);
+        if self.layout == Layout::Aligned && !self.header_printed.swap(true, Ordering::Relaxed) {
+            header.extend(["SEQ", "TIME (UTC)", "TYPE", "DETAIL"].map(String::from));
+            self.layout.print_row(&header, widths);
+        }
+        self.layout.print_row(&row, widths);
+    }
 }

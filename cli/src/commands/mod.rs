@@ -1,10 +1,24 @@
 //! One module per subcommand; `dispatch` routes a parsed command line to it.
 
+mod build;
+mod create;
 mod chain_source;
 mod events;
 mod export;
+mod inspect;
+mod list;
 mod replay;
+mod request;
+mod restart;
 mod run;
+mod test;
+mod send;
+mod server;
+mod start;
+mod state;
+mod stop;
+mod subscribe;
+mod tree;
 mod verify;
 
 use std::process::ExitCode;
@@ -17,6 +31,8 @@ use crate::cli::{Cli, Command};
 pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
     let data_dir = cli.global.data_dir;
     match cli.command {
+        Command::Create(args) => create::create(args, data_dir),
+        Command::Build(args) => build::build(args, data_dir),
         Command::Run(args) => {
             let order = matches.subcommand_matches("run").map(run::message_order).unwrap_or_default();
             runtime()?.block_on(run::run(args, order, data_dir))
@@ -25,6 +41,18 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::export(args, data_dir),
         Command::Verify(args) => verify::verify(args, data_dir),
         Command::Replay(args) => runtime()?.block_on(replay::replay(args, data_dir)),
+        Command::Test(args) => runtime()?.block_on(test::test(args)),
+        Command::Server(args) => runtime()?.block_on(server::server(args, data_dir)),
+        Command::Start(args) => runtime()?.block_on(start::start(args)),
+        Command::List(args) => runtime()?.block_on(list::list(args)),
+        Command::Inspect(args) => runtime()?.block_on(inspect::inspect(args)),
+        Command::State(args) => runtime()?.block_on(state::state(args)),
+        Command::Subscribe(args) => runtime()?.block_on(subscribe::subscribe(args)),
+        Command::Send(args) => runtime()?.block_on(send::send(args)),
+        Command::Request(args) => runtime()?.block_on(request::request(args)),
+        Command::Stop(args) => runtime()?.block_on(stop::stop(args)),
+        Command::Restart(args) => runtime()?.block_on(restart::restart(args)),
+        Command::Tree(args) => runtime()?.block_on(tree::tree(args)),
     }
 }
 

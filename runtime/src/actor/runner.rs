@@ -103,7 +103,12 @@ impl ActorHandle {
     }
 
     fn not_running(&self) -> ActorError {
-        ActorError::NotRunning { id: self.id.clone(), status: self.status().to_string() }
+        // The mailbox closes a moment before the final status is published.
+        let status = match self.status() {
+            ActorStatus::Running => "is stopping or being restarted".to_string(),
+            ended => ended.to_string(),
+        };
+        ActorError::NotRunning { id: self.id.clone(), status }
     }
 
     /// Put an envelope in the mailbox without waiting: a full mailbox is an error (what

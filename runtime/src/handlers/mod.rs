@@ -2,10 +2,16 @@
 //! functions of one WIT interface; the runtime links only the handlers a manifest grants,
 //! so an ungranted interface simply does not exist for the guest.
 
+mod environment;
+mod filesystem;
 mod host_fn;
+mod http_client;
 mod message_server;
+mod random;
 mod runtime;
+mod store;
 mod supervisor;
+mod timing;
 
 use std::sync::Arc;
 
@@ -25,6 +31,16 @@ pub trait Handler: Send + Sync {
 
 /// Every handler this runtime can serve. `data_dir` is where handlers that persist
 /// (the store) keep their files.
-pub fn all(_data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
-    vec![Arc::new(runtime::RuntimeHandler), Arc::new(message_server::MessageServerHandler), Arc::new(supervisor::SupervisorHandler)]
+pub fn all(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
+    vec![
+        Arc::new(runtime::RuntimeHandler),
+        Arc::new(message_server::MessageServerHandler),
+        Arc::new(supervisor::SupervisorHandler),
+        Arc::new(store::StoreHandler::new(data_dir)),
+        Arc::new(timing::TimingHandler),
+        Arc::new(random::RandomHandler),
+        Arc::new(environment::EnvironmentHandler),
+        Arc::new(filesystem::FilesystemHandler),
+        Arc::new(http_client::HttpClientHandler::default()),
+    ]
 }

@@ -1,0 +1,81 @@
+//! `theater subscribe`: follow actors' event streams from the server until they stop. With
+//! `-`, actor ids come from stdin, one a line, and each is followed as soon as it arrives,
+//! so `theater start m.toml --id-only | theater subscribe -` works as a pipe.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use theater_runtime::server::model::StreamEnd;
+use tokio::io::AsyncBufReadExt;
+use tokio::task::JoinSet;
+
+use super::events::EventPrinter;
+use crate::cli::SubscribeArgs;
+use crate::client::{actor_path, escape, Client, ClientError};
+
+/// Which events of a stream to show.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub from: u64,
+    pub type_prefix: Option<String>,
+}
+
+impl Selection {
+    fn stream_path(&self, id: &str) -> String {
+        let mut query = format!("?from={}", self.from);
+        if let Some(prefix) = &self.type_prefix {
+            query.push_str(&format!("&type={}", escape(prefix)));
+        }
+        actor_path(id, &format!("/events/stream{query}"))
+    }
+}
+
+pub async fn subscribe(args: SubscribeArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::connect(&args.connection)?;
+    let selection = Selection { from: args.from, type_prefix: args.type_prefix };
+    let printer = Arc::new(EventPrinter::new(args.json, true));
+    if args.actor_id != "-" {
+        follow(&client, &args.actor_id, &selection, &printer).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut streams = JoinSet::new();
+    let mut stdin_open = true;
+    let mut failed = false;
+    loop {
+        tokio::select! {
+            line = lines.next_line(), if stdin_open => match line? {
+                Some(line) if !line.trim().is_empty() => {
+                    let (client, selection, printer, id) = (client.clone(), selection.clone(), printer.clone(), line.trim().to_string());
+                    streams.spawn(async move { follow(&client, &id, &selection, &printer).await });
+                }
+                Some(_) => {}
+                None => stdin_open = false,
+            },
+            Some(done) = streams.join_next(), if !streams.is_empty() => {
+                if let Err(e) = done.map_err(anyhow::Error::from).and_then(|r| r.map_err(anyhow::Error::from)) {
+                    eprintln!("error: {e:#}");
+                    failed = true;
+                }
+            }
+            else => break,
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Print one actor's events until it ends; says on stderr how it ended.
+pub async fn follow(client: &Client, id: &str, selection: &Selection, printer: &EventPrinter) -> Result<StreamEnd, ClientError> {
+    let end = client.stream(&selection.stream_path(id), |event| printer.print(&event)).await?;
+    match &end.reason {
+        Some(reason) => eprintln!("actor {}: {}: {reason}", end.actor, end.status),
+        None => eprintln!("actor {}: {}", end.actor, end.status),
+    }
+    Ok(end)
+}
+
+/// Follow a single actor, without the actor column.
+pub async fn follow_one(client: &Client, id: &str, selection: &Selection, json: bool) -> Result<StreamEnd, ClientError> {
+    follow(client, id, selection, &EventPrinter::new(json, false)).await
+}

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.1 document of the API, served at `/openapi.json`. It is written by hand in
+//! `openapi.json` beside this file; a test checks that it lists exactly the routes of
+//! `routes::table`, so the two cannot drift apart.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use serde_json::Value;
+
+/// The document, with `info.version` set to this build's version.
+static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+    let mut doc: Value = serde_json::from_str(include_str!("openapi.json"))
+        .unwrap_or_else(|e| serde_json::json!({"error": format!("openapi.json does not parse: {e}")}));
+    doc["info"]["version"] = Value::String(env!("CARGO_PKG_VERSION").into());
+    doc
+});
+
+pub async fn document() -> Json<Value> {
+    Json(DOCUMENT.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::server::routes;
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_route_exists() {
+        let doc = &*DOCUMENT;
+        assert_eq!(doc["openapi"], "3.1.0", "{doc}");
+        let routes: BTreeSet<(String, String)> =
+            routes::table().iter().map(|r| (r.path.to_string(), r.verb.as_str().to_lowercase())).collect();
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, ops)| ops.as_object().expect("operations").keys().map(move |m| (path.clone(), m.clone())))
+            .collect();
+        assert_eq!(routes, documented);
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|v| refs(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(&DOCUMENT, &mut all);
+        assert!(!all.is_empty());
+        for r in all {
+            let pointer = r.strip_prefix('#').expect("local reference");
+            assert!(DOCUMENT.pointer(pointer).is_some(), "dangling {r}");
+        }
+    }
+}

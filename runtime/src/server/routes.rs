@@ -1,0 +1,166 @@
+//! The API's routes: one table of method, path and handler (the OpenAPI document is checked
+//! against it), and the handlers, each a thin translation between HTTP and the registry.
+
+use std::path::PathBuf;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Json;
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::extract::{ActorId, JsonBody, QueryParams};
+use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
+use super::{db, openapi, sse, views};
+use crate::chain::export::event_json;
+use crate::chain::EventFilter;
+use crate::{Manifest, Theater};
+
+/// Events per page when the caller does not say.
+const DEFAULT_PAGE: u64 = 1000;
+/// Most events one page returns.
+const MAX_PAGE: u64 = 10_000;
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+        }
+    }
+}
+
+/// One route of the API.
+pub struct Route {
+    pub verb: Verb,
+    pub path: &'static str,
+    pub handler: MethodRouter<Theater>,
+}
+
+fn route<H, T>(verb: Verb, path: &'static str, handler: H) -> Route
+where
+    H: axum::handler::Handler<T, Theater>,
+    T: 'static,
+{
+    Route { verb, path, handler: on(verb.filter(), handler) }
+}
+
+/// Every route the server answers.
+pub fn table() -> Vec<Route> {
+    use Verb::{Get, Post};
+    vec![
+        route(Get, "/openapi.json", openapi::document),
+        route(Get, "/v1/health", health),
+        route(Get, "/v1/actors", list),
+        route(Post, "/v1/actors", start),
+        route(Get, "/v1/actors/{id}", inspect),
+        route(Get, "/v1/actors/{id}/state", state),
+        route(Get, "/v1/actors/{id}/events", events),
+        route(Get, "/v1/actors/{id}/events/stream", sse::stream),
+        route(Post, "/v1/actors/{id}/send", send),
+        route(Post, "/v1/actors/{id}/request", request),
+        route(Post, "/v1/actors/{id}/stop", stop),
+        route(Post, "/v1/actors/{id}/restart", restart),
+        route(Get, "/v1/tree", tree),
+    ]
+}
+
+async fn health(State(theater): State<Theater>) -> Json<Health> {
+    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), actors: theater.actors().len() })
+}
+
+async fn list(State(theater): State<Theater>) -> Result<Json<ActorList>, ApiError> {
+    let actors = views::views(&theater, theater.actors()).await?;
+    Ok(Json(ActorList { actors }))
+}
+
+/// Start a top-level actor from a manifest file on this machine.
+async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartRequest>) -> Result<(StatusCode, Json<ActorView>), ApiError> {
+    let path = PathBuf::from(&body.manifest);
+    if !path.is_absolute() {
+        return Err(ApiError::bad_request(format!(
+            "\"manifest\" must be an absolute path on the server's machine, got {:?}",
+            body.manifest
+        )));
+    }
+    let manifest = Manifest::load(&path).map_err(crate::RuntimeError::from)?;
+    let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
+    let id = theater.spawn(manifest, init_state, None).await?;
+    let view = views::view(&theater, theater.actor(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn inspect(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
+    Ok(Json(views::view(&theater, views::resolve(&theater, &id)?).await?))
+}
+
+async fn state(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<StateView>, ApiError> {
+    let state = views::resolve(&theater, &id)?.handle.state().await?;
+    Ok(Json(StateView { state: state.as_deref().map(Bytes::of) }))
+}
+
+/// `?from=SEQ&limit=N&type=PREFIX` of the events routes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    pub from: Option<u64>,
+    pub limit: Option<u64>,
+    #[serde(rename = "type")]
+    pub type_prefix: Option<String>,
+}
+
+/// A page of an actor's recorded events; works for actors of earlier server runs too.
+async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParams(q): QueryParams<EventsQuery>) -> Result<Json<EventPage>, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let filter = EventFilter { from_seq: q.from.unwrap_or(0), limit: Some(limit), type_prefix: q.type_prefix };
+    let events = db::read(&theater, move |r| r.events(&id, &filter)).await?;
+    let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
+    Ok(Json(EventPage { events: events.iter().map(event_json).collect(), next_from }))
+}
+
+fn message(body: Bytes) -> Result<Vec<u8>, ApiError> {
+    body.decode().map_err(ApiError::bad_request)
+}
+
+/// Deliver a message and answer once the actor has handled it.
+async fn send(State(theater): State<Theater>, ActorId(id): ActorId, JsonBody(body): JsonBody<Bytes>) -> Result<Json<Handled>, ApiError> {
+    views::resolve(&theater, &id)?.handle.send(message(body)?).await?;
+    Ok(Json(Handled { handled: true }))
+}
+
+async fn request(State(theater): State<Theater>, ActorId(id): ActorId, JsonBody(body): JsonBody<Bytes>) -> Result<Json<Reply>, ApiError> {
+    let reply = views::resolve(&theater, &id)?.handle.request(message(body)?).await?;
+    Ok(Json(Reply { reply: Bytes::of(&reply) }))
+}
+
+/// Stop an actor after the messages already queued; stopping a stopped actor is a no-op.
+async fn stop(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
+    let info = views::resolve(&theater, &id)?;
+    theater.stop(&info.id).await?;
+    Ok(Json(views::view(&theater, theater.actor(&info.id)?).await?))
+}
+
+async fn restart(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
+    let info = views::resolve(&theater, &id)?;
+    theater.restart_actor(&info.id).await?;
+    Ok(Json(views::view(&theater, theater.actor(&info.id)?).await?))
+}
+
+async fn tree(State(theater): State<Theater>) -> Json<Tree> {
+    Json(views::tree(&theater))
+}
