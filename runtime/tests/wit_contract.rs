@@ -1,0 +1,51 @@
+//! The host serves the `theater:simple` contract exactly: a component generated from the WIT
+//! itself (wit-component's dummy module for the SDK's world, which imports every interface)
+//! must pass the sandbox check and link against the runtime with every handler granted. A
+//! missing function or a signature that drifted from `wit/` fails the link, so this test
+//! fails; a successful link reaches the dummy `init`, which traps by design.
+
+use std::path::Path;
+
+use theater_runtime::{Manifest, RuntimeError, Theater, TheaterConfig};
+use wit_component::{ComponentEncoder, StringEncoding};
+use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve};
+
+/// A component that imports every function of the world and exports its exports.
+fn component_for_world(world_name: &str) -> Vec<u8> {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let world = resolve.select_world(&[pkg], Some(world_name)).expect("the world exists");
+    let mut module = wit_component::dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
+    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).expect("metadata embeds");
+    ComponentEncoder::default().module(&module).expect("module").validate(true).encode().expect("component encodes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_of_the_contract_links_with_its_exact_signature() {
+    let component = component_for_world("theater-actor");
+    let imports = theater_runtime::sandbox::component_imports(&component, "dummy").unwrap();
+    for interface in theater_runtime::manifest::HANDLER_TYPES.iter().map(|(_, i)| *i) {
+        assert!(imports.iter().any(|i| i == interface), "the SDK world does not import {interface}: {imports:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("all.wasm"), &component).unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    let mut manifest = String::from("name = \"all\"\nversion = \"0\"\ncomponent = \"all.wasm\"\n");
+    for (handler, _) in theater_runtime::manifest::HANDLER_TYPES {
+        manifest.push_str(&format!("[[handler]]\ntype = \"{handler}\"\n"));
+        if *handler == "filesystem" {
+            manifest.push_str("root = \"files\"\n");
+        }
+    }
+    std::fs::write(dir.path().join("all.toml"), manifest).unwrap();
+
+    let mut config = TheaterConfig::new(Some(dir.path().join("home")));
+    config.logs = std::sync::Arc::new(|_| {});
+    let theater = Theater::new(config).unwrap();
+    let err = theater.spawn(Manifest::load(&dir.path().join("all.toml")).unwrap(), None, None).await.unwrap_err();
+    match err {
+        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
+        other => panic!("the contract did not link: {other}"),
+    }
+}
