@@ -40,8 +40,9 @@
 //! ```
 //!
 //! The host API has one module per imported interface: [`runtime`] (and [`log`]),
-//! [`messages`], [`supervisor`], [`store`], [`timing`], [`random`], [`environment`]. An
-//! actor's component imports only the interfaces it calls, and its manifest must grant them.
+//! [`messages`], [`supervisor`], [`store`], [`timing`], [`random`], [`environment`],
+//! [`filesystem`], [`http`]. An actor's component imports only the interfaces it calls, and
+//! its manifest must grant them.
 //!
 //! On `wasm32` the host API calls the `theater:simple` imports (wit-bindgen bindings of
 //! `../wit`); everywhere else it is served in process by the `test_host`, so `cargo test`
@@ -76,7 +77,9 @@ pub mod __private;
 pub use actor::{Actor, ActorState};
 pub use codec::{Decode, Encode};
 pub use host::runtime::log;
-pub use host::{environment, messages, random, runtime, store, supervisor, timing};
+pub use host::{
+    environment, filesystem, http, messages, random, runtime, store, supervisor, timing,
+};
 pub use raw::Raw;
 pub use reply::{IntoReply, Reply};
 pub use theater_sdk_macros::actor;

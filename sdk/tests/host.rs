@@ -1,6 +1,10 @@
 //! The typed host API against the native test host: what each call does, records and
 //! answers, so actor tests can rely on it.
 
+use std::collections::BTreeMap;
+
+use theater_sdk::filesystem::{self, FileKind, FileMetadata};
+use theater_sdk::http::{self, HttpRequest, HttpResponse};
 use theater_sdk::store::{ContentRef, Store};
 use theater_sdk::test_host::START_TIME_MS;
 use theater_sdk::{
@@ -293,5 +297,153 @@ fn environment_is_what_the_test_sets() {
             environment::list_vars(),
             [("A".into(), "1".into()), ("B".into(), "2".into())]
         );
+    });
+}
+
+#[test]
+fn the_filesystem_is_an_in_memory_tree() {
+    let host = TestHost::new();
+    host.set_file("seed/a.txt", "from the test");
+    host.enter(|| -> Result<(), String> {
+        assert_eq!(filesystem::read_file("./seed//a.txt")?, b"from the test");
+        assert_eq!(filesystem::list_files("")?, ["seed"]);
+        filesystem::create_dir("notes/2024")?;
+        filesystem::create_dir("notes/2024")?;
+        filesystem::write_file("notes/2024/b.txt", [1u8, 2])?;
+        filesystem::write_file("notes/a.txt", "x")?;
+        filesystem::write_file("notes/a.txt", "replaced")?;
+        assert_eq!(filesystem::list_files("notes")?, ["2024", "a.txt"]);
+        assert_eq!(filesystem::list_files(".")?, ["notes", "seed"]);
+        assert_eq!(
+            filesystem::metadata("notes/a.txt")?,
+            FileMetadata {
+                kind: FileKind::File,
+                size: 8
+            }
+        );
+        assert_eq!(filesystem::metadata("notes")?.kind, FileKind::Directory);
+        assert!(filesystem::path_exists("notes/2024/b.txt")?);
+        filesystem::delete_file("notes/a.txt")?;
+        assert!(!filesystem::path_exists("notes/a.txt")?);
+        filesystem::delete_dir("seed")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        host.files(),
+        BTreeMap::from([("notes/2024/b.txt".to_string(), vec![1, 2])])
+    );
+}
+
+#[test]
+fn the_filesystem_refuses_what_the_runtime_refuses() {
+    on_fresh_host(|| {
+        filesystem::create_dir("d")?;
+        filesystem::write_file("f", "")?;
+        let refused = |result: Result<Vec<u8>, String>| result.unwrap_err();
+        assert!(refused(filesystem::read_file("../x")).contains("`..` is not allowed"));
+        assert!(refused(filesystem::read_file("/etc/passwd")).contains("absolute paths"));
+        assert_eq!(
+            refused(filesystem::read_file("gone")),
+            "\"gone\" does not exist"
+        );
+        assert_eq!(
+            refused(filesystem::read_file("d")),
+            "\"d\" is not a regular file"
+        );
+        assert!(
+            filesystem::path_exists("a/../b").is_err(),
+            "refused, not false"
+        );
+        let e = filesystem::write_file("no/dir/f", "x").unwrap_err();
+        assert!(e.contains("create it with create-dir"), "{e}");
+        assert!(filesystem::write_file("d", "x").is_err());
+        assert!(filesystem::create_dir("f/sub").is_err());
+        assert!(filesystem::delete_file("d").is_err());
+        assert_eq!(
+            filesystem::list_files("f").unwrap_err(),
+            "\"f\" is not a directory"
+        );
+        assert_eq!(
+            filesystem::delete_dir(".").unwrap_err(),
+            "the filesystem root itself cannot be deleted"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+#[should_panic(expected = "TestHost::set_file: path \"../x\" is refused")]
+fn seeding_a_refused_path_is_a_test_error() {
+    TestHost::new().set_file("../x", "");
+}
+
+#[test]
+fn http_requests_are_recorded_and_answered_by_the_longest_prefix() {
+    let host = TestHost::new();
+    host.on_http("https://api.example.com/", |req| {
+        Ok(
+            HttpResponse::new(200, format!("{} {}", req.method, req.uri))
+                .with_header("X-Kind", "api"),
+        )
+    })
+    .on_http("https://api.example.com/down", |_| {
+        Err("connection refused".into())
+    });
+    host.enter(|| {
+        let response = http::get("https://api.example.com/items?page=2").unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.text(),
+            Ok("GET https://api.example.com/items?page=2")
+        );
+        assert_eq!(response.header("x-kind"), Some("api"));
+        assert_eq!(response.header("content-type"), None);
+        let down = HttpRequest::new("POST", "https://api.example.com/down/now")
+            .with_header("content-type", "text/plain")
+            .with_body("hi");
+        assert_eq!(http::send(down).unwrap_err(), "connection refused");
+        let e = http::get("http://elsewhere.example/").unwrap_err();
+        assert!(
+            e.starts_with("test host: no HTTP response scripted for http://elsewhere.example/"),
+            "{e}"
+        );
+    });
+    assert_eq!(
+        host.outgoing(),
+        [
+            Outgoing::Http {
+                request: HttpRequest::get("https://api.example.com/items?page=2")
+            },
+            Outgoing::Http {
+                request: HttpRequest {
+                    method: "POST".into(),
+                    uri: "https://api.example.com/down/now".into(),
+                    headers: vec![("content-type".into(), "text/plain".into())],
+                    body: Some(b"hi".to_vec()),
+                }
+            },
+            Outgoing::Http {
+                request: HttpRequest::get("http://elsewhere.example/")
+            },
+        ]
+    );
+    let binary = HttpResponse::new(200, vec![0xff]);
+    assert!(binary
+        .text()
+        .unwrap_err()
+        .starts_with("response body is not UTF-8"));
+}
+
+#[test]
+fn an_http_responder_may_use_the_host_api_and_replace_itself() {
+    let host = TestHost::new();
+    host.on_http("http://flaky/", |_| {
+        TestHost::current().on_http("http://flaky/", |_| Ok(HttpResponse::new(200, "up")));
+        Err("first try fails".into())
+    });
+    host.enter(|| {
+        assert_eq!(http::get("http://flaky/").unwrap_err(), "first try fails");
+        assert_eq!(http::get("http://flaky/").unwrap().text(), Ok("up"));
     });
 }

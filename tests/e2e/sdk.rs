@@ -1,13 +1,16 @@
 //! SDK-built actors in the real runtime: the 30-line counter under `theater run` with only
 //! the imports it uses, and the kitchen-sink actor exercising every interface the SDK wraps,
-//! including the panic hook, deferred replies, channels and supervision.
+//! including the panic hook, deferred replies, channels and supervision, files and HTTP.
 
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
-use theater_e2e::{fixtures, texts, Scratch};
+use theater_e2e::{echo_http_server, fixtures, texts, Scratch};
 use theater_runtime::{LogLine, Manifest, Theater, TheaterConfig};
 
+/// Every handler the kitchen imports. The filesystem root `files/` is beside the manifest
+/// ([`Kitchen::new`] creates it). `http-client` comes last, so a test can append its
+/// options (by default it allows no host).
 const ALL: &str = r#"
 [[handler]]
 type = "message-server"
@@ -23,6 +26,11 @@ seed = 7
 [[handler]]
 type = "environment"
 allow = ["THEATER_SDK_TEST_VISIBLE"]
+[[handler]]
+type = "filesystem"
+root = "files"
+[[handler]]
+type = "http-client"
 "#;
 
 #[test]
@@ -60,11 +68,17 @@ impl Kitchen {
         let sink = logs.clone();
         let mut config = TheaterConfig::new(Some(s.home()));
         config.logs = Arc::new(move |l: &LogLine| sink.lock().unwrap().push(l.clone()));
+        std::fs::create_dir(s.path().join("files")).unwrap();
         Kitchen { theater: Theater::new(config).unwrap(), logs, s }
     }
 
     async fn start(&self, name: &str) -> String {
-        let m = self.s.manifest(name, &fixtures().component("sdk-kitchen"), ALL);
+        self.start_with(name, "").await
+    }
+
+    /// Starts a kitchen whose manifest adds `http_options` to its `http-client` handler.
+    async fn start_with(&self, name: &str, http_options: &str) -> String {
+        let m = self.s.manifest(name, &fixtures().component("sdk-kitchen"), &format!("{ALL}{http_options}"));
         self.theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap()
     }
 
@@ -142,4 +156,33 @@ async fn every_wrapped_interface_works_in_the_runtime() {
     assert!(k.logged("kitchen panic requested") && k.logged("sdk-kitchen/src/lib.rs:"), "panic location logged");
     // b is unaffected and can shut itself down.
     assert_eq!(k.ask(&b, json!({"shutdown": {}})).await.unwrap()["shutting_down"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_and_http_round_trip_through_the_runtime() {
+    let k = Kitchen::new();
+    let port = echo_http_server().await;
+    let a = k.start_with("kitchen-web", &format!("allow_hosts = [\"127.0.0.1:{port}\"]")).await;
+    let root = k.s.path().join("files");
+    std::fs::write(root.join("kept.txt"), "from the host").unwrap();
+
+    let fs = k.ask(&a, json!({"fs_roundtrip": {}})).await.unwrap();
+    assert_eq!(
+        fs,
+        json!({
+            "listed": ["note.txt"],
+            "text": "hello file",
+            "metadata": {"kind": "file", "size": 10},
+            "exists_after": false,
+            "root": ["kept.txt"],
+        })
+    );
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "the round trip cleaned up after itself");
+
+    let got = k.ask(&a, json!({"http_get": {"url": format!("http://127.0.0.1:{port}/hello?x=1")}})).await.unwrap();
+    assert_eq!(got, json!({"status": 200, "x_test": "yes", "body": "GET /hello?x=1"}));
+    // Off the allow-list: refused by the runtime, an error for the requester, not a trap.
+    let err = k.ask(&a, json!({"http_get": {"url": format!("http://localhost:{port}/")}})).await.unwrap_err();
+    assert!(err.contains("not on this actor's allow-list"), "{err}");
+    assert!(k.ask(&a, json!({"now": {}})).await.is_ok(), "the actor keeps running");
 }

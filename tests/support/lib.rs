@@ -1,6 +1,7 @@
 //! Shared machinery for the end-to-end tests: builds the fixture actors in `tests/actors/`
 //! for real (cargo for wasm32, then componentize exactly as `theater build` does), builds
-//! the `theater` binary, and gives each test its own data directory and manifests.
+//! the `theater` binary, gives each test its own data directory and manifests, and serves
+//! HTTP locally for the http-client tests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -226,4 +227,33 @@ pub fn assert_clean_failure(out: &Output) -> String {
     assert!(!out.status.success(), "expected failure, got success\nstdout: {stdout}\nstderr: {stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "panic output:\n{stderr}");
     stderr
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1, for actors to reach through the http-client handler:
+/// every request gets `200 OK`, header `x-test: yes` and the body `<method> <path>`, then
+/// the connection closes. Returns the port; it serves until the test's tokio runtime ends.
+pub async fn echo_http_server() -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+    let port = listener.local_addr().expect("local address").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                // The request line starts "<method> <path> HTTP/1.1".
+                let body = String::from_utf8_lossy(&head).split(' ').take(2).collect::<Vec<_>>().join(" ");
+                let response = format!("HTTP/1.1 200 OK\r\nx-test: yes\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    port
 }

@@ -11,6 +11,8 @@
 //! Natively (not wasm32) every function is served by the thread's [`crate::TestHost`].
 
 pub mod environment;
+pub mod filesystem;
+pub mod http;
 pub mod messages;
 pub mod random;
 pub mod runtime;

@@ -2,12 +2,14 @@
 //! and which host is current on this thread.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::files::Files;
 use super::rng::Rng;
 use super::store::Stores;
 use crate::codec::{Decode, Encode};
+use crate::host::http::{HttpRequest, HttpResponse};
 
 /// The test host's clock at start: 2023-11-14T22:13:20Z, in ms since the Unix epoch.
 pub const START_TIME_MS: u64 = 1_700_000_000_000;
@@ -62,10 +64,17 @@ pub enum Outgoing {
     Shutdown {
         result: Option<Vec<u8>>,
     },
+    /// An HTTP request, as sent (whether or not a response was scripted).
+    Http {
+        request: HttpRequest,
+    },
 }
 
 /// Answers requests to one actor: request bytes in, reply bytes out.
 type Responder = Box<dyn FnMut(Vec<u8>) -> Result<Vec<u8>, String>>;
+
+/// Answers HTTP requests whose URI starts with one prefix.
+type HttpResponder = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, String>>;
 
 /// The world a native actor talks to. Cheap to clone: clones share the same state.
 ///
@@ -79,11 +88,13 @@ pub struct TestHost {
 pub(crate) struct HostState {
     pub(crate) logs: Vec<String>,
     pub(crate) outgoing: Vec<Outgoing>,
-    responders: HashMap<String, Responder>,
+    responders: BTreeMap<String, Responder>,
+    http: BTreeMap<String, HttpResponder>,
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) now_ms: u64,
     pub(crate) rng: Rng,
     pub(crate) stores: Stores,
+    pub(crate) files: Files,
     pub(crate) children: Vec<String>,
     pub(crate) outstanding: Vec<String>,
     ids: u64,
@@ -94,11 +105,13 @@ impl Default for HostState {
         HostState {
             logs: Vec::new(),
             outgoing: Vec::new(),
-            responders: HashMap::new(),
+            responders: BTreeMap::new(),
+            http: BTreeMap::new(),
             env: BTreeMap::new(),
             now_ms: START_TIME_MS,
             rng: Rng::new(0x7e57),
             stores: Stores::default(),
+            files: Files::default(),
             children: Vec::new(),
             outstanding: Vec::new(),
             ids: 0,
@@ -125,27 +138,70 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&mut HostState) -> R) -> R {
     f(&mut state)
 }
 
-/// Answers a request from the scripted replies. The responder runs with no borrow held, so
-/// it may itself use the host API.
+/// Runs the scripted responder in `table` under the key `pick` chooses, if any. It runs
+/// with no borrow held, so it may itself use the host API; afterwards it is kept, unless it
+/// scripted a replacement for itself meanwhile.
+fn run_scripted<F: ?Sized, R>(
+    table: fn(&mut HostState) -> &mut BTreeMap<String, Box<F>>,
+    pick: impl FnOnce(&BTreeMap<String, Box<F>>) -> Option<String>,
+    run: impl FnOnce(&mut F) -> R,
+) -> Option<R> {
+    let (key, mut responder) = with_state(|s| {
+        let table = table(s);
+        let key = pick(table)?;
+        table.remove(&key).map(|responder| (key, responder))
+    })?;
+    let result = run(&mut responder);
+    with_state(|s| {
+        table(s).entry(key).or_insert(responder);
+    });
+    Some(result)
+}
+
+/// Answers a request from the scripted replies.
 pub(crate) fn answer_request(to: &str, msg: &[u8]) -> Result<Vec<u8>, String> {
-    let responder = with_state(|s| {
+    with_state(|s| {
         s.outgoing.push(Outgoing::Request {
             to: to.to_string(),
             msg: msg.to_vec(),
-        });
-        s.responders.remove(to)
+        })
     });
-    let Some(mut respond) = responder else {
-        return Err(format!(
+    run_scripted(
+        |s| &mut s.responders,
+        |_| Some(to.to_string()),
+        |respond| respond(msg.to_vec()),
+    )
+    .unwrap_or_else(|| {
+        Err(format!(
             "test host: no reply scripted for requests to {to} (use TestHost::reply or TestHost::on_request)"
-        ));
-    };
-    let reply = respond(msg.to_vec());
-    // Keep it, unless the responder scripted a replacement for itself meanwhile.
+        ))
+    })
+}
+
+/// Answers an HTTP request from the scripted responses: the longest matching prefix wins.
+pub(crate) fn answer_http(request: HttpRequest) -> Result<HttpResponse, String> {
     with_state(|s| {
-        s.responders.entry(to.to_string()).or_insert(respond);
+        s.outgoing.push(Outgoing::Http {
+            request: request.clone(),
+        })
     });
-    reply
+    run_scripted(
+        |s| &mut s.http,
+        |table| {
+            table
+                .keys()
+                .filter(|prefix| request.uri.starts_with(prefix.as_str()))
+                .max_by_key(|prefix| prefix.len())
+                .cloned()
+        },
+        |respond| respond(&request),
+    )
+    .unwrap_or_else(|| {
+        Err(format!(
+            "test host: no HTTP response scripted for {} (use TestHost::on_http)",
+            request.uri
+        ))
+    })
 }
 
 impl TestHost {
@@ -227,6 +283,45 @@ impl TestHost {
             .responders
             .insert(actor_id.to_string(), responder);
         self
+    }
+
+    /// Answers HTTP requests whose URI starts with `uri_prefix` with `respond`; its error
+    /// is the sender's error (as for a refused or unreachable host). Where prefixes
+    /// overlap, the longest wins.
+    ///
+    /// ```
+    /// # use theater_sdk::{http::HttpResponse, TestHost};
+    /// let host = TestHost::new();
+    /// host.on_http("https://api.example.com/", |req| {
+    ///     Ok(HttpResponse::new(200, format!("{} {}", req.method, req.uri)))
+    /// })
+    /// .on_http("https://api.example.com/down", |_| Err("connection refused".into()));
+    /// ```
+    pub fn on_http(
+        &self,
+        uri_prefix: &str,
+        respond: impl FnMut(&HttpRequest) -> Result<HttpResponse, String> + 'static,
+    ) -> &Self {
+        self.state
+            .borrow_mut()
+            .http
+            .insert(uri_prefix.to_string(), Box::new(respond));
+        self
+    }
+
+    /// Puts a file in the in-memory filesystem, creating its directories.
+    ///
+    /// Panics if the path is one the runtime would refuse (absolute, or with `..`).
+    pub fn set_file(&self, path: &str, content: impl AsRef<[u8]>) -> &Self {
+        if let Err(e) = self.state.borrow_mut().files.seed(path, content.as_ref()) {
+            panic!("TestHost::set_file: {e}");
+        }
+        self
+    }
+
+    /// Every file in the in-memory filesystem, by path (normalized: `a/b.txt`).
+    pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        self.state.borrow().files.files()
     }
 
     /// The log lines so far, oldest first.

@@ -1,7 +1,7 @@
 //! The host calls served in process, with exactly the signatures of the wasm side
 //! (`crate::wasm::sys`), so `crate::host` is written once for both.
 
-use super::host::{answer_request, with_state, Outgoing};
+use super::host::{answer_http, answer_request, with_state, Outgoing};
 
 pub(crate) mod runtime {
     use super::*;
@@ -337,5 +337,52 @@ pub(crate) mod environment {
 
     pub(crate) fn exists(name: &str) -> bool {
         with_state(|s| s.env.contains_key(name))
+    }
+}
+
+pub(crate) mod filesystem {
+    use super::*;
+    use crate::host::filesystem::FileMetadata;
+
+    pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, String> {
+        with_state(|s| s.files.read_file(path))
+    }
+
+    pub(crate) fn write_file(path: &str, content: &[u8]) -> Result<(), String> {
+        with_state(|s| s.files.write_file(path, content))
+    }
+
+    pub(crate) fn list_files(path: &str) -> Result<Vec<String>, String> {
+        with_state(|s| s.files.list_files(path))
+    }
+
+    pub(crate) fn delete_file(path: &str) -> Result<(), String> {
+        with_state(|s| s.files.delete_file(path))
+    }
+
+    pub(crate) fn create_dir(path: &str) -> Result<(), String> {
+        with_state(|s| s.files.create_dir(path))
+    }
+
+    pub(crate) fn delete_dir(path: &str) -> Result<(), String> {
+        with_state(|s| s.files.delete_dir(path))
+    }
+
+    pub(crate) fn path_exists(path: &str) -> Result<bool, String> {
+        with_state(|s| s.files.path_exists(path))
+    }
+
+    pub(crate) fn metadata(path: &str) -> Result<FileMetadata, String> {
+        with_state(|s| s.files.metadata(path))
+    }
+}
+
+pub(crate) mod http_client {
+    use super::*;
+    use crate::host::http::{HttpRequest, HttpResponse};
+
+    /// Recorded, then answered from [`crate::TestHost::on_http`].
+    pub(crate) fn send_http(request: HttpRequest) -> Result<HttpResponse, String> {
+        answer_http(request)
     }
 }

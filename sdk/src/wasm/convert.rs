@@ -1,7 +1,9 @@
 //! Conversions between the generated binding types and the SDK's own types, so the public
 //! API looks the same on wasm and in the native test host.
 
-use super::bindings::theater::simple::{store, types};
+use super::bindings::theater::simple::{filesystem, http_client, store, types};
+use crate::host::filesystem::{FileKind, FileMetadata};
+use crate::host::http::{HttpRequest, HttpResponse};
 use crate::host::store::ContentRef;
 use crate::types::{Chain, ChainEvent, ChannelAccept, ChildError, ErrorKind, Event, MetaEvent};
 
@@ -88,6 +90,38 @@ impl From<types::WitErrorType> for ErrorKind {
             W::SerializationError => ErrorKind::SerializationError,
             W::UpdateComponentError => ErrorKind::UpdateComponentError,
             W::Paused => ErrorKind::Paused,
+        }
+    }
+}
+
+impl From<filesystem::FileMetadata> for FileMetadata {
+    fn from(m: filesystem::FileMetadata) -> Self {
+        let kind = match m.kind {
+            filesystem::FileKind::File => FileKind::File,
+            filesystem::FileKind::Directory => FileKind::Directory,
+        };
+        FileMetadata { kind, size: m.size }
+    }
+}
+
+impl From<HttpRequest> for http_client::HttpRequest {
+    fn from(r: HttpRequest) -> Self {
+        http_client::HttpRequest {
+            method: r.method,
+            uri: r.uri,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+/// The host always sends a body; `none` would mean an empty one.
+impl From<http_client::HttpResponse> for HttpResponse {
+    fn from(r: http_client::HttpResponse) -> Self {
+        HttpResponse {
+            status: r.status,
+            headers: r.headers,
+            body: r.body.unwrap_or_default(),
         }
     }
 }

@@ -95,3 +95,24 @@ pub(crate) mod store {
         sys::list_all_content(store_id).map(|refs| refs.into_iter().map(Into::into).collect())
     }
 }
+
+pub(crate) mod filesystem {
+    use crate::host::filesystem::FileMetadata;
+    use crate::wasm::bindings::theater::simple::filesystem as sys;
+    pub(crate) use sys::{
+        create_dir, delete_dir, delete_file, list_files, path_exists, read_file, write_file,
+    };
+
+    pub(crate) fn metadata(path: &str) -> Result<FileMetadata, String> {
+        sys::metadata(path).map(Into::into)
+    }
+}
+
+pub(crate) mod http_client {
+    use crate::host::http::{HttpRequest, HttpResponse};
+    use crate::wasm::bindings::theater::simple::http_client as sys;
+
+    pub(crate) fn send_http(request: HttpRequest) -> Result<HttpResponse, String> {
+        sys::send_http(&request.into()).map(Into::into)
+    }
+}

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use theater_sdk::serde_json::{json, Value};
 use theater_sdk::store::Store;
 use theater_sdk::{
-    actor, environment, log, messages, random, runtime, supervisor, timing, ChannelAccept,
-    ChildError, Raw, Reply,
+    actor, environment, filesystem, http, log, messages, random, runtime, supervisor, timing,
+    ChannelAccept, ChildError, Raw, Reply,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -39,6 +39,12 @@ pub enum Ask {
     },
     /// A store created, written (JSON and raw), labelled and read back.
     StoreRoundtrip {},
+    /// A file written under a new directory, listed, read, measured and deleted.
+    FsRoundtrip {},
+    /// `http::get`: the status, a header and the body as text.
+    HttpGet {
+        url: String,
+    },
     /// Panics (the panic reaches the log, then the call traps).
     Panic {},
     /// Fails with this error.
@@ -121,6 +127,15 @@ impl Kitchen {
                 "vars": environment::list_vars(),
             }),
             Ask::StoreRoundtrip {} => store_roundtrip()?,
+            Ask::FsRoundtrip {} => fs_roundtrip()?,
+            Ask::HttpGet { url } => {
+                let response = http::get(&url)?;
+                json!({
+                    "status": response.status,
+                    "x_test": response.header("x-test"),
+                    "body": response.text()?,
+                })
+            }
             Ask::Panic {} => panic!("kitchen panic requested"),
             Ask::Fail { error } => return Err(error),
             Ask::Log { line } => {
@@ -239,6 +254,26 @@ fn store_roundtrip() -> Result<Value, String> {
         "labels": store.list_labels()?,
         "content": store.list_all_content()?.len(),
         "size": store.calculate_total_size()?,
+    }))
+}
+
+/// Every filesystem call once, leaving the root as it was.
+fn fs_roundtrip() -> Result<Value, String> {
+    filesystem::create_dir("kitchen")?;
+    filesystem::write_file("kitchen/note.txt", "hello file")?;
+    let listed = filesystem::list_files("kitchen")?;
+    let text =
+        String::from_utf8(filesystem::read_file("kitchen/note.txt")?).map_err(|e| e.to_string())?;
+    let metadata = filesystem::metadata("kitchen/note.txt")?;
+    filesystem::delete_file("kitchen/note.txt")?;
+    let exists_after = filesystem::path_exists("kitchen/note.txt")?;
+    filesystem::delete_dir("kitchen")?;
+    Ok(json!({
+        "listed": listed,
+        "text": text,
+        "metadata": metadata,
+        "exists_after": exists_after,
+        "root": filesystem::list_files("")?,
     }))
 }
 

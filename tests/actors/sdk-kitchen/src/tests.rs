@@ -1,6 +1,7 @@
 //! The kitchen on the native test host: each request answers from the test host's
 //! deterministic services and records what left the actor.
 
+use theater_sdk::http::{HttpRequest, HttpResponse};
 use theater_sdk::serde_json::{json, Value};
 use theater_sdk::{Outgoing, Raw, TestActor, TestHost};
 
@@ -72,6 +73,53 @@ fn store_round_trips() {
     assert_eq!(reply["content"], 3);
     // "hello" and "hello again" as JSON strings, plus three raw bytes.
     assert_eq!(reply["size"], 7 + 13 + 3);
+}
+
+#[test]
+fn files_round_trip_and_leave_the_root_as_it_was() {
+    let host = TestHost::new();
+    host.set_file("kept.txt", "from the test");
+    let mut kitchen = TestActor::<Kitchen>::init_on(&host, "k").unwrap();
+    assert_eq!(
+        ask(&mut kitchen, json!({"fs_roundtrip": {}})),
+        json!({
+            "listed": ["note.txt"],
+            "text": "hello file",
+            "metadata": {"kind": "file", "size": 10},
+            "exists_after": false,
+            "root": ["kept.txt"],
+        })
+    );
+    assert_eq!(host.files().keys().collect::<Vec<_>>(), ["kept.txt"]);
+}
+
+#[test]
+fn http_get_is_answered_from_script_and_recorded() {
+    let host = TestHost::new();
+    host.on_http("http://test.example/", |req| {
+        Ok(
+            HttpResponse::new(201, format!("{} {}", req.method, req.uri))
+                .with_header("X-Test", "yes"),
+        )
+    });
+    let mut kitchen = TestActor::<Kitchen>::init_on(&host, "k").unwrap();
+    assert_eq!(
+        ask(
+            &mut kitchen,
+            json!({"http_get": {"url": "http://test.example/a"}})
+        ),
+        json!({"status": 201, "x_test": "yes", "body": "GET http://test.example/a"})
+    );
+    assert_eq!(
+        host.outgoing(),
+        [Outgoing::Http {
+            request: HttpRequest::get("http://test.example/a")
+        }]
+    );
+    let err = kitchen
+        .request::<Value>(&json!({"http_get": {"url": "http://other.example/"}}))
+        .unwrap_err();
+    assert!(err.contains("no HTTP response scripted"), "{err}");
 }
 
 #[test]
