@@ -247,9 +247,11 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
     Ok(())
 }
 
-/// Compare what the replay produced so far with the recording.
-fn first_difference(produced: &[Event], recorded: &[Event]) -> Option<Divergence> {
-    let index = produced.iter().zip(recorded).position(|(a, b)| a.hash != b.hash)?;
+/// Compare the events the replay produced from `from` on with the recording (earlier ones
+/// were compared already, so a whole replay compares each event once).
+fn first_difference(produced: &[Event], recorded: &[Event], from: usize) -> Option<Divergence> {
+    let offset = produced.iter().zip(recorded).skip(from).position(|(a, b)| a.hash != b.hash)?;
+    let index = from + offset;
     Some(Divergence { index: index as u64, expected: Some(EventView::of(&recorded[index])), actual: Some(EventView::of(&produced[index])) })
 }
 
@@ -295,6 +297,7 @@ impl Theater {
             reason: e.to_string(),
         })?;
 
+        let mut compared = 0;
         loop {
             let index = instance.ctx().chain.len();
             let Some(event) = recorded.get(index as usize) else { break };
@@ -332,10 +335,12 @@ impl Theater {
                 }
             }
             let diverged = instance.ctx_mut().replay.as_mut().and_then(|f| f.diverged.take());
-            let found = diverged.or_else(|| first_difference(instance.ctx().chain.produced(), &recorded));
+            let produced = instance.ctx().chain.produced();
+            let found = diverged.or_else(|| first_difference(produced, &recorded, compared));
             if found.is_some() {
                 return Ok(self.report(&instance, &recorded, found));
             }
+            compared = produced.len();
         }
         let produced = instance.ctx().chain.produced();
         let short = (produced.len() < recorded.len()).then(|| Divergence {

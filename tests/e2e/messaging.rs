@@ -100,7 +100,12 @@ async fn a_full_mailbox_refuses_sends_with_a_clear_error() {
         let b = b.clone();
         tokio::spawn(async move { theater.request(&b, b"spin".to_vec()).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Wait until B has taken `spin` out of its mailbox and is running it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !chain(&theater, &b).iter().any(|e| e.event_type == "wasm/call" && e.payload.windows(4).any(|w| w == b"spin")) {
+        assert!(std::time::Instant::now() < deadline, "B never started spinning");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let answer = ask(&theater, &a, &format!("flood {b} 10")).await;
     assert!(answer.starts_with("refused 8 ") && answer.contains("mailbox is full (2 messages waiting)"), "{answer}");
     assert_eq!(ask(&theater, &a, "ping 1").await, "pong 1");
@@ -145,19 +150,32 @@ async fn deferred_replies_are_listed_answered_and_cancelled() {
         let (theater, b) = (theater.clone(), b.clone());
         tokio::spawn(async move { theater.request(&b, b"defer".to_vec()).await })
     };
+    // One at a time, so which request is which does not depend on scheduling. (Request ids
+    // count every request, the polling ones included, so they are read, not assumed.)
+    let outstanding = |theater: Theater, b: String, n: usize| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let ids = ask(&theater, &b, "outstanding").await;
+            let ids: Vec<String> = ids.split(',').filter(|i| !i.is_empty()).map(str::to_string).collect();
+            if ids.len() == n {
+                return ids;
+            }
+            assert!(std::time::Instant::now() < deadline, "expected {n} outstanding requests, have {ids:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let first = outstanding(theater.clone(), b.clone(), 1).await.remove(0);
     let cancelled = {
         let (theater, b) = (theater.clone(), b.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            theater.request(&b, b"defer".to_vec()).await
-        })
+        tokio::spawn(async move { theater.request(&b, b"defer".to_vec()).await })
     };
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(ask(&theater, &b, "outstanding").await, "req-1,req-2");
-    assert_eq!(ask(&theater, &b, "respond req-1 later").await, "responded");
+    let both = outstanding(theater.clone(), b.clone(), 2).await;
+    let second = both.iter().find(|i| **i != first).cloned().unwrap();
+    assert!(both.contains(&first));
+    assert_eq!(ask(&theater, &b, &format!("respond {first} later")).await, "responded");
     assert_eq!(pending.await.unwrap().unwrap(), b"later");
-    assert_eq!(ask(&theater, &b, "cancel req-2").await, "cancelled");
-    assert!(cancelled.await.unwrap().unwrap_err().to_string().contains("cancelled request req-2"));
+    assert_eq!(ask(&theater, &b, &format!("cancel {second}")).await, "cancelled");
+    assert!(cancelled.await.unwrap().unwrap_err().to_string().contains(&format!("cancelled request {second}")));
     assert!(ask(&theater, &b, "respond req-9 x").await.contains("no outstanding request req-9"));
 }
 
@@ -172,7 +190,12 @@ async fn channels_open_carry_messages_both_ways_and_close() {
     assert_eq!(ask(&theater, &a, &format!("chsend {channel} data")).await, "sent");
     assert_eq!(ask(&theater, &b, &format!("chsend {channel} back")).await, "sent");
     assert_eq!(ask(&theater, &a, &format!("chclose {channel}")).await, "closed");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Channel traffic is asynchronous: wait until B has handled the close.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !ask(&theater, &b, "log").await.contains("closed") {
+        assert!(std::time::Instant::now() < deadline, "B never saw the close");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(ask(&theater, &b, "log").await, format!("open {channel} hello|chmsg {channel} data|closed {channel}"));
     assert_eq!(ask(&theater, &a, "log").await, format!("chmsg {channel} welcome|chmsg {channel} back"));
     // A closed channel is gone; a declined one never opens.

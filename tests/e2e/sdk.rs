@@ -133,8 +133,12 @@ async fn every_wrapped_interface_works_in_the_runtime() {
         let (theater, a) = (k.theater.clone(), a.clone());
         tokio::spawn(async move { theater.request(&a, br#"{"defer":{}}"#.to_vec()).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(k.ask(&a, json!({"answer": {"value": "later"}})).await.unwrap()["answered"], 1);
+    // The deferred request must be outstanding before it can be answered.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while k.ask(&a, json!({"answer": {"value": "later"}})).await.unwrap()["answered"] != 1 {
+        assert!(std::time::Instant::now() < deadline, "the deferred request never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(deferred.await.unwrap().unwrap(), br#""later""#);
     let state_b = k.ask(&b, json!({"state": {}})).await.unwrap();
     assert_eq!(state_b["received"], json!([{"hi": 1}]), "{state_b}");
