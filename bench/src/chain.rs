@@ -7,7 +7,6 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use clap::{CommandFactory, FromArgMatches};
 use rusqlite::{params, Connection};
 use theater_e2e::Scratch;
 use theater_runtime::chain::verify::verify;
@@ -247,16 +246,5 @@ fn verify_speed(table: &mut Table, home: &Path, db_path: &Path, actor: &str) {
 /// Run the `theater` command line in this process, as cli/src/main.rs does. The harness
 /// re-executes itself this way because Cargo cannot give a bench another package's binary.
 pub fn cli_main() -> ExitCode {
-    let matches = theater_cli::cli::Cli::command().get_matches();
-    let cli = match theater_cli::cli::Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
-    };
-    match theater_cli::commands::dispatch(cli, &matches) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    theater_cli::run()
 }

@@ -4,7 +4,7 @@
 //! recording: what any embedding must pay at least.
 
 use wasmtime::component::{Component, ComponentNamedList, Instance, InstancePre, Lift, Linker, Lower, TypedFunc};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{Engine, Store};
 
 /// An actor's state argument and result, as the theater:simple contract passes it.
 type State = Option<Vec<u8>>;
@@ -18,25 +18,10 @@ type HandleRequest = Export<(String, Vec<u8>), (State, (Option<Vec<u8>>,))>;
 /// documents that intent.
 const NO_DEADLINE: u64 = 1 << 40;
 
-/// An engine configured as `runtime/src/engine.rs` (`wasmtime_config`) configures Theater's:
+/// An engine configured exactly as Theater configures its own (`EngineConfig::wasmtime_config`):
 /// component model, epoch interruption, and a pooling allocator sized for `max_instances`.
 pub fn engine(max_instances: u32) -> Engine {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    let max_memory = (theater_runtime::manifest::MAX_MEMORY_MB as usize) << 20;
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(max_instances)
-        .max_core_instances_per_component(16)
-        .total_core_instances(max_instances.saturating_mul(4))
-        .max_memories_per_component(2)
-        .total_memories(max_instances)
-        .max_tables_per_component(8)
-        .total_tables(max_instances.saturating_mul(4))
-        .total_stacks(max_instances)
-        .max_memory_size(max_memory);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    config.memory_reservation(max_memory as u64);
+    let config = theater_runtime::EngineConfig { max_actors: max_instances }.wasmtime_config();
     Engine::new(&config).expect("raw wasmtime engine with the same pooling configuration as Theater's")
 }
 

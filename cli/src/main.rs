@@ -2,9 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
-use theater_cli::cli::Cli;
-
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("theater: internal error ({info}); this is a bug in theater, please report it");
@@ -14,16 +11,5 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
-    };
-    match theater_cli::commands::dispatch(cli, &matches) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    theater_cli::run()
 }

@@ -48,13 +48,13 @@ pub struct TheaterEngine {
 impl TheaterEngine {
     /// Build the engine and start its epoch ticker.
     pub fn new(config: &EngineConfig, cache_dir: &Path) -> Result<Arc<TheaterEngine>, RuntimeError> {
-        let engine = match Engine::new(&wasmtime_config(Some(config))) {
+        let engine = match Engine::new(&config.wasmtime_config()) {
             Ok(engine) => engine,
             Err(e) => {
                 // Some hosts cap virtual memory below what the pool reserves; on-demand
                 // allocation still works there, only slower to instantiate.
                 tracing::warn!("pooling allocator unavailable ({e}); using on-demand allocation");
-                Engine::new(&wasmtime_config(None)).map_err(|e| RuntimeError::engine("start", e))?
+                Engine::new(&base_config()).map_err(|e| RuntimeError::engine("start", e))?
             }
         };
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -129,12 +129,13 @@ impl TheaterEngine {
     }
 }
 
-fn wasmtime_config(pool: Option<&EngineConfig>) -> Config {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    if let Some(sizing) = pool {
-        let actors = sizing.max_actors.max(1);
+impl EngineConfig {
+    /// The wasmtime configuration actors run with: the component model, epoch interruption
+    /// and a pooling allocator sized for `max_actors`. Public so benchmarks can measure raw
+    /// wasmtime configured exactly as Theater configures it.
+    pub fn wasmtime_config(&self) -> Config {
+        let mut config = base_config();
+        let actors = self.max_actors.max(1);
         let max_memory = (MAX_MEMORY_MB as usize) << 20;
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(actors)
@@ -149,7 +150,15 @@ fn wasmtime_config(pool: Option<&EngineConfig>) -> Config {
             .max_memory_size(max_memory);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         config.memory_reservation(max_memory as u64);
+        config
     }
+}
+
+/// What every engine needs, pooled or not.
+fn base_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
     config
 }
 
