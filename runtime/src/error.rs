@@ -29,6 +29,14 @@ pub enum RuntimeError {
     #[error(transparent)]
     Replay(#[from] crate::replay::ReplayError),
 
+    /// The runtime's or a tree's actor cap is reached.
+    #[error(transparent)]
+    TooManyActors(#[from] crate::capacity::CapacityError),
+
+    /// A file the manifest names is not a regular file, is too large, or escapes.
+    #[error(transparent)]
+    File(#[from] crate::manifest_files::FileError),
+
     #[error("no actor {0} to restart")]
     NotFound(String),
 

@@ -5,13 +5,17 @@
 //! Start with [`Theater`]: `Theater::new(TheaterConfig::new(None))?.spawn(manifest, None, None)`.
 
 pub mod actor;
+pub mod attenuation;
 mod bindings;
+pub mod capacity;
+pub mod chain_page;
 pub mod chain;
 mod engine;
 mod error;
 mod handlers;
 mod limits;
 pub mod manifest;
+pub mod manifest_files;
 pub mod paths;
 pub mod replay;
 pub mod sandbox;

@@ -1,6 +1,7 @@
 //! Per-actor resource limits enforced inside wasmtime: linear memory through a
 //! `ResourceLimiter` that fails the growing call with a message naming the manifest key,
-//! and wall-clock time per call through epoch interruption.
+//! and wall-clock time per call through epoch interruption; and the limits checked at the
+//! sandbox boundary (rates, sizes, byte budgets), which raise [`LimitExceeded`].
 
 use std::time::Instant;
 
@@ -21,6 +22,36 @@ pub struct MemoryLimitExceeded {
 #[error("the call ran longer than its limit of {limit_ms} ms ([limits] call_timeout_ms) and was stopped")]
 pub struct CallTimeout {
     pub limit_ms: u64,
+}
+
+/// Raised when a guest passes a `[limits]` rate, size or budget at the sandbox boundary.
+/// As a trap it fails the call (rates, event size); as a refusal it is the guest's error
+/// (store and filesystem budgets).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{what}, over this actor's limit of {limit} ([limits] {key})")]
+pub struct LimitExceeded {
+    pub key: &'static str,
+    pub limit: u64,
+    pub what: String,
+}
+
+/// Counts events in the current one-second window.
+#[derive(Debug, Default)]
+pub(crate) struct Rate {
+    window: Option<Instant>,
+    count: u64,
+}
+
+impl Rate {
+    /// Count one more; `false` once `limit` have been counted in the current second.
+    pub(crate) fn admit(&mut self, limit: u64, now: Instant) -> bool {
+        if self.window.is_none_or(|start| now.duration_since(start).as_secs() >= 1) {
+            self.window = Some(now);
+            self.count = 0;
+        }
+        self.count = self.count.saturating_add(1);
+        self.count <= limit
+    }
 }
 
 /// Largest table a guest may grow to; tables hold function references, not data.
@@ -59,4 +90,19 @@ pub(crate) fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<U
         return Err(CallTimeout { limit_ms: data.limiter.call_timeout_ms }.into());
     }
     Ok(UpdateDeadline::Yield(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_rate_admits_its_limit_per_second() {
+        let mut rate = Rate::default();
+        let t = Instant::now();
+        assert!((0..3).all(|_| rate.admit(3, t)));
+        assert!(!rate.admit(3, t + Duration::from_millis(999)));
+        assert!(rate.admit(3, t + Duration::from_secs(1)), "a new second starts a new count");
+    }
 }

@@ -28,6 +28,9 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
 pub enum ManifestError {
     #[error("cannot read manifest {path}: {source}")]
     Read { path: PathBuf, #[source] source: std::io::Error },
+    /// Not a regular file, too large, or outside the directory it must stay in.
+    #[error("{0}")]
+    File(crate::manifest_files::FileError),
     #[error("{origin}:{line}: {message}")]
     Invalid { origin: String, line: usize, message: String },
     #[error("{origin}: {message}")]
@@ -74,7 +77,9 @@ impl Default for Supervision {
     }
 }
 
-/// The `[limits]` table. Exceeding a limit fails the call, never the host.
+/// The `[limits]` table. Exceeding a limit fails the call, never the host. Every key has a
+/// documented default and range ([`LimitKey`]); a top-level manifest may raise a default
+/// within the range, a child's are never larger than its parent's (`attenuation`).
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -83,19 +88,176 @@ pub struct Limits {
     pub mailbox: usize,
     pub max_message_bytes: usize,
     pub request_timeout_ms: u64,
+    /// Children this actor may supervise at once.
+    pub max_children: u64,
+    /// Actors in the tree rooted at this actor (itself included).
+    pub max_tree_actors: u64,
+    /// Longest log line kept; longer lines are cut, with a marker.
+    pub max_log_line_bytes: u64,
+    /// Log lines per second.
+    pub max_logs_per_sec: u64,
+    /// Host calls recorded per second.
+    pub max_events_per_sec: u64,
+    /// Largest recorded host-call event (parameters and result, encoded).
+    pub max_event_bytes: u64,
+    /// Bytes this actor may put into stores over its life.
+    pub max_store_bytes: u64,
+    /// Bytes this actor may write through `filesystem` over its life.
+    pub max_fs_bytes_written: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            memory_mb: DEFAULT_MEMORY_MB,
-            call_timeout_ms: DEFAULT_CALL_TIMEOUT_MS,
-            mailbox: DEFAULT_MAILBOX,
-            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
-            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+        let mut limits = Limits {
+            memory_mb: 0,
+            call_timeout_ms: 0,
+            mailbox: 0,
+            max_message_bytes: 0,
+            request_timeout_ms: 0,
+            max_children: 0,
+            max_tree_actors: 0,
+            max_log_line_bytes: 0,
+            max_logs_per_sec: 0,
+            max_events_per_sec: 0,
+            max_event_bytes: 0,
+            max_store_bytes: 0,
+            max_fs_bytes_written: 0,
+        };
+        for key in LimitKey::ALL {
+            limits.set(key, key.spec().default);
         }
+        limits
     }
 }
+
+/// One `[limits]` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKey {
+    MemoryMb,
+    CallTimeoutMs,
+    Mailbox,
+    MaxMessageBytes,
+    RequestTimeoutMs,
+    MaxChildren,
+    MaxTreeActors,
+    MaxLogLineBytes,
+    MaxLogsPerSec,
+    MaxEventsPerSec,
+    MaxEventBytes,
+    MaxStoreBytes,
+    MaxFsBytesWritten,
+}
+
+/// A limit's manifest name, default and allowed range (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSpec {
+    pub name: &'static str,
+    pub default: u64,
+    pub min: u64,
+    pub max: u64,
+}
+
+const HOUR_MS: u64 = 3_600_000;
+const TIB: u64 = 1 << 40;
+
+impl LimitKey {
+    pub const ALL: [LimitKey; 13] = [
+        LimitKey::MemoryMb,
+        LimitKey::CallTimeoutMs,
+        LimitKey::Mailbox,
+        LimitKey::MaxMessageBytes,
+        LimitKey::RequestTimeoutMs,
+        LimitKey::MaxChildren,
+        LimitKey::MaxTreeActors,
+        LimitKey::MaxLogLineBytes,
+        LimitKey::MaxLogsPerSec,
+        LimitKey::MaxEventsPerSec,
+        LimitKey::MaxEventBytes,
+        LimitKey::MaxStoreBytes,
+        LimitKey::MaxFsBytesWritten,
+    ];
+
+    pub const fn spec(self) -> LimitSpec {
+        let (name, default, min, max) = match self {
+            LimitKey::MemoryMb => ("memory_mb", DEFAULT_MEMORY_MB, 1, MAX_MEMORY_MB),
+            LimitKey::CallTimeoutMs => ("call_timeout_ms", DEFAULT_CALL_TIMEOUT_MS, 1, HOUR_MS),
+            LimitKey::Mailbox => ("mailbox", DEFAULT_MAILBOX as u64, 1, 1_000_000),
+            LimitKey::MaxMessageBytes => ("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES as u64, 1, 64 << 20),
+            LimitKey::RequestTimeoutMs => ("request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS, 1, HOUR_MS),
+            LimitKey::MaxChildren => ("max_children", 100, 0, 10_000),
+            LimitKey::MaxTreeActors => ("max_tree_actors", 250, 1, 100_000),
+            LimitKey::MaxLogLineBytes => ("max_log_line_bytes", 16 << 10, 64, 1 << 20),
+            LimitKey::MaxLogsPerSec => ("max_logs_per_sec", 1_000, 1, 1_000_000),
+            LimitKey::MaxEventsPerSec => ("max_events_per_sec", 100_000, 1, 10_000_000),
+            LimitKey::MaxEventBytes => ("max_event_bytes", 32 << 20, 1 << 10, 256 << 20),
+            LimitKey::MaxStoreBytes => ("max_store_bytes", 1 << 30, 0, TIB),
+            LimitKey::MaxFsBytesWritten => ("max_fs_bytes_written", 1 << 30, 0, TIB),
+        };
+        LimitSpec { name, default, min, max }
+    }
+}
+
+impl Limits {
+    /// The value of one key.
+    pub fn get(&self, key: LimitKey) -> u64 {
+        match key {
+            LimitKey::MemoryMb => self.memory_mb,
+            LimitKey::CallTimeoutMs => self.call_timeout_ms,
+            LimitKey::Mailbox => self.mailbox as u64,
+            LimitKey::MaxMessageBytes => self.max_message_bytes as u64,
+            LimitKey::RequestTimeoutMs => self.request_timeout_ms,
+            LimitKey::MaxChildren => self.max_children,
+            LimitKey::MaxTreeActors => self.max_tree_actors,
+            LimitKey::MaxLogLineBytes => self.max_log_line_bytes,
+            LimitKey::MaxLogsPerSec => self.max_logs_per_sec,
+            LimitKey::MaxEventsPerSec => self.max_events_per_sec,
+            LimitKey::MaxEventBytes => self.max_event_bytes,
+            LimitKey::MaxStoreBytes => self.max_store_bytes,
+            LimitKey::MaxFsBytesWritten => self.max_fs_bytes_written,
+        }
+    }
+
+    /// Set one key; callers keep values within the key's range (which fits `usize`).
+    pub fn set(&mut self, key: LimitKey, value: u64) {
+        let size = usize::try_from(value).unwrap_or(usize::MAX);
+        match key {
+            LimitKey::MemoryMb => self.memory_mb = value,
+            LimitKey::CallTimeoutMs => self.call_timeout_ms = value,
+            LimitKey::Mailbox => self.mailbox = size,
+            LimitKey::MaxMessageBytes => self.max_message_bytes = size,
+            LimitKey::RequestTimeoutMs => self.request_timeout_ms = value,
+            LimitKey::MaxChildren => self.max_children = value,
+            LimitKey::MaxTreeActors => self.max_tree_actors = value,
+            LimitKey::MaxLogLineBytes => self.max_log_line_bytes = value,
+            LimitKey::MaxLogsPerSec => self.max_logs_per_sec = value,
+            LimitKey::MaxEventsPerSec => self.max_events_per_sec = value,
+            LimitKey::MaxEventBytes => self.max_event_bytes = value,
+            LimitKey::MaxStoreBytes => self.max_store_bytes = value,
+            LimitKey::MaxFsBytesWritten => self.max_fs_bytes_written = value,
+        }
+    }
+
+    /// The first key outside its range, as a message that gives the range.
+    fn check_ranges(&self) -> Result<(), String> {
+        for key in LimitKey::ALL {
+            let LimitSpec { name, min, max, .. } = key.spec();
+            let value = self.get(key);
+            if value < min || value > max {
+                return Err(format!("[limits] {name} = {value} is out of range: use {min} to {max} (docs/manifest.md lists every limit)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Largest `[supervision] within_secs` (one day).
+pub const MAX_WITHIN_SECS: u64 = 86_400;
+/// Largest `[supervision] max_restarts`.
+pub const MAX_RESTARTS: u32 = 10_000;
+/// Largest byte limit of a handler option (`max_read_bytes`, `max_write_bytes`, `max_response_bytes`).
+pub const MAX_HANDLER_BYTES: u64 = 1 << 30;
+/// Largest time option of a handler (`max_sleep_ms`, `timeout_ms`): one day.
+pub const MAX_HANDLER_MS: u64 = 86_400_000;
 
 /// Default `max_sleep_ms` of `timing`: the longest wait one call may ask for.
 pub const DEFAULT_MAX_SLEEP_MS: u64 = 60_000;
@@ -195,6 +357,44 @@ impl HandlerConfig {
     pub fn interface(&self) -> &'static str {
         interface_for_type(self.type_name()).unwrap_or("theater:simple/runtime")
     }
+
+    /// Its numeric options, each with its name and largest allowed value.
+    pub fn numeric_options(&self) -> Vec<(&'static str, u64, u64)> {
+        match self {
+            HandlerConfig::Timing { max_sleep_ms } => vec![("max_sleep_ms", *max_sleep_ms, MAX_HANDLER_MS)],
+            HandlerConfig::Filesystem { max_read_bytes, max_write_bytes, .. } => vec![
+                ("max_read_bytes", *max_read_bytes, MAX_HANDLER_BYTES),
+                ("max_write_bytes", *max_write_bytes, MAX_HANDLER_BYTES),
+            ],
+            HandlerConfig::HttpClient { max_response_bytes, timeout_ms, .. } => vec![
+                ("max_response_bytes", *max_response_bytes, MAX_HANDLER_BYTES),
+                ("timeout_ms", *timeout_ms, MAX_HANDLER_MS),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    fn check_ranges(&self) -> Result<(), String> {
+        for (name, value, max) in self.numeric_options() {
+            if value > max {
+                return Err(format!("[[handler]] type = \"{}\": {name} = {value} is out of range: use 0 to {max}", self.type_name()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Variables of Theater itself (`THEATER_TOKEN`, `THEATER_HOME`, ...): never visible to a
+/// guest through a prefix, only when `allow` names them in full.
+pub const RESERVED_ENV_PREFIX: &str = "THEATER_";
+
+/// Whether the `environment` handler's `allow` names and `allow_prefixes` let an actor see
+/// variable `name`. The one rule both the handler and attenuation apply.
+pub fn env_allows(allow: &[String], allow_prefixes: &[String], name: &str) -> bool {
+    if allow.iter().any(|n| n == name) {
+        return true;
+    }
+    !name.starts_with(RESERVED_ENV_PREFIX) && allow_prefixes.iter().any(|p| name.starts_with(p.as_str()))
 }
 
 /// An `allow_hosts` entry of the `http-client` handler: `host` or `host:port`
@@ -340,8 +540,11 @@ pub struct Manifest {
 impl Manifest {
     /// Read and validate a manifest file; relative paths resolve against its directory.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::manifest_files::read_regular(path, crate::manifest_files::MAX_MANIFEST_BYTES, "manifest")?;
+        let text = String::from_utf8(bytes).map_err(|_| ManifestError::Semantic {
+            origin: path.display().to_string(),
+            message: "the manifest is not UTF-8 text".into(),
+        })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
         let base = std::fs::canonicalize(&base).unwrap_or(base);
@@ -374,26 +577,16 @@ impl Manifest {
         }
         let limits = &raw.limits;
         let limit_error = |message: String| ManifestError::Semantic { origin: origin.into(), message };
-        if limits.memory_mb == 0 || limits.memory_mb > MAX_MEMORY_MB {
+        limits.check_ranges().map_err(limit_error)?;
+        let sup = &raw.supervision;
+        if sup.within_secs == 0 || sup.within_secs > MAX_WITHIN_SECS || sup.max_restarts > MAX_RESTARTS {
             return Err(limit_error(format!(
-                "[limits] memory_mb = {} is out of range: use 1 to {MAX_MEMORY_MB}",
-                limits.memory_mb
+                "[supervision] max_restarts = {}, within_secs = {}: use max_restarts 0 to {MAX_RESTARTS} and within_secs 1 to {MAX_WITHIN_SECS}",
+                sup.max_restarts, sup.within_secs
             )));
         }
-        if limits.call_timeout_ms == 0 {
-            return Err(limit_error("[limits] call_timeout_ms must be at least 1".into()));
-        }
-        if limits.mailbox == 0 {
-            return Err(limit_error("[limits] mailbox must be at least 1".into()));
-        }
-        if limits.request_timeout_ms == 0 {
-            return Err(limit_error("[limits] request_timeout_ms must be at least 1".into()));
-        }
-        if limits.max_message_bytes == 0 {
-            return Err(limit_error("[limits] max_message_bytes must be at least 1".into()));
-        }
-        if raw.supervision.within_secs == 0 {
-            return Err(limit_error("[supervision] within_secs must be at least 1".into()));
+        for h in &raw.handlers {
+            h.check_ranges().map_err(limit_error)?;
         }
         let mut seen = BTreeSet::new();
         for h in &raw.handlers {
@@ -465,6 +658,15 @@ impl Manifest {
     /// The options of a granted handler type, if granted.
     pub fn handler(&self, type_name: &str) -> Option<&HandlerConfig> {
         self.handlers.iter().find(|h| h.type_name() == type_name)
+    }
+}
+
+impl From<crate::manifest_files::FileError> for ManifestError {
+    fn from(e: crate::manifest_files::FileError) -> ManifestError {
+        match e {
+            crate::manifest_files::FileError::Io { path, source } => ManifestError::Read { path, source },
+            other => ManifestError::File(other),
+        }
     }
 }
 

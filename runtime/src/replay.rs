@@ -15,7 +15,8 @@ use ciborium::value::Value;
 
 use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
 use crate::bindings::WitActorError;
-use crate::chain::payload::{bytes_to_json, decode, Fields, Wire};
+use crate::chain::payload::{bytes_to_json, decode, encode, Fields, Wire};
+use crate::chain_page::PageSummary;
 use crate::chain::verify::{verify, VerifyError};
 use crate::chain::{sha256, ActorChain, Event, Hash};
 use crate::error::RuntimeError;
@@ -104,19 +105,45 @@ pub(crate) struct ReplayFeed {
 /// Answer a host call from the recording: the event at the replay's position must be this
 /// call with these parameters; the answer and the event are the recorded ones.
 pub(crate) fn answer<R: Wire>(ctx: &mut ActorCtx, event_type: &str, params: Value) -> wasmtime::Result<R> {
+    answer_with(ctx, event_type, params, |v| R::from_value(v).ok())
+}
+
+/// [`answer`], giving back the recorded result as it is (for calls that record a summary).
+pub(crate) fn answer_value(ctx: &mut ActorCtx, event_type: &str, params: Value) -> wasmtime::Result<Value> {
+    answer_with(ctx, event_type, params, Some)
+}
+
+/// What the recording holds for one host call.
+enum Recorded<R> {
+    Answered(R),
+    /// The live call trapped (`ActorCtx::record_refusal`); the replay traps the same way.
+    Refused(String),
+}
+
+/// The recorded outcome of event `e` if it is this call with these parameters.
+fn recorded_outcome<R>(e: &Event, event_type: &str, params: &Value, convert: impl FnOnce(Value) -> Option<R>) -> Option<Recorded<R>> {
+    if e.event_type != event_type {
+        return None;
+    }
+    let mut fields = Fields::new(decode(&e.payload).ok()?).ok()?;
+    if let Some(trap) = fields.take_opt("trap") {
+        let digest: Vec<u8> = fields.get("params_sha256").ok()?;
+        let reason: String = String::from_value(trap).ok()?;
+        return (digest == sha256(&encode(params)).to_vec()).then_some(Recorded::Refused(reason));
+    }
+    (fields.take_opt("params")? == *params).then_some(())?;
+    convert(fields.take_opt("result")?).map(Recorded::Answered)
+}
+
+fn answer_with<R>(ctx: &mut ActorCtx, event_type: &str, params: Value, convert: impl FnOnce(Value) -> Option<R>) -> wasmtime::Result<R> {
     let index = ctx.chain.len();
     let Some(feed) = ctx.replay.as_mut() else {
         return Err(wasmtime::Error::msg("replay answer outside a replay"));
     };
     let expected = feed.recorded.get(index as usize).cloned();
-    let recorded_result = expected.as_ref().filter(|e| e.event_type == event_type).and_then(|e| {
-        let mut fields = Fields::new(decode(&e.payload).ok()?).ok()?;
-        (fields.take_opt("params")? == params).then_some(())?;
-        let result = fields.take_opt("result")?;
-        R::from_value(result).ok()
-    });
-    match (expected, recorded_result) {
-        (Some(e), Some(result)) => {
+    let outcome = expected.as_ref().and_then(|e| recorded_outcome(e, event_type, &params, convert));
+    match (expected, outcome) {
+        (Some(e), Some(outcome)) => {
             if event_type == LOG {
                 // The live handler keeps the last line to explain a trap (a panic message);
                 // the same bookkeeping keeps a replayed trap's description identical.
@@ -127,9 +154,13 @@ pub(crate) fn answer<R: Wire>(ctx: &mut ActorCtx, event_type: &str, params: Valu
                 .ok();
             }
             ctx.chain.record(&e.event_type, e.payload.clone());
-            Ok(result)
+            match outcome {
+                Recorded::Answered(result) => Ok(result),
+                Recorded::Refused(reason) => Err(wasmtime::Error::msg(reason)),
+            }
         }
         (expected, _) => {
+            let feed = ctx.replay.as_mut().ok_or_else(|| wasmtime::Error::msg("replay answer outside a replay"))?;
             let actual = EventView {
                 event_type: event_type.to_string(),
                 payload: serde_json::json!({ "params": crate::chain::payload::to_json(&params) }),
@@ -138,6 +169,15 @@ pub(crate) fn answer<R: Wire>(ctx: &mut ActorCtx, event_type: &str, params: Valu
             Err(wasmtime::Error::msg(format!("replay diverged at event {index}")))
         }
     }
+}
+
+/// The events `summary` describes, from the chain being replayed (a `get-chain` answer).
+pub(crate) fn recorded_page(ctx: &ActorCtx, summary: PageSummary) -> Result<Vec<Event>, String> {
+    let feed = ctx.replay.as_ref().ok_or("not a replay")?;
+    let from = usize::try_from(summary.from).map_err(|e| e.to_string())?;
+    let to = from.saturating_add(usize::try_from(summary.events).map_err(|e| e.to_string())?);
+    let page = feed.recorded.get(from..to).ok_or("the recorded page lies outside the recorded chain")?;
+    if PageSummary::of(page) == summary { Ok(page.to_vec()) } else { Err("the recorded page does not match the recorded chain".into()) }
 }
 
 fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
@@ -242,6 +282,10 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
             let (child, data): (String, Option<Vec<u8>>) = args(index, p)?;
             instance.handle_child_exit(child, data).await
         }
+        "handle-child-external-stop" => {
+            let (child,): (String,) = args(index, p)?;
+            instance.handle_child_external_stop(child).await
+        }
         other => return Err(malformed(index, format!("unknown export {other}"))),
     };
     Ok(())
@@ -285,7 +329,7 @@ impl Theater {
             manifest.clone(),
             ActorChain::replay(recorded.clone()),
             Arc::new(|_| {}),
-            PathBuf::new(),
+            crate::paths::chain_db(self.data_dir()),
             Weak::new(),
         );
         ctx.replay = Some(ReplayFeed { recorded: recorded.clone(), diverged: None });

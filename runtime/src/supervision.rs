@@ -1,7 +1,9 @@
 //! Erlang/OTP supervision, run by the supervising actor's own task when one of its
 //! children exits: tell the parent's code, then (unless the strategy is `manual`) restart
 //! per the child's restart type and the parent's strategy, within the restart intensity.
-//! Every decision is an event in the supervisor's chain.
+//! Every decision is an event in the supervisor's chain. The parent's callbacks may change
+//! its list of children (stop or restart one), so children are looked up by id after them,
+//! never by a position taken before.
 
 use std::time::{Duration, Instant};
 
@@ -23,9 +25,9 @@ fn text(s: &str) -> Value {
 /// Handle the exit of `child`. `Err` means this supervisor must fail (its callback trapped,
 /// or restarts exceeded their intensity), which escalates to its own parent.
 pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status: &ActorStatus, data: Option<Vec<u8>>) -> Result<(), String> {
-    let Some(position) = actor.ctx().children.iter().position(|c| c == child) else {
+    if !actor.ctx().children.iter().any(|c| c == child) {
         return Ok(()); // no longer ours (stopped by the parent already)
-    };
+    }
     let theater = actor.ctx().theater()?;
     let policy = theater.actor(child).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
     let failure = match status {
@@ -49,6 +51,11 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         return Err(format!("supervisor callback trapped: {reason}"));
     }
 
+    // The callback may have stopped this child (or a sibling): what it took away stays away.
+    let Some(position) = actor.ctx().children.iter().position(|c| c == child) else {
+        record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", text("stopped by the supervisor's code"))]);
+        return Ok(());
+    };
     let supervision = actor.ctx().manifest.supervision.clone();
     if supervision.strategy == Strategy::Manual {
         record(actor, "supervision/manual", vec![("child", text(child))]);
@@ -60,7 +67,7 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         RestartPolicy::Temporary => false,
     };
     if !restart {
-        actor.ctx_mut().children.remove(position);
+        actor.ctx_mut().children.retain(|c| c != child);
         record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", text(&policy.to_string()))]);
         return Ok(());
     }
@@ -85,7 +92,7 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
     let children = actor.ctx().children.clone();
     let group: Vec<String> = match supervision.strategy {
         Strategy::OneForAll => children,
-        Strategy::RestForOne => children[position..].to_vec(),
+        Strategy::RestForOne => children.get(position..).unwrap_or_default().to_vec(),
         _ => vec![child.to_string()],
     };
     // Stop the rest of the group, last started first, then restart in start order.
@@ -110,6 +117,21 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         }
     }
     Ok(())
+}
+
+/// A child was stopped from outside (an operator's `theater stop`): record it, forget the
+/// child (a stop asked for is not restarted) and tell the parent's code. `Err` means the
+/// callback trapped, which fails this supervisor.
+pub(crate) async fn child_stopped(actor: &mut ActorInstance, child: &str) -> Result<(), String> {
+    if !actor.ctx().children.iter().any(|c| c == child) {
+        return Ok(());
+    }
+    actor.ctx_mut().children.retain(|c| c != child);
+    record(actor, "supervision/child-stopped", vec![("child", text(child))]);
+    match actor.handle_child_external_stop(child.to_string()).await {
+        Err(CallError::Trap(reason)) => Err(format!("supervisor callback trapped: {reason}")),
+        _ => Ok(()),
+    }
 }
 
 fn strategy_name(s: Strategy) -> &'static str {

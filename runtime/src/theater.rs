@@ -18,7 +18,8 @@ use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::manifest::Manifest;
-use crate::{paths, sandbox};
+use crate::manifest_files::{read_regular, MAX_COMPONENT_BYTES, MAX_INIT_STATE_BYTES};
+use crate::{capacity, paths, sandbox};
 
 /// How to build a [`Theater`].
 #[derive(Clone)]
@@ -32,6 +33,9 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
+    /// The most actors running at once in this runtime; a spawn past it is refused with
+    /// [`RuntimeError::TooManyActors`]. The engine's instance pool is sized to hold them.
+    pub max_actors: usize,
 }
 
 impl TheaterConfig {
@@ -42,6 +46,7 @@ impl TheaterConfig {
             engine: EngineConfig::default(),
             logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
             supervise_top_level: false,
+            max_actors: capacity::DEFAULT_MAX_ACTORS,
         }
     }
 }
@@ -86,7 +91,27 @@ pub(crate) struct Inner {
     waiting: Mutex<HashMap<String, String>>,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    max_actors: usize,
+    /// Spawns under way (reservation -> parent), counted against the caps until registered.
+    pending: Mutex<HashMap<u64, Option<String>>>,
+    next_reservation: std::sync::atomic::AtomicU64,
 }
+
+/// A spawn under way: holds its place against the caps until the actor is registered.
+struct Reservation {
+    inner: Arc<Inner>,
+    key: u64,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.inner.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+    }
+}
+
+/// Called once a started actor has its handle, before its task runs, so that however
+/// fast the actor ends, its end finds it registered.
+type Register<'a> = Box<dyn FnOnce(ActorHandle) + Send + 'a>;
 
 /// How actors reach the runtime without keeping it alive.
 pub(crate) type TheaterRef = Weak<Inner>;
@@ -115,7 +140,10 @@ impl Theater {
     /// Open the data directory (creating it) and start the engine and chain writer.
     pub fn new(config: TheaterConfig) -> Result<Theater, RuntimeError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| RuntimeError::io(&config.data_dir, e))?;
-        let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
+        let mut engine_config = config.engine.clone();
+        let slots = u32::try_from(config.max_actors).unwrap_or(u32::MAX);
+        engine_config.max_actors = engine_config.max_actors.max(slots);
+        let engine = TheaterEngine::new(&engine_config, &paths::component_cache(&config.data_dir))?;
         let db = ChainDb::open(&paths::chain_db(&config.data_dir))?;
         Ok(Theater {
             inner: Arc::new(Inner {
@@ -130,6 +158,9 @@ impl Theater {
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
+                max_actors: config.max_actors,
+                pending: Mutex::new(HashMap::new()),
+                next_reservation: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -160,8 +191,9 @@ impl Theater {
     /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
         let manifest = Arc::new(manifest);
+        let reservation = self.reserve(parent.as_deref())?;
         let granted = manifest.granted_interfaces();
-        let bytes = std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?;
+        let bytes = read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?;
         let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
         for import in imports.iter().filter(|i| *i != TYPES_INTERFACE) {
@@ -173,7 +205,7 @@ impl Theater {
         let init_state = match init_state {
             Some(s) => Some(s),
             None => match &manifest.init_state {
-                Some(path) => Some(std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?),
+                Some(path) => Some(read_regular(path, MAX_INIT_STATE_BYTES, "initial state")?),
                 None => None,
             },
         };
@@ -204,15 +236,48 @@ impl Theater {
             ])),
         );
         let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
-        let handle = self.start(&loaded, ctx, init_state).await?;
-        let info = ActorInfo { id: id.clone(), handle, manifest, parent, restarts: 0 };
-        self.entries().insert(id.clone(), Entry { info, remains: None, quiet: false });
+        let registered = id.clone();
+        let register: Register<'_> = Box::new(move |handle| {
+            let info = ActorInfo { id: registered.clone(), handle, manifest, parent, restarts: 0 };
+            self.entries().insert(registered, Entry { info, remains: None, quiet: false });
+        });
+        self.start(&loaded, ctx, init_state, register).await?;
+        drop(reservation);
         Ok(id)
     }
 
-    /// Instantiate, run `init` with `state`, and start the actor's task. Boxed because it
-    /// is recursive through supervision (a task restarts children, which start tasks).
-    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
+    /// Hold a place for one more actor (child of `parent`), or refuse if the runtime's cap
+    /// or the `max_tree_actors` of the parent or any of its ancestors is reached.
+    fn reserve(&self, parent: Option<&str>) -> Result<Reservation, RuntimeError> {
+        let entries = self.entries();
+        let mut pending = self.inner.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let pending_ids: Vec<(String, Option<&str>)> = pending.iter().map(|(k, p)| (format!("\0pending-{k}"), p.as_deref())).collect();
+        let mut parents: HashMap<&str, Option<&str>> = entries.iter().map(|(id, e)| (id.as_str(), e.info.parent.as_deref())).collect();
+        let mut live: Vec<&str> =
+            entries.iter().filter(|(_, e)| e.info.handle.status() == ActorStatus::Running).map(|(id, _)| id.as_str()).collect();
+        for (id, parent) in &pending_ids {
+            parents.insert(id, *parent);
+            live.push(id);
+        }
+        let mut ancestors = Vec::new();
+        let mut current = parent;
+        while let Some(entry) = current.and_then(|id| entries.get(id)) {
+            if ancestors.len() > entries.len() {
+                break;
+            }
+            ancestors.push((entry.info.id.clone(), entry.info.manifest.limits.max_tree_actors));
+            current = entry.info.parent.as_deref();
+        }
+        capacity::check(&live, &parents, &ancestors, self.inner.max_actors)?;
+        let key = self.inner.next_reservation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        pending.insert(key, parent.map(str::to_string));
+        Ok(Reservation { inner: self.inner.clone(), key })
+    }
+
+    /// Instantiate, run `init` with `state`, `register` the handle and start the actor's
+    /// task. Boxed because it is recursive through supervision (a task restarts children,
+    /// which start tasks).
+    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>, register: Register<'a>) -> BoxFuture<'a, Result<(), RuntimeError>> {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
@@ -228,18 +293,20 @@ impl Theater {
                 }
             };
             instance.set_state(state);
-            if let Err(error) = instance.init(id.clone()).await {
+            let init = actor::contain(instance.init(id.clone())).await.unwrap_or_else(|panic| Err(actor::CallError::Trap(panic)));
+            if let Err(error) = init {
                 let mut ctx = instance.into_ctx();
                 fail_start(&mut ctx, &error.to_string()).await;
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
             }
             let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
+            register(handle);
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
                 theater.on_exit(&id, exit).await;
             });
-            Ok(handle)
+            Ok(())
         })
     }
 
@@ -324,18 +391,15 @@ impl Theater {
         ctx.restarts.clear();
         ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
         ctx.chain.set_status("running");
-        let loaded = self.inner.engine.load_bytes(
-            &std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?,
-            &manifest.component,
-        )?;
-        let handle = self.start(&loaded, ctx, state).await?;
-        let mut entries = self.entries();
-        if let Some(entry) = entries.get_mut(id) {
-            entry.info.handle = handle;
-            entry.info.restarts += 1;
-            entry.quiet = false;
-        }
-        Ok(())
+        let loaded = self.inner.engine.load_bytes(&read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?, &manifest.component)?;
+        let register: Register<'_> = Box::new(move |handle| {
+            if let Some(entry) = self.entries().get_mut(id) {
+                entry.info.handle = handle;
+                entry.info.restarts += 1;
+                entry.quiet = false;
+            }
+        });
+        self.start(&loaded, ctx, state, register).await
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or
@@ -419,11 +483,17 @@ impl Theater {
     }
 
     /// Stop an actor (and its children) after the messages already in its mailbox. Asked
-    /// for, so no supervisor restarts it.
+    /// for, so no supervisor restarts it; a running child's parent is told
+    /// (`handle-child-external-stop`, `supervision/child-stopped`).
     pub async fn stop(&self, id: &str) -> Result<ActorStatus, ActorError> {
-        let handle = self.actor(id)?.handle;
+        let info = self.actor(id)?;
+        let was_running = info.handle.status() == ActorStatus::Running;
         self.stop_quietly(id).await;
-        Ok(handle.status())
+        if let Some(parent) = info.parent.as_deref().filter(|_| was_running).and_then(|p| self.actor(p).ok()) {
+            // A parent that has ended has nothing to be told.
+            let _ = parent.handle.deliver(actor::Envelope::ChildStopped { child: id.to_string() }).await;
+        }
+        Ok(info.handle.status())
     }
 
     /// Stop every actor, children before parents, and flush the chain database.

@@ -49,3 +49,25 @@ async fn every_function_of_the_contract_links_with_its_exact_signature() {
         other => panic!("the contract did not link: {other}"),
     }
 }
+
+/// `handle-child-external-stop` is the upstream Theater export, with upstream's exact
+/// signature: `func(state: option<list<u8>>, params: tuple<string>) -> result<tuple<option<list<u8>>>, string>`.
+#[test]
+fn supervisor_handlers_include_handle_child_external_stop_with_its_upstream_signature() {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let iface = resolve.packages[pkg].interfaces["supervisor-handlers"];
+    let functions = &resolve.interfaces[iface].functions;
+    let f = functions.get("handle-child-external-stop").expect("supervisor-handlers has handle-child-external-stop");
+    let show = |t: &wit_parser::Type| match t {
+        wit_parser::Type::Id(id) => format!("{:?}", resolve.types[*id].kind),
+        other => format!("{other:?}"),
+    };
+    let params: Vec<(String, String)> = f.params.iter().map(|p| (p.name.clone(), show(&p.ty))).collect();
+    let exit = &functions["handle-child-exit"];
+    assert_eq!(params.len(), 2, "{params:?}");
+    assert_eq!((params[0].0.as_str(), params[1].0.as_str()), ("state", "params"));
+    assert_eq!(params[0].1, show(&exit.params[0].ty), "state is option<list<u8>> like every export's");
+    assert!(params[1].1.contains("Tuple") && params[1].1.contains("String"), "params is tuple<string>: {}", params[1].1);
+    assert_eq!(f.result.as_ref().map(show), exit.result.as_ref().map(show), "the same result type as handle-child-exit");
+}

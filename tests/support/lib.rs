@@ -179,12 +179,27 @@ impl Scratch {
         self.dir.path().join("home")
     }
 
-    /// Write `<name>.toml` running `component`, with `extra` TOML appended.
+    /// Write `<name>.toml` running `component`, with `extra` TOML appended. The component
+    /// is copied into the scratch directory (`components/`) and named relative to it: a
+    /// child's manifest may name only files inside its parent's manifest directory.
     pub fn manifest(&self, name: &str, component: &Path, extra: &str) -> PathBuf {
         let path = self.dir.path().join(format!("{name}.toml"));
-        let text = format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{}\"\n{extra}\n", component.display());
+        let local = self.component(component);
+        let text = format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{local}\"\n{extra}\n");
         std::fs::write(&path, text).expect("write manifest");
         path
+    }
+
+    /// Copy `component` into `components/` here (once); its path relative to the scratch directory.
+    pub fn component(&self, component: &Path) -> String {
+        let file = component.file_name().expect("a component file name");
+        let dir = self.dir.path().join("components");
+        let local = dir.join(file);
+        if !local.is_file() {
+            std::fs::create_dir_all(&dir).expect("create components/");
+            std::fs::copy(component, &local).expect("copy the component");
+        }
+        format!("components/{}", file.to_string_lossy())
     }
 
     /// Write an arbitrary file in the scratch directory.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use ciborium::value::Value;
 
 use crate::chain::payload::{encode, map};
-use crate::chain::{ActorChain, Hash};
-use crate::limits::Limiter;
+use crate::chain::{sha256, ActorChain, Hash};
+use crate::limits::{LimitExceeded, Limiter, Rate};
 use crate::manifest::Manifest;
 use crate::theater::{Theater, TheaterRef};
 
@@ -59,6 +59,28 @@ pub struct ActorCtx {
     pub(crate) restarts: VecDeque<Instant>,
     /// Set when the actor is being replayed: host calls are answered from the recording.
     pub(crate) replay: Option<crate::replay::ReplayFeed>,
+    /// Host calls in the current second (`[limits] max_events_per_sec`).
+    event_rate: Rate,
+    /// Log lines in the current second (`[limits] max_logs_per_sec`).
+    pub(crate) log_rate: Rate,
+    /// Bytes put into stores and written to files over the actor's life, restarts included.
+    pub(crate) spent: Spent,
+}
+
+/// A lifetime byte budget of `[limits]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// `max_store_bytes`: content put into stores.
+    Store,
+    /// `max_fs_bytes_written`: bytes written through `filesystem`.
+    FsWritten,
+}
+
+/// Byte budgets used so far.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Spent {
+    pub store_bytes: u64,
+    pub fs_bytes_written: u64,
 }
 
 impl ActorCtx {
@@ -82,6 +104,9 @@ impl ActorCtx {
             children: Vec::new(),
             restarts: VecDeque::new(),
             replay: None,
+            event_rate: Rate::default(),
+            log_rate: Rate::default(),
+            spent: Spent::default(),
         }
     }
 
@@ -115,14 +140,83 @@ impl ActorCtx {
             .expect("extensions are keyed by their own TypeId")
     }
 
+    /// Check a host call the guest is making, before it runs, against `[limits]
+    /// max_events_per_sec` and `max_event_bytes` (its parameters alone). A refused call is
+    /// recorded as such ([`ActorCtx::record_refusal`]) and traps.
+    pub(crate) fn admit_host_call(&mut self, event_type: &str, params: &Value) -> Result<(), LimitExceeded> {
+        let limits = &self.manifest.limits;
+        let refusal = if !self.event_rate.admit(limits.max_events_per_sec, Instant::now()) {
+            Some(LimitExceeded {
+                key: "max_events_per_sec",
+                limit: limits.max_events_per_sec,
+                what: format!("{event_type}: more host calls in one second"),
+            })
+        } else {
+            let size = encode(params).len() as u64;
+            (size > limits.max_event_bytes).then(|| LimitExceeded {
+                key: "max_event_bytes",
+                limit: limits.max_event_bytes,
+                what: format!("{event_type} with {size} bytes of parameters"),
+            })
+        };
+        match refusal {
+            Some(e) => {
+                self.record_refusal(event_type, params, &e.to_string());
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Record one crossing of the sandbox boundary: what the guest asked and what it got.
-    /// A handler may attach a causal link (e.g. to the reply's event in another actor).
-    pub(crate) fn record_host_call(&mut self, event_type: &str, params: Value, result: Value) -> Hash {
+    /// A handler may attach a causal link (e.g. to the reply's event in another actor). An
+    /// event larger than `[limits] max_event_bytes` is recorded as a refusal and traps.
+    pub(crate) fn record_host_call(&mut self, event_type: &str, params: Value, result: Value) -> Result<Hash, LimitExceeded> {
         let mut fields = vec![("params", params), ("result", result)];
         if let Some(link) = self.link.take() {
             fields.push(("link", link));
         }
+        let payload = encode(&map(fields));
+        let limit = self.manifest.limits.max_event_bytes;
+        if payload.len() as u64 > limit {
+            let e = LimitExceeded { key: "max_event_bytes", limit, what: format!("{event_type} answered with a {} byte event", payload.len()) };
+            let params = crate::chain::payload::decode(&payload)
+                .ok()
+                .and_then(|v| crate::chain::payload::Fields::new(v).ok())
+                .and_then(|mut f| f.take_opt("params"))
+                .unwrap_or(Value::Null);
+            self.record_refusal(event_type, &params, &e.to_string());
+            return Err(e);
+        }
+        Ok(self.chain.record(event_type, payload))
+    }
+
+    /// Record a host call that trapped instead of answering: the SHA-256 and size of its
+    /// encoded parameters (not the parameters: they may be what was too large) and why.
+    /// A replay checks the digest and traps the same way.
+    pub(crate) fn record_refusal(&mut self, event_type: &str, params: &Value, reason: &str) -> Hash {
+        let encoded = encode(params);
+        let fields = vec![
+            ("params_sha256", Value::Bytes(sha256(&encoded).to_vec())),
+            ("params_bytes", Value::Integer((encoded.len() as u64).into())),
+            ("trap", Value::Text(reason.to_string())),
+        ];
         self.chain.record(event_type, encode(&map(fields)))
+    }
+
+    /// Spend `bytes` of a lifetime byte budget, or refuse if that would pass it.
+    pub(crate) fn spend(&mut self, budget: Budget, bytes: u64) -> Result<(), LimitExceeded> {
+        let limits = &self.manifest.limits;
+        let (spent, limit, key) = match budget {
+            Budget::Store => (&mut self.spent.store_bytes, limits.max_store_bytes, "max_store_bytes"),
+            Budget::FsWritten => (&mut self.spent.fs_bytes_written, limits.max_fs_bytes_written, "max_fs_bytes_written"),
+        };
+        let total = spent.saturating_add(bytes);
+        if total > limit {
+            return Err(LimitExceeded { key, limit, what: format!("writing {bytes} more bytes after {spent} would make {total}") });
+        }
+        *spent = total;
+        Ok(())
     }
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.

@@ -28,6 +28,7 @@ pub struct Exports {
     pub handle_channel_close: Option<Export<(String,), (State,)>>,
     pub handle_child_error: Option<Export<(String, WitActorError), (State,)>>,
     pub handle_child_exit: Option<Export<(String, Option<Vec<u8>>), (State,)>>,
+    pub handle_child_external_stop: Option<Export<(String,), (State,)>>,
 }
 
 /// An export is present but its signature differs from the contract's.
@@ -51,6 +52,7 @@ impl Exports {
             handle_channel_close: find(store, instance, MESSAGE_SERVER, "handle-channel-close")?,
             handle_child_error: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-error")?,
             handle_child_exit: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-exit")?,
+            handle_child_external_stop: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-external-stop")?,
         })
     }
 }

@@ -153,6 +153,11 @@ impl ActorInstance {
         self.call("handle-child-exit", f, (child, data), None).await
     }
 
+    pub(crate) async fn handle_child_external_stop(&mut self, child: String) -> Result<(), CallError> {
+        let f = self.exports.handle_child_external_stop.clone();
+        self.call("handle-child-external-stop", f, (child,), None).await
+    }
+
     /// Run one export call, recorded: `wasm/call`, the guest's own events, `wasm/result`.
     /// A successful call commits the returned state; an error leaves the state as it was.
     async fn call<A, Ret>(&mut self, export: &'static str, func: Option<Export<A, Ret>>, args: A, cause: Option<Cause>) -> Result<Ret::Extra, CallError>
@@ -217,7 +222,7 @@ impl ActorInstance {
 fn interface_of(export: &str) -> &'static str {
     match export {
         "init" => super::exports::ACTOR,
-        "handle-child-error" | "handle-child-exit" => super::exports::SUPERVISOR_HANDLERS,
+        "handle-child-error" | "handle-child-exit" | "handle-child-external-stop" => super::exports::SUPERVISOR_HANDLERS,
         _ => super::exports::MESSAGE_SERVER,
     }
 }

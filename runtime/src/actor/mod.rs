@@ -8,9 +8,10 @@ mod instance;
 mod runner;
 
 pub use ctx::{ActorCtx, LogLine, LogSink};
+pub(crate) use ctx::Budget;
 pub use error::{ActorError, CallError};
 pub use instance::Cause;
 pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;
-pub(crate) use runner::{run, Exit};
+pub(crate) use runner::{contain, run, Exit};

@@ -1,7 +1,14 @@
 //! The actor's task: take one envelope at a time from the bounded mailbox, run the matching
 //! export, answer the sender. A trap ends the task with the actor failed; `runtime.shutdown`
 //! or a stop request ends it stopped. Either way the chain records why, and every message
-//! still waiting is answered with an error rather than dropped silently.
+//! still waiting is answered with an error rather than dropped silently. A panic while
+//! handling a message (a runtime bug a guest might reach) is contained the same way: the
+//! actor fails, its chain says so, and its supervisor is told — the host lives on.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 
 use ciborium::value::Value;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -35,6 +42,8 @@ pub enum Envelope {
     ChannelClose { channel: String, cause: Option<Cause> },
     /// A child of this actor stopped or failed (supervision decides what happens next).
     ChildExited { child: String, status: ActorStatus, data: Option<Vec<u8>> },
+    /// A child of this actor was stopped from outside (`Theater::stop`).
+    ChildStopped { child: String },
     /// The committed state, read between messages.
     GetState { reply: oneshot::Sender<Option<Vec<u8>>> },
     /// Stop after the messages before it; `done` learns when the chain is flushed.
@@ -177,63 +186,48 @@ pub(crate) struct Exit {
     pub state: Option<Vec<u8>>,
 }
 
-/// Run the actor until it stops or fails.
+/// What handling one envelope leads to.
+enum Step {
+    Continue,
+    Fail(String),
+    Stop(oneshot::Sender<()>),
+}
+
+/// Run `f`; a panic inside it comes back as `Err` with a message for the actor's chain
+/// instead of unwinding through the actor's task.
+pub(crate) async fn contain<T>(f: impl Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(f)
+        .catch_unwind()
+        .await
+        .map_err(|panic| format!("the runtime failed while serving this actor (a bug; please report it): {}", panic_text(&*panic)))
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => s.to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "panic".to_string(),
+    }
+}
+
+/// Run the actor until it stops or fails. An actor that asked to shut down during `init`
+/// ends before its first message.
 pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<Envelope>, status: watch::Sender<ActorStatus>) -> Exit {
     let mut next_request = 0u64;
     let mut stop_waiters = Vec::new();
     let ended = loop {
+        if actor.ctx().shutdown.is_some() {
+            break ActorStatus::Stopped;
+        }
         let Some(envelope) = mailbox.recv().await else { break ActorStatus::Stopped };
-        let outcome = match envelope {
-            Envelope::Send { msg, cause, done } => {
-                let r = actor.handle_send(msg, cause).await;
-                let trapped = trap_reason(&r);
-                if let Some(done) = done {
-                    let _ = done.send(r);
-                }
-                trapped
-            }
-            Envelope::Request { msg, cause, reply } => {
-                next_request += 1;
-                let request_id = format!("req-{next_request}");
-                match actor.handle_request(request_id.clone(), msg, cause).await {
-                    Ok(Some(bytes)) => {
-                        let _ = reply.send(Ok(Reply { bytes, cause: actor.ctx().cause() }));
-                        None
-                    }
-                    Ok(None) => {
-                        actor.ctx_mut().deferred.insert(request_id, reply);
-                        None
-                    }
-                    Err(e) => {
-                        let trapped = trap_reason::<()>(&Err(e.clone()));
-                        let _ = reply.send(Err(e));
-                        trapped
-                    }
-                }
-            }
-            Envelope::ChannelOpen { channel, msg, cause, reply } => {
-                let r = actor.handle_channel_open(channel, msg, cause).await;
-                let trapped = trap_reason(&r);
-                let _ = reply.send(r);
-                trapped
-            }
-            Envelope::ChannelMessage { channel, msg, cause } => trap_reason(&actor.handle_channel_message(channel, msg, cause).await),
-            Envelope::ChannelClose { channel, cause } => trap_reason(&actor.handle_channel_close(channel, cause).await),
-            Envelope::ChildExited { child, status, data } => crate::supervision::child_exited(&mut actor, &child, &status, data).await.err(),
-            Envelope::GetState { reply } => {
-                let _ = reply.send(actor.state().clone());
-                None
-            }
-            Envelope::Stop { done } => {
+        let step = contain(handle(&mut actor, envelope, &mut next_request)).await.unwrap_or_else(Step::Fail);
+        match step {
+            Step::Continue => {}
+            Step::Fail(reason) => break ActorStatus::Failed(reason),
+            Step::Stop(done) => {
                 stop_waiters.push(done);
                 break ActorStatus::Stopped;
             }
-        };
-        if let Some(reason) = outcome {
-            break ActorStatus::Failed(reason);
-        }
-        if actor.ctx().shutdown.is_some() {
-            break ActorStatus::Stopped;
         }
     };
 
@@ -290,5 +284,71 @@ fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {
     match r {
         Err(CallError::Trap(reason)) => Some(reason.clone()),
         _ => None,
+    }
+}
+
+/// Handle one envelope: run the matching export and answer its sender.
+async fn handle(actor: &mut ActorInstance, envelope: Envelope, next_request: &mut u64) -> Step {
+    let trapped = match envelope {
+        Envelope::Send { msg, cause, done } => {
+            let r = actor.handle_send(msg, cause).await;
+            let trapped = trap_reason(&r);
+            if let Some(done) = done {
+                let _ = done.send(r);
+            }
+            trapped
+        }
+        Envelope::Request { msg, cause, reply } => {
+            *next_request += 1;
+            let request_id = format!("req-{next_request}");
+            match actor.handle_request(request_id.clone(), msg, cause).await {
+                Ok(Some(bytes)) => {
+                    let _ = reply.send(Ok(Reply { bytes, cause: actor.ctx().cause() }));
+                    None
+                }
+                Ok(None) => {
+                    actor.ctx_mut().deferred.insert(request_id, reply);
+                    None
+                }
+                Err(e) => {
+                    let trapped = trap_reason::<()>(&Err(e.clone()));
+                    let _ = reply.send(Err(e));
+                    trapped
+                }
+            }
+        }
+        Envelope::ChannelOpen { channel, msg, cause, reply } => {
+            let r = actor.handle_channel_open(channel, msg, cause).await;
+            let trapped = trap_reason(&r);
+            let _ = reply.send(r);
+            trapped
+        }
+        Envelope::ChannelMessage { channel, msg, cause } => trap_reason(&actor.handle_channel_message(channel, msg, cause).await),
+        Envelope::ChannelClose { channel, cause } => trap_reason(&actor.handle_channel_close(channel, cause).await),
+        Envelope::ChildExited { child, status, data } => crate::supervision::child_exited(actor, &child, &status, data).await.err(),
+        Envelope::ChildStopped { child } => crate::supervision::child_stopped(actor, &child).await.err(),
+        Envelope::GetState { reply } => {
+            let _ = reply.send(actor.state().clone());
+            None
+        }
+        Envelope::Stop { done } => return Step::Stop(done),
+    };
+    match trapped {
+        Some(reason) => Step::Fail(reason),
+        None => Step::Continue,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_error_naming_it() {
+        assert_eq!(contain(async { 7 }).await, Ok(7));
+        let e = contain(async { panic!("index out of bounds") }).await.unwrap_err();
+        assert!(e.contains("index out of bounds") && e.contains("runtime failed"), "{e}");
+        let e = contain(async { std::panic::panic_any(3u8) }).await.unwrap_err();
+        assert!(e.ends_with("panic"), "{e}");
     }
 }

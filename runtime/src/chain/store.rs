@@ -342,6 +342,16 @@ impl ChainReader {
         }
     }
 
+    /// How many events an actor's chain holds (its next sequence number).
+    pub fn len(&self, id: &str) -> Result<u64, ChainError> {
+        let key = self.key_of(id)?;
+        let next: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE actor = ?1", [key], |r| r.get(0))
+            .map_err(self.err())?;
+        Ok(u64::try_from(next).unwrap_or(0))
+    }
+
     /// An actor's events in order, with parents filled in from the previous row.
     pub fn events(&self, id: &str, filter: &EventFilter) -> Result<Vec<Event>, ChainError> {
         let key = self.key_of(id)?;

@@ -3,6 +3,8 @@
 //! default. A variable off the list reads as absent — `get-var` gives `none`, `exists`
 //! `false`, `list-vars` leaves it out — exactly like one that is not set, so an actor cannot
 //! probe which secrets the host has. Values that are not valid UTF-8 also read as absent.
+//! `THEATER_*` variables (the server's token among them) are visible only when `allow`
+//! names them in full: no prefix, not even `""`, reaches them.
 
 use wasmtime::component::Linker;
 
@@ -47,7 +49,7 @@ impl<'a> AllowList<'a> {
     }
 
     fn allows(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name) || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+        crate::manifest::env_allows(self.names, self.prefixes, name)
     }
 
     /// The value of `name` if it is allowed, set, and UTF-8.
@@ -86,6 +88,17 @@ mod tests {
         assert!(!list.allows("HOMEPATH"), "names match whole names only");
         assert!(!list.allows("SECRET"));
         assert!(!AllowList { names: &[], prefixes: &[] }.allows("PATH"), "nothing is visible by default");
+    }
+
+    #[test]
+    fn theater_variables_need_their_full_name() {
+        let everything = ["".to_string(), "THEATER_".to_string()];
+        let list = AllowList { names: &[], prefixes: &everything };
+        assert!(list.allows("PATH"));
+        assert!(!list.allows("THEATER_TOKEN") && !list.allows("THEATER_HOME"));
+        let named = ["THEATER_HOME".to_string()];
+        let list = AllowList { names: &named, prefixes: &everything };
+        assert!(list.allows("THEATER_HOME") && !list.allows("THEATER_TOKEN"));
     }
 
     #[test]

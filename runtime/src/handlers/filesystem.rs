@@ -11,7 +11,8 @@
 //! outside what this guards against.) Only regular files are read or written, so a FIFO
 //! or device in the root cannot block or leak. Nothing here runs commands.
 //!
-//! Limits: `max_read_bytes` caps one read, `max_write_bytes` one write. Refusals and I/O
+//! Limits: `max_read_bytes` caps one read, `max_write_bytes` one write, and `[limits]
+//! max_fs_bytes_written` the bytes an actor asks to write over its life. Refusals and I/O
 //! failures come back as `err` naming the guest's path, never the host's absolute path.
 //! File system calls block, so each runs on tokio's blocking pool.
 
@@ -22,7 +23,7 @@ use std::path::{Component, Path, PathBuf};
 use wasmtime::component::{ComponentNamedList, Lift, Linker, LinkerInstance, Lower};
 
 use super::{define_async, Handler};
-use crate::actor::ActorCtx;
+use crate::actor::{ActorCtx, Budget};
 use crate::bindings::{FileKind, FileMetadata};
 use crate::chain::payload::Wire;
 use crate::manifest::{HandlerConfig, Manifest};
@@ -257,9 +258,29 @@ where
     T: Send + 'static,
     (Result<T, String>,): ComponentNamedList + Lower + Wire + Send,
 {
+    define_charged(inst, name, |_| 0, op)
+}
+
+/// [`define`] for an operation that writes `bytes(params)` bytes, charged to the actor's
+/// `[limits] max_fs_bytes_written` first (a refusal is the guest's error).
+fn define_charged<P, T>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    name: &str,
+    bytes: fn(&P) -> usize,
+    op: impl Fn(&Sandbox, P) -> Result<T, FsError> + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + Send + 'static,
+    T: Send + 'static,
+    (Result<T, String>,): ComponentNamedList + Lower + Wire + Send,
+{
     define_async(inst, INTERFACE, name, move |ctx, params: P| {
         let sandbox = ctx.extension(Sandbox::of).clone();
+        let charged = ctx.spend(Budget::FsWritten, bytes(&params) as u64);
         Box::pin(async move {
+            if let Err(e) = charged {
+                return Ok((Err(e.to_string()),));
+            }
             let result = tokio::task::spawn_blocking(move || op(&sandbox, params)).await?;
             Ok((result.map_err(|e| e.to_string()),))
         })
@@ -275,7 +296,7 @@ impl Handler for FilesystemHandler {
         let mut inst = linker.instance(INTERFACE)?;
         let i = &mut inst;
         define(i, "read-file", |s, (path,): (String,)| s.read_file(&path))?;
-        define(i, "write-file", |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content))?;
+        define_charged(i, "write-file", |(_, c): &(String, Vec<u8>)| c.len(), |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content))?;
         define(i, "list-files", |s, (path,): (String,)| s.list_files(&path))?;
         define(i, "delete-file", |s, (path,): (String,)| s.delete_file(&path))?;
         define(i, "create-dir", |s, (path,): (String,)| s.create_dir(&path))?;

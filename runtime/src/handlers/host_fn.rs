@@ -3,12 +3,18 @@
 //! so each handler implements only its behaviour and the chain stays complete by
 //! construction. In a replay it does not run the handler at all: it checks that the guest
 //! asked for the recorded call and answers with the recorded result (`replay::answer`).
+//!
+//! The wrapper also keeps the boundary's limits: a call past `[limits] max_events_per_sec`
+//! or `max_event_bytes` traps, and a call that traps (for that or any other reason) is
+//! recorded as a refusal — the digest of its parameters and the reason — so a replay traps
+//! at the same point.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ciborium::value::Value;
 use wasmtime::component::{ComponentNamedList, LinkerInstance, Lift, Lower};
 use wasmtime::StoreContextMut;
 
@@ -19,8 +25,26 @@ use crate::chain::payload::Wire;
 pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
 
 /// Define a host function that answers at once. An `Err` traps the guest: use it only for
-/// host faults; refusals the guest should handle belong in the WIT result.
+/// host faults and exceeded limits; refusals the guest should handle belong in the WIT result.
 pub(crate) fn define_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + 'static,
+    R: ComponentNamedList + Lower + Wire + 'static,
+    F: Fn(&mut ActorCtx, P) -> wasmtime::Result<R> + Send + Sync + 'static,
+{
+    define_sync_prepared(inst, interface, name, |_, params| params, f)
+}
+
+/// [`define_sync`], with the guest's parameters first passed through `prepare` (e.g. a log
+/// line cut to its limit), both live and in a replay, so the chain records what the
+/// handler was actually given.
+pub(crate) fn define_sync_prepared<P, R, F>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    prepare: fn(&ActorCtx, P) -> P,
+    f: F,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + 'static,
     R: ComponentNamedList + Lower + Wire + 'static,
@@ -29,12 +53,14 @@ where
     let event_type: Arc<str> = format!("{interface}/{name}").into();
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
         let ctx = store.data_mut();
+        let params = prepare(ctx, params);
         let recorded_params = params.to_value();
         if ctx.replay.is_some() {
             return crate::replay::answer(ctx, &event_type, recorded_params);
         }
-        let result = f(ctx, params)?;
-        ctx.record_host_call(&event_type, recorded_params, result.to_value());
+        ctx.admit_host_call(&event_type, &recorded_params)?;
+        let result = f(ctx, params).inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
+        ctx.record_host_call(&event_type, recorded_params, result.to_value())?;
         Ok(result)
     })
 }
@@ -48,22 +74,59 @@ where
     R: ComponentNamedList + Lower + Wire + Send + 'static,
     F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static,
 {
-    let event_type: Arc<str> = format!("{interface}/{name}").into();
     let f = Arc::new(f);
+    define_summarised(
+        inst,
+        interface,
+        name,
+        move |ctx, params| {
+            let f = f.clone();
+            Box::pin(async move {
+                let result = f(ctx, params).await?;
+                let recorded = result.to_value();
+                Ok((result, recorded))
+            })
+        },
+        |_, _, recorded| R::from_value(recorded).map_err(|e| wasmtime::Error::msg(format!("replay: the recorded answer does not decode: {e}"))),
+    )
+}
+
+/// Define a host function that may wait and whose answer is recorded as `live` chooses:
+/// it returns the answer and the value to record as its result. A replay answers with
+/// `rebuild` from the guest's parameters and the recorded value (e.g. re-reading a page of
+/// a chain from its summary).
+pub(crate) fn define_summarised<P, R, F, G>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, live: F, rebuild: G) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + Send + 'static,
+    R: ComponentNamedList + Lower + Send + 'static,
+    F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, (R, Value)> + Send + Sync + 'static,
+    G: Fn(&mut ActorCtx, P, Value) -> wasmtime::Result<R> + Send + Sync + 'static,
+{
+    let event_type: Arc<str> = format!("{interface}/{name}").into();
+    let live = Arc::new(live);
+    let rebuild = Arc::new(rebuild);
     inst.func_wrap_async(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
         let event_type = event_type.clone();
-        let f = f.clone();
+        let live = live.clone();
+        let rebuild = rebuild.clone();
         Box::new(async move {
             let ctx = store.data_mut();
             let recorded_params = params.to_value();
             if ctx.replay.is_some() {
-                return crate::replay::answer(ctx, &event_type, recorded_params);
+                let recorded = crate::replay::answer_value(ctx, &event_type, recorded_params)?;
+                return rebuild(ctx, params, recorded);
             }
+            ctx.admit_host_call(&event_type, &recorded_params)?;
             let started = Instant::now();
-            let result = f(ctx, params).await?;
+            let (result, recorded) = live(ctx, params).await.inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
             ctx.extend_deadline(started.elapsed());
-            ctx.record_host_call(&event_type, recorded_params, result.to_value());
+            ctx.record_host_call(&event_type, recorded_params, recorded)?;
             Ok(result)
         })
     })
+}
+
+/// A handler trapped: the chain records the refused call, so a replay traps the same way.
+fn refused(ctx: &mut ActorCtx, event_type: &str, params: &Value, e: &wasmtime::Error) {
+    ctx.record_refusal(event_type, params, &format!("{}", e.root_cause()));
 }

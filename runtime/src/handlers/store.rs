@@ -7,7 +7,8 @@
 //! A label names one content ref in a store: `label` and `replace-at-label` point it at a
 //! ref already in the store, `store-at-label` and `replace-content-at-label` store content
 //! and point the label at it, `remove-from-label` removes the label only if it points at
-//! the given ref. Everything survives a restart of the runtime.
+//! the given ref. Everything survives a restart of the runtime. The content an actor puts
+//! into stores over its life is capped by `[limits] max_store_bytes`.
 //!
 //! SQLite calls block, so each runs on tokio's blocking pool: a slow disk holds up only the
 //! calling actor, never the threads that run the others.
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{ComponentNamedList, Lift, Linker, LinkerInstance};
 
 use super::{define_async, Handler};
-use crate::actor::ActorCtx;
+use crate::actor::{ActorCtx, Budget};
 use crate::bindings::ContentRef;
 use crate::chain::now_ms;
 use crate::chain::payload::Wire;
@@ -263,10 +264,31 @@ where
     T: Send + 'static,
     (Result<T, String>,): ComponentNamedList + wasmtime::component::Lower + Wire + Send,
 {
+    define_charged(inst, db, name, |_| 0, op)
+}
+
+/// [`define`] for an operation that stores `bytes(params)` bytes of content, charged to
+/// the actor's `[limits] max_store_bytes` first (a refusal is the guest's error).
+fn define_charged<P, T>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    db: &Arc<StoreDb>,
+    name: &str,
+    bytes: fn(&P) -> usize,
+    op: impl Fn(&StoreDb, P) -> Result<T, StoreError> + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()>
+where
+    P: ComponentNamedList + Lift + Wire + Send + 'static,
+    T: Send + 'static,
+    (Result<T, String>,): ComponentNamedList + wasmtime::component::Lower + Wire + Send,
+{
     let db = db.clone();
-    define_async(inst, INTERFACE, name, move |_ctx, params: P| {
+    define_async(inst, INTERFACE, name, move |ctx, params: P| {
         let db = db.clone();
+        let charged = ctx.spend(Budget::Store, bytes(&params) as u64);
         Box::pin(async move {
+            if let Err(e) = charged {
+                return Ok((Err(e.to_string()),));
+            }
             let result = tokio::task::spawn_blocking(move || op(&db, params)).await?;
             Ok((result.map_err(|e| e.to_string()),))
         })
@@ -287,17 +309,17 @@ impl Handler for StoreHandler {
         let i = &mut inst;
         let db = &self.db;
         define(i, db, "new", |db, (): ()| db.create())?;
-        define(i, db, "store", |db, (s, content): (String, Vec<u8>)| db.put(&s, &content).map(content_ref))?;
+        define_charged(i, db, "store", |(_, c): &(String, Vec<u8>)| c.len(), |db, (s, content): (String, Vec<u8>)| db.put(&s, &content).map(content_ref))?;
         define(i, db, "get", |db, (s, r): (String, ContentRef)| db.get(&s, &r.hash))?;
         define(i, db, "exists", |db, (s, r): (String, ContentRef)| db.exists(&s, &r.hash))?;
         define(i, db, "label", |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash))?;
         define(i, db, "get-by-label", |db, (s, label): (String, String)| Ok(db.get_by_label(&s, &label)?.map(content_ref)))?;
         define(i, db, "remove-label", |db, (s, label): (String, String)| db.remove_label(&s, &label))?;
         define(i, db, "remove-from-label", |db, (s, label, r): (String, String, ContentRef)| db.remove_from_label(&s, &label, &r.hash))?;
-        define(i, db, "store-at-label", |db, (s, label, content): (String, String, Vec<u8>)| {
+        define_charged(i, db, "store-at-label", |(_, _, c): &(String, String, Vec<u8>)| c.len(), |db, (s, label, content): (String, String, Vec<u8>)| {
             db.put_at_label(&s, &label, &content).map(content_ref)
         })?;
-        define(i, db, "replace-content-at-label", |db, (s, label, content): (String, String, Vec<u8>)| {
+        define_charged(i, db, "replace-content-at-label", |(_, _, c): &(String, String, Vec<u8>)| c.len(), |db, (s, label, content): (String, String, Vec<u8>)| {
             db.put_at_label(&s, &label, &content).map(content_ref)
         })?;
         define(i, db, "replace-at-label", |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash))?;

@@ -65,9 +65,11 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
+            | RuntimeError::File(_)
             | RuntimeError::NotAComponent { .. }
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            RuntimeError::TooManyActors(_) => StatusCode::SERVICE_UNAVAILABLE,
             RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())

@@ -91,6 +91,12 @@ impl<A: Actor> supervisor_handlers::Guest for Exports<A> {
             a.on_child_exit(child_id, result)
         }))
     }
+
+    /// A child stopped from outside is, to SDK actors, a child that exited without a result.
+    fn handle_child_external_stop(state: Option<Vec<u8>>, (child_id,): (String,)) -> StateOnly {
+        panic::install();
+        state_only(dispatch::call(state, |a: &mut A| a.on_child_exit(child_id, None)))
+    }
 }
 
 /// Exports the component interfaces for an actor type; expanded by `#[actor]` on wasm32.

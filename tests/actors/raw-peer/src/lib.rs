@@ -172,6 +172,10 @@ impl SupervisorHandlers for Peer {
     fn handle_child_exit(state: State, (child, _): (String, Option<Vec<u8>>)) -> Result<(State,), String> {
         Ok((Book::note(state, format!("child-exit {child}")),))
     }
+
+    fn handle_child_external_stop(state: State, (child,): (String,)) -> Result<(State,), String> {
+        Ok((Book::note(state, format!("child-stopped {child}")),))
+    }
 }
 
 export!(Peer);
