@@ -37,6 +37,9 @@ pub enum RuntimeError {
 
     #[error("actor \"{actor}\" ({id}) failed in init: {error}")]
     InitFailed { actor: String, id: String, error: crate::actor::CallError },
+
+    #[error("the runtime is shutting down: no new actor starts")]
+    ShuttingDown,
 }
 
 impl RuntimeError {

@@ -86,6 +86,8 @@ pub(crate) struct Inner {
     waiting: Mutex<HashMap<String, String>>,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    /// Set when shutdown begins: no new actor starts after it.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 /// How actors reach the runtime without keeping it alive.
@@ -130,6 +132,7 @@ impl Theater {
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
+                closing: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -159,6 +162,9 @@ impl Theater {
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
     /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
+        if self.is_closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
         let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();
         let bytes = std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?;
@@ -205,9 +211,35 @@ impl Theater {
         );
         let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
         let handle = self.start(&loaded, ctx, init_state).await?;
-        let info = ActorInfo { id: id.clone(), handle, manifest, parent, restarts: 0 };
-        self.entries().insert(id.clone(), Entry { info, remains: None, quiet: false });
+        let info = ActorInfo { id: id.clone(), handle: handle.clone(), manifest, parent, restarts: 0 };
+        let closing = {
+            let mut entries = self.entries();
+            // Read under the lock shutdown takes too: either shutdown sees this entry, or
+            // this sees shutdown begun.
+            let closing = self.is_closing();
+            entries.insert(id.clone(), Entry { info, remains: None, quiet: closing });
+            closing
+        };
+        if closing {
+            handle.interrupt();
+            return Err(RuntimeError::ShuttingDown);
+        }
         Ok(id)
+    }
+
+    fn is_closing(&self) -> bool {
+        self.inner.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Begin shutting down: no actor starts from now on, no ending actor is reported to
+    /// its supervisor (so none is restarted). Returns every actor.
+    pub(crate) fn begin_shutdown(&self) -> Vec<ActorInfo> {
+        let mut entries = self.entries();
+        self.inner.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        entries.values_mut().map(|entry| {
+            entry.quiet = true;
+            entry.info.clone()
+        }).collect()
     }
 
     /// Instantiate, run `init` with `state`, and start the actor's task. Boxed because it
@@ -233,7 +265,7 @@ impl Theater {
                 fail_start(&mut ctx, &error.to_string()).await;
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
             }
-            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
+            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
@@ -322,6 +354,7 @@ impl Theater {
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
+        ctx.clear_interrupt();
         ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
         ctx.chain.set_status("running");
         let loaded = self.inner.engine.load_bytes(
