@@ -250,6 +250,9 @@ pub struct ServerArgs {
     /// Start actors only from manifests (and components) inside DIR; repeatable [default: anywhere]
     #[arg(long = "allow-dir", value_name = "DIR")]
     pub allow_dirs: Vec<PathBuf>,
+    /// Actors running at once (children included); more starts get 503
+    #[arg(long, default_value_t = theater_runtime::EngineConfig::default().max_actors, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_actors: u32,
     /// Connections served at once; more get 503
     #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,

@@ -40,6 +40,9 @@ pub enum RuntimeError {
 
     #[error("the runtime is shutting down: no new actor starts")]
     ShuttingDown,
+
+    #[error("{running} actors are running, this runtime's limit (max_actors); stop some, or raise the limit (theater server --max-actors)")]
+    TooManyActors { running: usize, limit: usize },
 }
 
 impl RuntimeError {

@@ -88,6 +88,9 @@ pub(crate) struct Inner {
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
     /// Set when shutdown begins: no new actor starts after it.
     closing: std::sync::atomic::AtomicBool,
+    /// Most actors running at once (`EngineConfig::max_actors`, which also sizes the
+    /// engine's instance pool, the hard stop for starts racing past this check).
+    max_actors: usize,
 }
 
 /// How actors reach the runtime without keeping it alive.
@@ -133,6 +136,7 @@ impl Theater {
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
                 closing: std::sync::atomic::AtomicBool::new(false),
+                max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
             }),
         })
     }
@@ -164,6 +168,10 @@ impl Theater {
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
         if self.is_closing() {
             return Err(RuntimeError::ShuttingDown);
+        }
+        let running = self.entries().values().filter(|e| e.info.handle.status() == ActorStatus::Running).count();
+        if running >= self.inner.max_actors {
+            return Err(RuntimeError::TooManyActors { running, limit: self.inner.max_actors });
         }
         let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();

@@ -126,6 +126,28 @@ async fn connections_past_the_limit_get_503_and_calls_past_the_timeout_get_503()
 }
 
 #[tokio::test]
+async fn starts_past_max_actors_get_503_until_one_stops() {
+    let s = Scratch::new();
+    let server = ServerProc::start(&s, &["--max-actors", "2"]);
+    let api = Api::new(&server);
+    let m = counter(&s);
+    let first = start(&api, &m).await;
+    start(&api, &m).await;
+    for _ in 0..3 {
+        let (status, body) = api.post("/v1/actors", json!({"manifest": m})).await;
+        assert_eq!(status, 503, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("--max-actors"), "{body}");
+    }
+    let (_, list) = api.get("/v1/actors").await;
+    assert_eq!(list["actors"].as_array().unwrap().len(), 2, "a refused start left an actor behind: {list}");
+    let (status, _) = api.post(&format!("/v1/actors/{first}/stop"), json!(null)).await;
+    assert_eq!(status, 200);
+    start(&api, &m).await;
+    let out = s.run(&["server", "--max-actors", "0"]);
+    assert!(assert_clean_failure(&out).contains("--max-actors"));
+}
+
+#[tokio::test]
 async fn allow_dir_confines_the_manifests_the_api_may_start() {
     let s = Scratch::new();
     let allowed = s.path().join("allowed");

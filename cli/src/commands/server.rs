@@ -46,6 +46,7 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     // Top-level actors are children of the root supervisor (DESIGN §6): their manifest's
     // `restart` applies.
     config.supervise_top_level = true;
+    config.engine.max_actors = args.max_actors;
     if args.log_stdout {
         config.logs = Arc::new(|line| println!("[{} {}] {}", line.actor_name, line.actor_id, line.message));
     }

@@ -69,7 +69,7 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            RuntimeError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.to_string())
     }
@@ -149,6 +149,7 @@ mod tests {
         assert!(e.message.contains("/nope/m.toml"), "{e}");
         assert_eq!(status(RuntimeError::NotFound("x".into())), StatusCode::NOT_FOUND);
         assert_eq!(status(RuntimeError::ShuttingDown), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(RuntimeError::TooManyActors { running: 2, limit: 2 }), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))), StatusCode::NOT_FOUND);
         assert_eq!(status(ChainError::WriterGone("gone".into())), StatusCode::INTERNAL_SERVER_ERROR);
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
