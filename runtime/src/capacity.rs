@@ -1,13 +1,10 @@
-//! How many actors may run: at most `TheaterConfig::max_actors` in one runtime, and at
+//! How many actors may run: at most `EngineConfig::max_actors` in one runtime, and at
 //! most `[limits] max_tree_actors` in the tree under each actor (itself included), so one
 //! tree can never take the whole instance pool from the others. Decided before a spawn
 //! instantiates anything, from the registry's current picture (running actors plus spawns
 //! already under way).
 
 use std::collections::HashMap;
-
-/// Default cap on actors running in one runtime (the pooling allocator's slot count).
-pub const DEFAULT_MAX_ACTORS: usize = 1000;
 
 /// A spawn that would pass a cap.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -29,9 +29,9 @@ pub enum RuntimeError {
     #[error(transparent)]
     Replay(#[from] crate::replay::ReplayError),
 
-    /// The runtime's or a tree's actor cap is reached.
+    /// A tree's actor cap (`[limits] max_tree_actors`) is reached.
     #[error(transparent)]
-    TooManyActors(#[from] crate::capacity::CapacityError),
+    TreeFull(crate::capacity::CapacityError),
 
     /// A file the manifest names is not a regular file, is too large, or escapes.
     #[error(transparent)]
@@ -45,6 +45,12 @@ pub enum RuntimeError {
 
     #[error("actor \"{actor}\" ({id}) failed in init: {error}")]
     InitFailed { actor: String, id: String, error: crate::actor::CallError },
+
+    #[error("the runtime is shutting down: no new actor starts")]
+    ShuttingDown,
+
+    #[error("{running} actors are running, this runtime's limit (max_actors); stop some, or raise the limit (theater server --max-actors)")]
+    TooManyActors { running: usize, limit: usize },
 }
 
 impl RuntimeError {

@@ -33,9 +33,6 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
-    /// The most actors running at once in this runtime; a spawn past it is refused with
-    /// [`RuntimeError::TooManyActors`]. The engine's instance pool is sized to hold them.
-    pub max_actors: usize,
 }
 
 impl TheaterConfig {
@@ -46,7 +43,6 @@ impl TheaterConfig {
             engine: EngineConfig::default(),
             logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
             supervise_top_level: false,
-            max_actors: capacity::DEFAULT_MAX_ACTORS,
         }
     }
 }
@@ -91,6 +87,10 @@ pub(crate) struct Inner {
     waiting: Mutex<HashMap<String, String>>,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    /// Set when shutdown begins: no new actor starts after it.
+    closing: std::sync::atomic::AtomicBool,
+    /// Most actors running at once (`EngineConfig::max_actors`, which also sizes the
+    /// engine's instance pool, the hard stop for starts racing past this check).
     max_actors: usize,
     /// Spawns under way (reservation -> parent), counted against the caps until registered.
     pending: Mutex<HashMap<u64, Option<String>>>,
@@ -140,10 +140,7 @@ impl Theater {
     /// Open the data directory (creating it) and start the engine and chain writer.
     pub fn new(config: TheaterConfig) -> Result<Theater, RuntimeError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| RuntimeError::io(&config.data_dir, e))?;
-        let mut engine_config = config.engine.clone();
-        let slots = u32::try_from(config.max_actors).unwrap_or(u32::MAX);
-        engine_config.max_actors = engine_config.max_actors.max(slots);
-        let engine = TheaterEngine::new(&engine_config, &paths::component_cache(&config.data_dir))?;
+        let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
         let db = ChainDb::open(&paths::chain_db(&config.data_dir))?;
         Ok(Theater {
             inner: Arc::new(Inner {
@@ -158,7 +155,8 @@ impl Theater {
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
-                max_actors: config.max_actors,
+                closing: std::sync::atomic::AtomicBool::new(false),
+                max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
                 pending: Mutex::new(HashMap::new()),
                 next_reservation: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -190,8 +188,11 @@ impl Theater {
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
     /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
-        let manifest = Arc::new(manifest);
+        if self.is_closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
         let reservation = self.reserve(parent.as_deref())?;
+        let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();
         let bytes = read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?;
         let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
@@ -236,13 +237,23 @@ impl Theater {
             ])),
         );
         let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
-        let registered = id.clone();
+        let closing = std::sync::atomic::AtomicBool::new(false);
+        let (registered, closing_seen) = (id.clone(), &closing);
         let register: Register<'_> = Box::new(move |handle| {
+            let mut entries = self.entries();
+            // Read under the lock shutdown takes too: either shutdown sees this entry, or
+            // this sees shutdown begun.
+            let is_closing = self.is_closing();
             let info = ActorInfo { id: registered.clone(), handle, manifest, parent, restarts: 0 };
-            self.entries().insert(registered, Entry { info, remains: None, quiet: false });
+            entries.insert(registered, Entry { info, remains: None, quiet: is_closing });
+            closing_seen.store(is_closing, std::sync::atomic::Ordering::SeqCst);
         });
-        self.start(&loaded, ctx, init_state, register).await?;
+        let handle = self.start(&loaded, ctx, init_state, register).await?;
         drop(reservation);
+        if closing.load(std::sync::atomic::Ordering::SeqCst) {
+            handle.interrupt();
+            return Err(RuntimeError::ShuttingDown);
+        }
         Ok(id)
     }
 
@@ -268,16 +279,34 @@ impl Theater {
             ancestors.push((entry.info.id.clone(), entry.info.manifest.limits.max_tree_actors));
             current = entry.info.parent.as_deref();
         }
-        capacity::check(&live, &parents, &ancestors, self.inner.max_actors)?;
+        capacity::check(&live, &parents, &ancestors, self.inner.max_actors).map_err(|e| match e {
+            capacity::CapacityError::Runtime { running } => RuntimeError::TooManyActors { running, limit: self.inner.max_actors },
+            tree => RuntimeError::TreeFull(tree),
+        })?;
         let key = self.inner.next_reservation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         pending.insert(key, parent.map(str::to_string));
         Ok(Reservation { inner: self.inner.clone(), key })
     }
 
+    fn is_closing(&self) -> bool {
+        self.inner.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Begin shutting down: no actor starts from now on, no ending actor is reported to
+    /// its supervisor (so none is restarted). Returns every actor.
+    pub(crate) fn begin_shutdown(&self) -> Vec<ActorInfo> {
+        let mut entries = self.entries();
+        self.inner.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        entries.values_mut().map(|entry| {
+            entry.quiet = true;
+            entry.info.clone()
+        }).collect()
+    }
+
     /// Instantiate, run `init` with `state`, `register` the handle and start the actor's
     /// task. Boxed because it is recursive through supervision (a task restarts children,
     /// which start tasks).
-    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>, register: Register<'a>) -> BoxFuture<'a, Result<(), RuntimeError>> {
+    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>, register: Register<'a>) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
@@ -299,14 +328,14 @@ impl Theater {
                 fail_start(&mut ctx, &error.to_string()).await;
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
             }
-            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
-            register(handle);
+            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
+            register(handle.clone());
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
                 theater.on_exit(&id, exit).await;
             });
-            Ok(())
+            Ok(handle)
         })
     }
 
@@ -389,6 +418,7 @@ impl Theater {
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
+        ctx.clear_interrupt();
         ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
         ctx.chain.set_status("running");
         let loaded = self.inner.engine.load_bytes(&read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?, &manifest.component)?;
@@ -399,7 +429,7 @@ impl Theater {
                 entry.quiet = false;
             }
         });
-        self.start(&loaded, ctx, state, register).await
+        self.start(&loaded, ctx, state, register).await.map(drop)
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or

@@ -262,14 +262,14 @@ async fn a_supervisor_spawning_in_a_loop_stops_at_its_limits_and_other_trees_sti
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runtime_actor_cap_refuses_spawns_past_it_with_a_clear_error() {
-    let h = Host::with(|c| c.max_actors = 6).await;
+    let h = Host::with(|c| c.engine.max_actors = 6).await;
     let looper = h.hostile("looper", SUPERVISOR).await;
     // The bystander and the looper run: four more fit.
     let reply = h.ask(&looper, &format!("spawn-loop 50 {}", h.child("spawnling", ""))).await;
     assert!(reply.starts_with("spawned 4; error: ") && reply.contains("max_actors"), "{reply}");
     let m = h.s.manifest("late", &fixtures().component("raw-counter"), "");
     match h.theater.spawn(Manifest::load(&m).unwrap(), None, None).await {
-        Err(RuntimeError::TooManyActors(e)) => assert!(e.to_string().contains("already runs 6 actors"), "{e}"),
+        Err(e @ RuntimeError::TooManyActors { .. }) => assert!(e.to_string().contains("6 actors are running"), "{e}"),
         other => panic!("expected TooManyActors, got {:?}", other.map_err(|e| e.to_string())),
     }
     // Room again once the looper's tree stops.

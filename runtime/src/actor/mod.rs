@@ -7,7 +7,7 @@ mod exports;
 mod instance;
 mod runner;
 
-pub use ctx::{ActorCtx, LogLine, LogSink};
+pub use ctx::{ActorCtx, Interrupter, LogLine, LogSink};
 pub(crate) use ctx::Budget;
 pub use error::{ActorError, CallError};
 pub use instance::Cause;

@@ -20,6 +20,7 @@ use wasmtime::StoreContextMut;
 
 use crate::actor::ActorCtx;
 use crate::chain::payload::Wire;
+use crate::limits::Interrupted;
 
 /// A boxed host future borrowing the actor's context.
 pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
@@ -67,7 +68,7 @@ where
 
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
-/// the guest's call timeout.
+/// the guest's call timeout. An interruption by the runtime ends the wait with a trap.
 pub(crate) fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
@@ -117,8 +118,14 @@ where
                 return rebuild(ctx, params, recorded);
             }
             ctx.admit_host_call(&event_type, &recorded_params)?;
+            let until_interrupted = ctx.until_interrupted();
             let started = Instant::now();
-            let (result, recorded) = live(ctx, params).await.inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
+            // A wait ends when the runtime interrupts the actor (shutdown): the call traps.
+            let answered = tokio::select! {
+                answered = live(ctx, params) => answered,
+                () = until_interrupted => Err(Interrupted.into()),
+            };
+            let (result, recorded) = answered.inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
             ctx.extend_deadline(started.elapsed());
             ctx.record_host_call(&event_type, recorded_params, recorded)?;
             Ok(result)

@@ -52,6 +52,7 @@ impl From<ActorError> for ApiError {
             ActorError::MessageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ActorError::Call { error: CallError::Guest(_) | CallError::NotExported(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ActorError::Call { error: CallError::Trap(_), .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ActorError::Call { error: CallError::NotHandled(_), .. } => StatusCode::CONFLICT,
             ActorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         };
         ApiError::new(status, e.to_string())
@@ -69,8 +70,9 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::NotAComponent { .. }
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            RuntimeError::TooManyActors(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RuntimeError::TreeFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.to_string())
     }
@@ -136,6 +138,7 @@ mod tests {
         assert_eq!(status(ActorError::MessageTooLarge { id: id(), size: 2, limit: 1 }), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Guest("no".into()) }), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Trap("boom".into()) }), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(ActorError::Call { id: id(), error: CallError::NotHandled("stopped".into()) }), StatusCode::CONFLICT);
         assert_eq!(status(ActorError::Timeout { id: id(), ms: 1 }), StatusCode::GATEWAY_TIMEOUT);
     }
 
@@ -149,6 +152,8 @@ mod tests {
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.message.contains("/nope/m.toml"), "{e}");
         assert_eq!(status(RuntimeError::NotFound("x".into())), StatusCode::NOT_FOUND);
+        assert_eq!(status(RuntimeError::ShuttingDown), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(RuntimeError::TooManyActors { running: 2, limit: 2 }), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))), StatusCode::NOT_FOUND);
         assert_eq!(status(ChainError::WriterGone("gone".into())), StatusCode::INTERNAL_SERVER_ERROR);
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
