@@ -11,7 +11,7 @@ use crate::chain::payload::{map, Fields};
 use crate::chain::{ChainError, ChainReader, Event, EventFilter, Hash};
 
 /// Most events one answer holds.
-pub const PAGE_EVENTS: u64 = 1000;
+pub const PAGE_EVENTS: u64 = 256;
 /// Most payload bytes one answer holds (the oldest events of a page are left out first).
 pub const PAGE_BYTES: usize = 8 << 20;
 

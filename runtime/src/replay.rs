@@ -144,7 +144,7 @@ fn answer_with<R>(ctx: &mut ActorCtx, event_type: &str, params: Value, convert: 
     let outcome = expected.as_ref().and_then(|e| recorded_outcome(e, event_type, &params, convert));
     match (expected, outcome) {
         (Some(e), Some(outcome)) => {
-            if event_type == LOG {
+            if event_type == LOG && matches!(outcome, Recorded::Answered(_)) {
                 // The live handler keeps the last line to explain a trap (a panic message);
                 // the same bookkeeping keeps a replayed trap's description identical.
                 ctx.last_log = String::from_value(match params {

@@ -100,6 +100,7 @@ fn command(text: &str) -> Result<String, String> {
 
 impl Actor for Hostile {
     fn init(state: State, _: (String,)) -> Result<(State,), String> {
+        std::panic::set_hook(Box::new(|info| log(&format!("panic: {info}"))));
         if state.as_deref() == Some(b"shutdown-in-init") {
             shutdown(Some(b"bye from init".to_vec()))?;
         }
