@@ -54,9 +54,10 @@ impl Host {
         Host { s, theater, bystander, log_bytes, longest_line, _serial: serial }
     }
 
-    /// Start a top-level `hostile` actor with `extra` manifest TOML.
+    /// Start a top-level `hostile` actor with `extra` manifest TOML (the `supervisor` grant,
+    /// which the fixture imports, is added).
     async fn hostile(&self, name: &str, extra: &str) -> String {
-        let m = self.s.manifest(name, &fixtures().component("hostile"), extra);
+        let m = self.s.manifest(name, &fixtures().component("hostile"), &format!("{extra}\n{SUPERVISOR}"));
         self.theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap()
     }
 
@@ -67,10 +68,10 @@ impl Host {
         }
     }
 
-    /// A child manifest for the hostile component, as inline TOML.
+    /// A child manifest for the hostile component, as inline TOML (with the `supervisor` grant).
     fn child(&self, name: &str, extra: &str) -> String {
         let component = self.s.component(&fixtures().component("hostile"));
-        format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{component}\"\n{extra}")
+        format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{component}\"\n{extra}\n{SUPERVISOR}")
     }
 
     fn events(&self, id: &str) -> Vec<Event> {
@@ -133,7 +134,6 @@ fn rss_kib() -> u64 {
 
 /// The parent every attenuation test spawns from: it holds a little of everything.
 const PARENT_GRANTS: &str = "[limits]\nmemory_mb = 32\n\
-    [[handler]]\ntype = \"supervisor\"\n\
     [[handler]]\ntype = \"filesystem\"\nroot = \"data\"\n\
     [[handler]]\ntype = \"environment\"\nallow_prefixes = [\"APP_\"]\n\
     [[handler]]\ntype = \"http-client\"\nallow_hosts = [\"127.0.0.1:8080\"]\n";
@@ -195,7 +195,7 @@ async fn spawning_a_child_with_a_handler_type_the_parent_lacks_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn child_manifests_escaping_the_parents_directory_are_refused() {
     let h = Host::new().await;
-    let parent = h.hostile("parent", SUPERVISOR).await;
+    let parent = h.hostile("parent", "").await;
     let outside = tempfile::tempdir().unwrap();
     let escaped = h.child("escaped", "").replace("components/", &format!("{}/components/", h.s.path().display()));
     std::fs::write(outside.path().join("child.toml"), &escaped).unwrap();
@@ -219,7 +219,7 @@ async fn child_manifests_escaping_the_parents_directory_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inline_child_with_init_state_etc_passwd_is_refused() {
     let h = Host::new().await;
-    let parent = h.hostile("parent", SUPERVISOR).await;
+    let parent = h.hostile("parent", "").await;
     for path in ["/etc/passwd", "../../../../../../etc/passwd", "/proc/self/environ"] {
         let refusal = h.ask(&parent, &format!("spawn {}", h.child("thief", &format!("init_state = \"{path}\"\n")))).await;
         assert!(refusal.starts_with("error: ") && refusal.contains("resolves outside"), "{path}: {refusal}");
@@ -241,7 +241,7 @@ async fn a_manifest_path_of_dev_zero_or_a_fifo_is_refused_at_once() {
         assert!(e.contains("is not a regular file"), "{}: {e}", path.display());
     }
     // The same through a supervisor (the FIFO lies inside the parent's directory).
-    let parent = h.hostile("parent", SUPERVISOR).await;
+    let parent = h.hostile("parent", "").await;
     let refusal = h.ask(&parent, "spawn fifo.toml").await;
     assert!(refusal.contains("a FIFO") && refusal.contains("not a regular file"), "{refusal}");
     assert!(started.elapsed() < Duration::from_secs(30), "refused at once, not read: {:?}", started.elapsed());
@@ -257,17 +257,17 @@ async fn a_manifest_path_of_dev_zero_or_a_fifo_is_refused_at_once() {
 async fn a_supervisor_spawning_in_a_loop_stops_at_its_limits_and_other_trees_still_spawn() {
     let h = Host::new().await;
     // Children per actor.
-    let looper = h.hostile("looper", &format!("[limits]\nmax_children = 10\n{SUPERVISOR}")).await;
+    let looper = h.hostile("looper", "[limits]\nmax_children = 10\n").await;
     let reply = h.ask(&looper, &format!("spawn-loop 50 {}", h.child("spawnling", ""))).await;
     assert!(reply.starts_with("spawned 10; error: ") && reply.contains("max_children = 10"), "{reply}");
     // Actors per tree: a child of a tree limited to 6 actors stops at the tree's limit.
-    let root = h.hostile("root", &format!("[limits]\nmax_tree_actors = 6\n{SUPERVISOR}")).await;
-    let middle = h.ask(&root, &format!("spawn {}", h.child("middle", SUPERVISOR))).await;
+    let root = h.hostile("root", "[limits]\nmax_tree_actors = 6\n").await;
+    let middle = h.ask(&root, &format!("spawn {}", h.child("middle", ""))).await;
     assert!(!middle.starts_with("error"), "{middle}");
     let reply = h.ask(&middle, &format!("spawn-loop 50 {}", h.child("leaf", ""))).await;
     assert!(reply.starts_with("spawned 4; error: ") && reply.contains("max_tree_actors = 6"), "{reply}");
     // Another tree still spawns.
-    let other = h.hostile("other", SUPERVISOR).await;
+    let other = h.hostile("other", "").await;
     let child = h.ask(&other, &format!("spawn {}", h.child("fresh", ""))).await;
     assert!(!child.starts_with("error"), "{child}");
     h.assert_alive_and_verified().await;
@@ -276,7 +276,7 @@ async fn a_supervisor_spawning_in_a_loop_stops_at_its_limits_and_other_trees_sti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runtime_actor_cap_refuses_spawns_past_it_with_a_clear_error() {
     let h = Host::with(|c| c.engine.max_actors = 6).await;
-    let looper = h.hostile("looper", SUPERVISOR).await;
+    let looper = h.hostile("looper", "").await;
     // The bystander and the looper run: four more fit.
     let reply = h.ask(&looper, &format!("spawn-loop 50 {}", h.child("spawnling", ""))).await;
     assert!(reply.starts_with("spawned 4; error: ") && reply.contains("max_actors"), "{reply}");
@@ -337,7 +337,7 @@ async fn a_flood_of_huge_log_lines_is_cut_and_host_memory_stays_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_get_chain_calls_record_only_summaries() {
     let h = Host::new().await;
-    let reader = h.hostile("reader", &format!("[limits]\ncall_timeout_ms = 120000\n{SUPERVISOR}")).await;
+    let reader = h.hostile("reader", "[limits]\ncall_timeout_ms = 120000\n").await;
     let child = h.ask(&reader, &format!("spawn {}", h.child("watched", "[limits]\ncall_timeout_ms = 120000\n"))).await;
     let before = rss_kib();
     let answered: usize = h.ask(&reader, "get-chain 10000").await.parse().unwrap();
@@ -406,7 +406,7 @@ async fn store_and_filesystem_byte_budgets_refuse_past_their_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_callback_that_stops_siblings_does_not_panic_the_host() {
     let h = Host::new().await;
-    let sup = h.hostile("sup", &format!("[supervision]\nstrategy = \"rest-for-one\"\n{SUPERVISOR}")).await;
+    let sup = h.hostile("sup", "[supervision]\nstrategy = \"rest-for-one\"\n").await;
     let mut children = Vec::new();
     for name in ["c1", "c2", "c3"] {
         let id = h.ask(&sup, &format!("spawn {}", h.child(name, ""))).await;
@@ -466,7 +466,7 @@ async fn extreme_limit_values_are_clear_errors_not_panics() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_called_in_init_ends_the_actor_right_after_init() {
     let h = Host::new().await;
-    let m = h.s.manifest("quitter", &fixtures().component("hostile"), "");
+    let m = h.s.manifest("quitter", &fixtures().component("hostile"), SUPERVISOR);
     let id = h.theater.spawn(Manifest::load(&m).unwrap(), Some(b"shutdown-in-init".to_vec()), None).await.unwrap();
     let ended = tokio::time::timeout(Duration::from_secs(10), h.theater.actor(&id).unwrap().handle.wait()).await;
     assert_eq!(ended.expect("ended without any message"), ActorStatus::Stopped);
@@ -479,7 +479,7 @@ async fn shutdown_called_in_init_ends_the_actor_right_after_init() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_child_stopped_from_outside_is_reported_to_its_parent() {
     let h = Host::new().await;
-    let parent = h.hostile("parent", SUPERVISOR).await;
+    let parent = h.hostile("parent", "").await;
     let child = h.ask(&parent, &format!("spawn {}", h.child("child", ""))).await;
     assert!(!child.starts_with("error"), "{child}");
     h.theater.stop(&child).await.unwrap();

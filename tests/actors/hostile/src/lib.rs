@@ -102,7 +102,7 @@ impl Actor for Hostile {
     fn init(state: State, _: (String,)) -> Result<(State,), String> {
         std::panic::set_hook(Box::new(|info| log(&format!("panic: {info}"))));
         if state.as_deref() == Some(b"shutdown-in-init") {
-            shutdown(Some(b"bye from init".to_vec()))?;
+            shutdown(Some(b"bye from init"))?;
         }
         Ok((state,))
     }
