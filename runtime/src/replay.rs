@@ -16,7 +16,7 @@ use ciborium::value::Value;
 use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
 use crate::bindings::WitActorError;
 use crate::chain::payload::{bytes_to_json, decode, Fields, Wire};
-use crate::chain::verify::{verify, VerifyError};
+use crate::chain::verify::{verify_links, VerifyError};
 use crate::chain::{sha256, ActorChain, Event, Hash};
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
@@ -259,7 +259,7 @@ impl Theater {
     /// Replay a recorded chain. Refuses a chain that does not verify.
     pub async fn replay(&self, input: ReplayInput) -> Result<ReplayReport, RuntimeError> {
         let recorded = Arc::new(input.events);
-        verify(&recorded).map_err(ReplayError::from)?;
+        verify_links(&recorded).map_err(ReplayError::from)?;
         let first = recorded.first().ok_or(ReplayError::Empty)?;
         let start = read_start(first)?;
         let manifest = Arc::new(start.manifest);

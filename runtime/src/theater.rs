@@ -13,7 +13,7 @@ use wasmtime::component::{InstancePre, Linker};
 
 use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, Exit, LogSink};
 use crate::chain::payload::{encode, map};
-use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, Hash};
+use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions, Hash};
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
@@ -32,6 +32,8 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
+    /// How the chain database is written (durability, queue bounds).
+    pub chain: ChainOptions,
 }
 
 impl TheaterConfig {
@@ -42,6 +44,7 @@ impl TheaterConfig {
             engine: EngineConfig::default(),
             logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
             supervise_top_level: false,
+            chain: ChainOptions::default(),
         }
     }
 }
@@ -116,7 +119,7 @@ impl Theater {
     pub fn new(config: TheaterConfig) -> Result<Theater, RuntimeError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| RuntimeError::io(&config.data_dir, e))?;
         let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
-        let db = ChainDb::open(&paths::chain_db(&config.data_dir))?;
+        let db = ChainDb::open_with(&paths::chain_db(&config.data_dir), config.chain)?;
         Ok(Theater {
             inner: Arc::new(Inner {
                 engine,
@@ -180,15 +183,17 @@ impl Theater {
 
         let id = uuid::Uuid::new_v4().to_string();
         let sink = self.inner.db.sink();
-        let key = sink.register_actor(ActorRecord {
-            actor_id: id.clone(),
-            name: manifest.name.clone(),
-            parent_id: parent.clone(),
-            manifest: manifest.origin.clone(),
-            created_ms: now_ms(),
-            status: "running".into(),
-            events: 0,
-        });
+        let key = sink
+            .register_actor(ActorRecord {
+                actor_id: id.clone(),
+                name: manifest.name.clone(),
+                parent_id: parent.clone(),
+                manifest: manifest.origin.clone(),
+                created_ms: now_ms(),
+                status: "running".into(),
+                events: 0,
+            })
+            .await?;
         let mut chain = ActorChain::new(sink, key, &id);
         chain.record(
             "lifecycle/started",
@@ -322,6 +327,7 @@ impl Theater {
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
+        ctx.chain.clear_fault();
         ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
         ctx.chain.set_status("running");
         let loaded = self.inner.engine.load_bytes(
@@ -486,6 +492,7 @@ impl Theater {
 /// Record why an actor never started and mark it failed.
 async fn fail_start(ctx: &mut ActorCtx, reason: &str) {
     ctx.chain.record("lifecycle/failed", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+    ctx.chain.sign_head();
     ctx.chain.set_status(&ActorStatus::Failed(reason.to_string()).to_string());
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);

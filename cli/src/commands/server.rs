@@ -17,6 +17,7 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     let server = Server::bind(ServerConfig { addr: args.addr, token }).await?;
     let addr = server.local_addr()?;
     let mut config = TheaterConfig::new(data_dir);
+    config.chain.durability = args.durability.durability;
     // Top-level actors are children of the root supervisor (DESIGN §6): their manifest's
     // `restart` applies.
     config.supervise_top_level = true;

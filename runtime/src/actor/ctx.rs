@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ciborium::value::Value;
 
 use crate::chain::payload::{encode, map};
-use crate::chain::{ActorChain, Hash};
+use crate::chain::{sha256, ActorChain, Hash};
 use crate::limits::Limiter;
 use crate::manifest::Manifest;
 use crate::theater::{Theater, TheaterRef};
@@ -90,7 +90,8 @@ impl ActorCtx {
         Theater::upgrade(&self.theater).ok_or_else(|| "the runtime is shutting down".to_string())
     }
 
-    /// The causal link a message leaving now carries: this actor and its latest event.
+    /// The causal link a message leaving now carries: this actor and its latest event — for a
+    /// host call that sends, the `message/outgoing` event recorded just before it runs.
     pub(crate) fn cause(&self) -> super::Cause {
         super::Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
     }
@@ -123,6 +124,14 @@ impl ActorCtx {
             fields.push(("link", link));
         }
         self.chain.record(event_type, encode(&map(fields)))
+    }
+
+    /// Record that a message is about to leave through host call `call` (the call's own
+    /// event follows): the parameters by their SHA-256, which the call's event carries whole.
+    pub(crate) fn record_outgoing(&mut self, call: &str, params: &Value) -> Hash {
+        let digest = sha256(&encode(params));
+        let payload = map(vec![("call", Value::Text(call.to_string())), ("params_sha256", Value::Bytes(digest.to_vec()))]);
+        self.chain.record(crate::handlers::OUTGOING, encode(&payload))
     }
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.

@@ -15,9 +15,9 @@ use crate::chain::payload::{encode, map, Wire};
 use crate::chain::{sha256, Hash};
 use crate::limits::{self, CallTimeout, MemoryLimitExceeded};
 
-/// The causal link a message carries: its sender, and the hash of the sender's latest event
-/// when the message left (the event recording the sending call is the next one in the
-/// sender's chain). Recorded in the receiver's chain.
+/// The causal link a message carries: its sender, and the hash of the sender's event that
+/// sent it (`message/outgoing`, recorded before the message left; for a reply, the replier's
+/// `wasm/result`). Recorded in the receiver's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
     pub actor_id: String,

@@ -13,4 +13,4 @@ pub use instance::Cause;
 pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;
-pub(crate) use runner::{run, Exit};
+pub(crate) use runner::{run, unrecorded, Exit};

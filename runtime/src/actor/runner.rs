@@ -182,7 +182,18 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     let mut next_request = 0u64;
     let mut stop_waiters = Vec::new();
     let ended = loop {
-        let Some(envelope) = mailbox.recv().await else { break ActorStatus::Stopped };
+        // Between messages, wait while the chain writer is behind (back-pressure).
+        actor.ctx().chain.wait_for_room().await;
+        if let Some(reason) = actor.ctx_mut().chain.fault() {
+            break ActorStatus::Failed(unrecorded(&reason));
+        }
+        // An idle actor wakes for a write failure too, so it stops at once.
+        let received = tokio::select! {
+            envelope = mailbox.recv() => Some(envelope),
+            () = actor.ctx().chain.fault_raised() => None,
+        };
+        let Some(envelope) = received else { continue };
+        let Some(envelope) = envelope else { break ActorStatus::Stopped };
         let outcome = match envelope {
             Envelope::Send { msg, cause, done } => {
                 let r = actor.handle_send(msg, cause).await;
@@ -232,6 +243,9 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         if let Some(reason) = outcome {
             break ActorStatus::Failed(reason);
         }
+        if let Some(reason) = actor.ctx_mut().chain.fault() {
+            break ActorStatus::Failed(unrecorded(&reason));
+        }
         if actor.ctx().shutdown.is_some() {
             break ActorStatus::Stopped;
         }
@@ -274,6 +288,7 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         _ => ("lifecycle/stopped", map(vec![("data", ctx.shutdown.clone().flatten().map_or(Value::Null, Value::Bytes))])),
     };
     ctx.chain.record(event_type, encode(&payload));
+    ctx.chain.sign_head();
     ctx.chain.set_status(&ended.to_string());
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
@@ -284,6 +299,11 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     }
     let state = actor.state().clone();
     Exit { status: ended, ctx: actor.into_ctx(), state }
+}
+
+/// Why an actor stops when its events cannot be stored.
+pub(crate) fn unrecorded(reason: &str) -> String {
+    format!("stopped because its events can no longer be recorded (it never runs unrecorded): {reason}")
 }
 
 fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {
