@@ -4,12 +4,12 @@
 //! actor did, and never show another actor's events; actors whose process died must be
 //! reported interrupted, not `running` forever.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use theater_e2e::server::ServerProc;
 use theater_e2e::{fixtures, texts, Scratch};
 
 /// Events of the raw counter: start (lifecycle/started, init call, log, init result), each
@@ -64,55 +64,12 @@ fn started_as(events: &[Value]) -> Option<String> {
     events.first().and_then(|e| e["view"]["actor"].as_str()).map(str::to_string)
 }
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(s: &Scratch) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = s
-            .theater()
-            .args(["server", "--addr", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start theater server");
-        let server = Server { child, url: format!("http://127.0.0.1:{port}") };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
-    /// `theater ARGS` as a client of this server; must succeed; stdout.
-    fn client(&self, s: &Scratch, args: &[&str]) -> String {
-        let out = s.theater().env("THEATER_SERVER", &self.url).args(args).output().expect("run theater");
-        let (stdout, stderr) = texts(&out);
-        assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
-        stdout.trim().to_string()
-    }
-
-    /// SIGTERM and wait: the server stops its actors and flushes their chains.
-    fn stop(mut self) {
-        let sent = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
-        assert!(sent.success());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.child.try_wait().expect("wait").is_none() {
-            assert!(Instant::now() < deadline, "the server did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `theater ARGS` as a client of `server`; must succeed; stdout.
+fn client(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
+    let out = s.theater().env("THEATER_SERVER", &server.url).args(args).output().expect("run theater");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
+    stdout.trim().to_string()
 }
 
 #[test]
@@ -120,15 +77,15 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
     const SENDS: usize = 2000;
     const PINGS: u64 = 500;
     let s = Scratch::new();
-    let server = Server::start(&s);
+    let server = ServerProc::start(&s, &[]);
     let grants = "[[handler]]\ntype = \"message-server\"\n";
     let peer = s.manifest("peer", &fixtures().component("raw-peer"), grants);
-    let a = server.client(&s, &["start", peer.to_str().unwrap(), "--id-only"]);
-    let b = server.client(&s, &["start", peer.to_str().unwrap(), "--id-only"]);
+    let a = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
+    let b = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
 
     let runs: Vec<Child> = (0..4).map(|i| spawn_run(&s, &counter(&s, &format!("run{i}")), SENDS)).collect();
     // The server's actors work at the same time: A asks B PINGS times.
-    assert_eq!(server.client(&s, &["request", &a, &format!("pingpong {b} {PINGS}")]), format!("ok {PINGS}"));
+    assert_eq!(client(&s, &server, &["request", &a, &format!("pingpong {b} {PINGS}")]), format!("ok {PINGS}"));
     let mut run_ids = Vec::new();
     for run in runs {
         let out = run.wait_with_output().expect("wait for theater run");
@@ -137,7 +94,7 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
         assert_eq!(v["replies"][0], SENDS.to_string(), "every send was handled");
         run_ids.push(v["actor_id"].as_str().expect("actor id").to_string());
     }
-    server.stop();
+    assert!(server.terminate().success(), "the server stops its actors and exits cleanly");
 
     let expected_run = COUNTER_START + SENDS as u64 * COUNTER_SEND + COUNTER_GET + STOP;
     // A: its request call, then an outgoing event and a request event per ping, its result.

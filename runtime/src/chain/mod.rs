@@ -20,7 +20,7 @@ mod writer;
 pub use backpressure::{QUEUE_BYTES, QUEUE_EVENTS};
 pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
-pub use reader::ChainReader;
+pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use signing::SignedHead;
 pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};

@@ -9,19 +9,17 @@ use axum::http::StatusCode;
 use super::db;
 use super::error::ApiError;
 use super::model::{status_fields, ActorView, Tree, TreeNode};
-use crate::chain::{ChainError, ChainReader, EventFilter};
+use crate::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
 use crate::{ActorError, ActorInfo, Theater};
 
-/// Shortest id prefix accepted in place of a full id.
-pub const MIN_PREFIX: usize = 4;
-
-/// The actor on this server with id `id`, or whose id uniquely starts with `id`.
+/// The actor on this server with id `id`, or whose id uniquely starts with `id` (at least
+/// [`MIN_ID_PREFIX`] characters).
 pub fn resolve(theater: &Theater, id: &str) -> Result<ActorInfo, ApiError> {
     if let Ok(info) = theater.actor(id) {
         return Ok(info);
     }
     let mut matches: Vec<ActorInfo> =
-        if id.len() >= MIN_PREFIX { theater.actors().into_iter().filter(|a| a.id.starts_with(id)).collect() } else { Vec::new() };
+        if id.len() >= MIN_ID_PREFIX { theater.actors().into_iter().filter(|a| a.id.starts_with(id)).collect() } else { Vec::new() };
     match matches.len() {
         0 => Err(ActorError::NoSuchActor(id.to_string()).into()),
         1 => Ok(matches.remove(0)),
