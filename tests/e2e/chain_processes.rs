@@ -78,7 +78,7 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
     const PINGS: u64 = 500;
     let s = Scratch::new();
     let server = ServerProc::start(&s, &[]);
-    let grants = "[[handler]]\ntype = \"message-server\"\n";
+    let grants = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
     let peer = s.manifest("peer", &fixtures().component("raw-peer"), grants);
     let a = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
     let b = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
