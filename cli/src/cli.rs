@@ -249,6 +249,9 @@ pub struct StartArgs {
     /// File whose bytes are the actor's initial state (overrides the manifest's init_state)
     #[arg(long, value_name = "FILE")]
     pub init_state: Option<PathBuf>,
+    /// Name the actor (unique on the server); other commands accept the name for the id
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Print only the new actor's id (for pipes: `... --id-only | theater subscribe -`)
     #[arg(long, conflicts_with = "json")]
     pub id_only: bool,

@@ -7,11 +7,13 @@
 pub mod actor;
 mod bindings;
 pub mod chain;
+pub mod component_store;
 mod engine;
 mod error;
 mod handlers;
 mod limits;
 pub mod manifest;
+pub mod names;
 pub mod paths;
 pub mod replay;
 pub mod sandbox;

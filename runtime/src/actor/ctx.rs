@@ -55,6 +55,9 @@ pub struct ActorCtx {
     pub(crate) deferred: HashMap<String, ReplyTx>,
     /// Children in start order (the order rest-for-one and shutdown rely on).
     pub(crate) children: Vec<String>,
+    /// Children that were running when this actor's task ended and were stopped with it:
+    /// a restart of this actor brings them back (see `supervision::restore_children`).
+    pub(crate) stopped_with: Vec<String>,
     /// When this actor, as a supervisor, restarted children: the restart-intensity window.
     pub(crate) restarts: VecDeque<Instant>,
     /// Set when the actor is being replayed: host calls are answered from the recording.
@@ -80,6 +83,7 @@ impl ActorCtx {
             link: None,
             deferred: HashMap::new(),
             children: Vec::new(),
+            stopped_with: Vec::new(),
             restarts: VecDeque::new(),
             replay: None,
         }

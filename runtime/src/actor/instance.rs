@@ -117,6 +117,15 @@ impl ActorInstance {
         self.call("init", f, (id,), None).await
     }
 
+    /// Start a restarted or resumed instance from its committed state: `resume` when the
+    /// component exports it, else `init` (what the contract always did).
+    pub(crate) async fn resume(&mut self, id: String) -> Result<(), CallError> {
+        match self.exports.resume.clone() {
+            Some(f) => self.call("resume", Some(f), (id,), None).await,
+            None => self.init(id).await,
+        }
+    }
+
     pub(crate) async fn handle_send(&mut self, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
         let f = self.exports.handle_send.clone();
         self.call("handle-send", f, (msg,), cause).await
@@ -217,6 +226,7 @@ impl ActorInstance {
 fn interface_of(export: &str) -> &'static str {
     match export {
         "init" => super::exports::ACTOR,
+        "resume" => super::exports::ACTOR_RESUME,
         "handle-child-error" | "handle-child-exit" => super::exports::SUPERVISOR_HANDLERS,
         _ => super::exports::MESSAGE_SERVER,
     }

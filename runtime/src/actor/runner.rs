@@ -263,10 +263,16 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     }
 
     // A tree stops from the leaves: children end before their supervisor reports it ended.
+    // Those still running then come back if this actor is restarted.
     if let Ok(theater) = actor.ctx().theater() {
+        let mut stopped_with = Vec::new();
         for child in actor.ctx().children.clone().iter().rev() {
+            if theater.actor(child).is_ok_and(|c| c.handle.status() == ActorStatus::Running) {
+                stopped_with.push(child.clone());
+            }
             theater.stop_quietly(child).await;
         }
+        actor.ctx_mut().stopped_with = stopped_with;
     }
     let ctx = actor.ctx_mut();
     let (event_type, payload) = match &ended {

@@ -63,12 +63,17 @@ impl From<RuntimeError> for ApiError {
         let status = match &e {
             RuntimeError::Chain(chain) => return chain_status(chain, e.to_string()),
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
+            RuntimeError::Name(crate::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
+            RuntimeError::Name(_) => StatusCode::BAD_REQUEST,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
             | RuntimeError::NotAComponent { .. }
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::Engine { .. }
+            | RuntimeError::StartFailed { .. }
+            | RuntimeError::Replay(_)
+            | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())
     }

@@ -100,7 +100,7 @@ async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartReq
     }
     let manifest = Manifest::load(&path).map_err(crate::RuntimeError::from)?;
     let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
-    let id = theater.spawn(manifest, init_state, None).await?;
+    let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
     let view = views::view(&theater, theater.actor(&id)?).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

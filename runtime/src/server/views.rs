@@ -15,9 +15,10 @@ use crate::{ActorError, ActorInfo, Theater};
 /// Shortest id prefix accepted in place of a full id.
 pub const MIN_PREFIX: usize = 4;
 
-/// The actor on this server with id `id`, or whose id uniquely starts with `id`.
+/// The actor on this server with id `id`, else the running actor named `id`, else the
+/// actor whose id uniquely starts with `id`.
 pub fn resolve(theater: &Theater, id: &str) -> Result<ActorInfo, ApiError> {
-    if let Ok(info) = theater.actor(id) {
+    if let Some(info) = theater.actor(id).ok().or_else(|| theater.lookup_name(id)) {
         return Ok(info);
     }
     let mut matches: Vec<ActorInfo> =
