@@ -78,9 +78,11 @@ pub enum Command {
     ///
     /// Serves HTTP with JSON bodies, and live event streams as Server-Sent Events, on --addr
     /// (default 127.0.0.1:9000); docs/api.md describes every route and /openapi.json lists
-    /// them. A non-loopback --addr is refused unless a token is set. Chains go to the data
-    /// directory (--data-dir, default $THEATER_HOME). Ctrl-C or SIGTERM stops every actor,
-    /// flushes the chains and exits.
+    /// them. Every request but GET /v1/health needs the access token: a random one unless
+    /// --token gives it, written with the address to server.json in the data directory
+    /// (mode 0600), where the client commands find it. Requests from other web pages are
+    /// refused. Chains go to the data directory (--data-dir, default $THEATER_HOME). Ctrl-C
+    /// or SIGTERM stops every actor, flushes the chains and exits.
     Server(ServerArgs),
     /// Start an actor on the server from a manifest file, and print its id
     ///
@@ -221,22 +223,29 @@ pub struct ReplayArgs {
 /// How client commands reach the server.
 #[derive(Debug, Args)]
 pub struct Connection {
-    /// The theater server's URL
-    #[arg(long, env = "THEATER_SERVER", default_value = crate::client::DEFAULT_SERVER, value_name = "URL")]
-    pub server: String,
-    /// Access token, when the server was started with one (sent as `Authorization: Bearer`)
+    /// The theater server's URL [default: the address in $THEATER_HOME/server.json, else http://127.0.0.1:9000]
+    #[arg(long, env = "THEATER_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Access token (sent as `Authorization: Bearer`) [default: the token in $THEATER_HOME/server.json,
+    /// when that file names the server called]
     #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// Address to listen on; anything but loopback requires --token
+    /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:9000", value_name = "IP:PORT")]
     pub addr: std::net::SocketAddr,
-    /// Require `Authorization: Bearer TOKEN` on every request
+    /// The access token every request must send as `Authorization: Bearer TOKEN` [default: a random one]
     #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Serve without a token (loopback addresses only; any local user or program can then drive the server)
+    #[arg(long, conflicts_with = "token")]
+    pub no_auth: bool,
+    /// Also accept requests whose Host is NAME (a DNS name this server is reached by); repeatable
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
     /// Print actors' log lines on stdout (default: stderr), as `[name id] line`
     #[arg(long)]
     pub log_stdout: bool,

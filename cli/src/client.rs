@@ -7,15 +7,18 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use theater_runtime::server::model::{ErrorBody, StreamEnd};
+use theater_runtime::server::ServerFile;
 
-/// Where the server is when neither --server nor THEATER_SERVER says.
+/// Where the server is when neither --server, THEATER_SERVER nor server.json says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:9000";
 
 /// Why a call to the server failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("no theater server at {url} — start one with `theater server`")]
-    NoServer { url: String },
+    #[error("no theater server at {url} — start one with `theater server`{}", stale.as_ref().map(|s| format!("\n  note: {s}")).unwrap_or_default())]
+    NoServer { url: String, stale: Option<String> },
+    #[error("{0}")]
+    ServerFile(#[from] theater_runtime::server::ServerFileError),
     /// The server answered with an error; `message` is its `error` text.
     #[error("{message}")]
     Api { status: u16, message: String },
@@ -36,6 +39,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Said when no server answers: the server.json found names a process that is gone.
+    stale: Option<String>,
 }
 
 impl Client {
@@ -48,13 +53,33 @@ impl Client {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| ClientError::Http { url: base.clone(), reason: e.to_string() })?;
-        Ok(Client { http, base, token: token.filter(|t| !t.is_empty()) })
+        Ok(Client { http, base, token: token.filter(|t| !t.is_empty()), stale: None })
     }
 
-    /// The client the command line asks for; an empty THEATER_SERVER counts as unset.
+    /// The client the command line asks for: the server of --server (an empty THEATER_SERVER
+    /// counts as unset), else the one `$THEATER_HOME/server.json` names, else the default
+    /// address; the token of --token, else server.json's when it names that same server
+    /// (the token is never sent to another one).
     pub fn connect(connection: &crate::cli::Connection) -> Result<Client, ClientError> {
-        let server = if connection.server.trim().is_empty() { DEFAULT_SERVER } else { &connection.server };
-        Client::new(server, connection.token.clone())
+        let given = connection.server.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        // A broken file matters only when it is the one telling where the server is.
+        let file = match ServerFile::read(&theater_runtime::paths::theater_home()) {
+            Ok(file) => file,
+            Err(e) if given.is_none() => return Err(e.into()),
+            Err(_) => None,
+        };
+        let live = file.as_ref().filter(|f| f.server_alive());
+        let server = given.or(live.map(|f| f.address.as_str())).unwrap_or(DEFAULT_SERVER);
+        let token = connection.token.clone().or_else(|| live.filter(|f| same_server(&f.address, server)).and_then(|f| f.token.clone()));
+        let mut client = Client::new(server, token)?;
+        client.stale = file.filter(|f| given.is_none() && !f.server_alive()).map(|f| {
+            format!(
+                "{} was left by a server (pid {}) that is no longer running; a new `theater server` replaces it",
+                ServerFile::path(&theater_runtime::paths::theater_home()).display(),
+                f.pid
+            )
+        });
+        Ok(client)
     }
 
     pub fn url(&self) -> &str {
@@ -122,7 +147,7 @@ impl Client {
 
     fn http_error(&self, e: reqwest::Error) -> ClientError {
         if e.is_connect() {
-            ClientError::NoServer { url: self.base.clone() }
+            ClientError::NoServer { url: self.base.clone(), stale: self.stale.clone() }
         } else {
             ClientError::Http { url: self.base.clone(), reason: e.to_string() }
         }
@@ -130,6 +155,16 @@ impl Client {
 
     fn protocol(&self, reason: impl std::fmt::Display) -> ClientError {
         ClientError::Protocol { url: self.base.clone(), reason: reason.to_string() }
+    }
+}
+
+/// Whether two server URLs name the same scheme, host and port.
+fn same_server(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
     }
 }
 
@@ -225,6 +260,16 @@ mod tests {
     fn actor_ids_are_escaped_in_paths() {
         assert_eq!(actor_path("ab-12", "/send"), "/v1/actors/ab-12/send");
         assert_eq!(actor_path("a/b c", ""), "/v1/actors/a%2Fb%20c");
+    }
+
+    #[test]
+    fn the_file_token_goes_only_to_the_server_it_names() {
+        assert!(same_server("http://127.0.0.1:9000", "http://127.0.0.1:9000/"));
+        assert!(same_server("http://127.0.0.1:80", "http://127.0.0.1"));
+        assert!(!same_server("http://127.0.0.1:9000", "http://127.0.0.1:9001"));
+        assert!(!same_server("http://127.0.0.1:9000", "http://localhost:9000"));
+        assert!(!same_server("http://127.0.0.1:9000", "https://127.0.0.1:9000"));
+        assert!(!same_server("http://127.0.0.1:9000", "not a url"));
     }
 
     #[test]

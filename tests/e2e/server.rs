@@ -1,16 +1,16 @@
 //! `theater server` and its clients end to end: a real server process on a free loopback
 //! port, driven by the real `theater` client commands (start, list, send, request, events,
 //! subscribe through a pipe, stop, restart) and by the HTTP API directly (a hundred actors
-//! under ten thousand concurrent calls, tokens, bad input).
+//! under ten thousand concurrent calls, bad input). server_security.rs attacks it.
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use theater_e2e::server::{free_port, Api, ServerProc};
 use theater_e2e::{assert_clean_failure, fixtures, texts, theater_bin, Scratch};
 
 /// The counter's grants: `runtime` for log, get-chain and shutdown.
@@ -22,79 +22,6 @@ const START_EVENTS: u64 = 4;
 const SEND_EVENTS: u64 = 2;
 const GET_EVENTS: u64 = 3;
 const STOP_EVENTS: u64 = 1;
-
-/// A port nothing listens on right now (bound, read, released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind a free port").port()
-}
-
-/// A running `theater server`, killed when dropped.
-struct ServerProc {
-    child: Child,
-    url: String,
-    stderr: PathBuf,
-}
-
-impl ServerProc {
-    fn start(s: &Scratch, extra: &[&str]) -> ServerProc {
-        let port = free_port();
-        let stderr = s.path().join(format!("server-{port}.err"));
-        let log = std::fs::File::create(&stderr).expect("server log");
-        let child = s
-            .theater()
-            .args(["server", "--addr", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .env_remove("THEATER_TOKEN")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start theater server");
-        let mut server = ServerProc { child, url: format!("http://127.0.0.1:{port}"), stderr };
-        server.wait_until_serving();
-        server
-    }
-
-    fn wait_until_serving(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let addr = self.url.trim_start_matches("http://").to_string();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited ({status}) before serving:\n{}", self.log());
-            }
-            if std::net::TcpStream::connect(&addr).is_ok() {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the server did not answer in time:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn terminate(mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-        assert!(sent.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the server") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the server did not stop after SIGTERM:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for ServerProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `theater ARGS` as a client of `server`.
 fn client(s: &Scratch, server: &ServerProc, args: &[&str]) -> Output {
@@ -281,62 +208,6 @@ fn the_whole_workflow_through_the_cli_and_a_restarted_server() {
     assert_eq!(stderr.trim(), format!("error: no theater server at {dead} — start one with `theater server`"));
 }
 
-/// JSON calls straight to the API.
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Api {
-    fn new(server: &ServerProc) -> Api {
-        Api { http: reqwest::Client::new(), url: server.url.clone() }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<String>, token: Option<&str>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
-        (status, serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, None, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(body.to_string()), None).await
-    }
-
-    /// Read an actor's event stream until its `end`; the sequence numbers received.
-    async fn stream_seqs(&self, id: &str) -> (Vec<u64>, Value) {
-        let mut response = self.http.get(format!("{}/v1/actors/{id}/events/stream", self.url)).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        let mut text = String::new();
-        let mut seqs = Vec::new();
-        loop {
-            let chunk = response.chunk().await.unwrap().expect("the stream closed before its end event");
-            text.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(at) = text.find("\n\n") {
-                let block: String = text.drain(..at + 2).collect();
-                let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str::<Value>(d).unwrap());
-                match (block.lines().any(|l| l == "event: end"), data) {
-                    (true, Some(end)) => return (seqs, end),
-                    (false, Some(event)) => seqs.push(event["seq"].as_u64().unwrap()),
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_actors_take_ten_thousand_concurrent_calls_without_an_error_or_a_lost_event() {
     const ACTORS: usize = 100;
@@ -419,33 +290,6 @@ async fn a_hundred_actors_take_ten_thousand_concurrent_calls_without_an_error_or
 }
 
 #[test]
-fn off_loopback_needs_a_token_and_a_token_guards_every_request() {
-    let s = Scratch::new();
-    let port = free_port();
-    let out = s.theater().env_remove("THEATER_TOKEN").args(["server", "--addr", &format!("0.0.0.0:{port}")]).output().unwrap();
-    let stderr = assert_clean_failure(&out);
-    assert!(stderr.contains(&format!("refusing to serve on 0.0.0.0:{port} without an access token")) && stderr.contains("--token"), "{stderr}");
-
-    let server = ServerProc::start(&s, &["--token", "s3cret"]);
-    let tokio = tokio::runtime::Runtime::new().unwrap();
-    let api = Api::new(&server);
-    for token in [None, Some("wrong"), Some("s3cre"), Some("s3cret2")] {
-        let (status, body) = tokio.block_on(api.call(reqwest::Method::GET, "/v1/actors", None, token));
-        assert_eq!(status, 401, "{token:?}: {body}");
-        assert!(body["error"].is_string(), "{body}");
-    }
-    let (status, body) = tokio.block_on(api.call(reqwest::Method::GET, "/v1/actors", None, Some("s3cret")));
-    assert_eq!((status, body), (200, json!({"actors": []})));
-
-    let out = client(&s, &server, &["list"]);
-    let stderr = assert_clean_failure(&out);
-    assert!(stderr.contains("requires an access token"), "{stderr}");
-    let out = s.theater().env("THEATER_SERVER", &server.url).env("THEATER_TOKEN", "s3cret").args(["list", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", texts(&out).1);
-    assert_eq!(ok(&s, &server, &["list", "--token", "s3cret", "--json"]).trim(), "{\n  \"actors\": []\n}");
-}
-
-#[test]
 fn bad_input_gets_a_clear_json_error_and_the_server_keeps_serving() {
     let s = Scratch::new();
     let server = ServerProc::start(&s, &[]);
@@ -472,7 +316,7 @@ fn bad_input_gets_a_clear_json_error_and_the_server_keeps_serving() {
     ];
     for (method, path, body, want_status, want_text) in cases {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let (status, body) = tokio.block_on(api.call(method, path, body, None));
+        let (status, body) = tokio.block_on(api.call(method, path, body));
         assert_eq!(status, want_status, "{path}: {body}");
         let error = body["error"].as_str().unwrap_or_else(|| panic!("not a JSON error: {body}"));
         assert!(error.contains(want_text), "{error:?} should say {want_text:?}");

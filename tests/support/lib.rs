@@ -1,7 +1,9 @@
 //! Shared machinery for the end-to-end tests: builds the fixture actors in `tests/actors/`
 //! for real (cargo for wasm32, then componentize exactly as `theater build` does), builds
 //! the `theater` binary, gives each test its own data directory and manifests, and serves
-//! HTTP locally for the http-client tests.
+//! HTTP locally for the http-client tests. `server` runs real `theater server` processes.
+
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

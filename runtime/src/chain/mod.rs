@@ -10,7 +10,7 @@ pub mod verify;
 
 pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use recorder::ActorChain;
-pub use store::{ActorRecord, ChainDb, ChainReader, ChainSink, ChainUpdate, EventFilter};
+pub use store::{ActorRecord, ChainDb, ChainReader, ChainSink, ChainUpdate, EventFilter, MIN_ID_PREFIX};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]

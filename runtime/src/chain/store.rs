@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS blobs (
 /// Largest number of queued writes committed in one transaction.
 const MAX_BATCH: usize = 8192;
 
+/// Shortest prefix of an actor id accepted in place of the whole id: eight hex digits of a
+/// UUID leave about four billion possibilities, too many to guess.
+pub const MIN_ID_PREFIX: usize = 8;
+
 /// An actor as recorded in the database.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ActorRecord {
@@ -333,11 +337,18 @@ impl ChainReader {
         if let Some(k) = exact {
             return Ok(k);
         }
-        let pattern = format!("{}%", id.replace(['%', '_'], ""));
-        let mut stmt = self.conn.prepare("SELECT key FROM actors WHERE actor_id LIKE ?1 LIMIT 2").map_err(self.err())?;
-        let keys = stmt.query_map([pattern], |r| r.get::<_, i64>(0)).map_err(self.err())?.collect::<Result<Vec<_>, _>>().map_err(self.err())?;
+        if id.len() < MIN_ID_PREFIX {
+            return Err(ChainError::UnknownActor(id.to_string()));
+        }
+        // A literal, case-sensitive prefix match: LIKE would treat `%` and `_` as wildcards
+        // and ignore case.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key FROM actors WHERE substr(actor_id, 1, length(?1)) = ?1 LIMIT 2")
+            .map_err(self.err())?;
+        let keys = stmt.query_map([id], |r| r.get::<_, i64>(0)).map_err(self.err())?.collect::<Result<Vec<_>, _>>().map_err(self.err())?;
         match keys.as_slice() {
-            [k] if id.len() >= 4 => Ok(*k),
+            [k] => Ok(*k),
             _ => Err(ChainError::UnknownActor(id.to_string())),
         }
     }
@@ -346,11 +357,13 @@ impl ChainReader {
     pub fn events(&self, id: &str, filter: &EventFilter) -> Result<Vec<Event>, ChainError> {
         let key = self.key_of(id)?;
         // The parent of the first event read is the hash of the one before it.
-        let mut parent: Option<Hash> = if filter.from_seq == 0 {
+        // Sequence numbers are SQLite integers: a larger `from_seq` is past every event.
+        let from = i64::try_from(filter.from_seq).unwrap_or(i64::MAX);
+        let mut parent: Option<Hash> = if from == 0 {
             None
         } else {
             self.conn
-                .query_row("SELECT hash FROM events WHERE actor = ?1 AND seq = ?2", params![key, filter.from_seq as i64 - 1], |r| {
+                .query_row("SELECT hash FROM events WHERE actor = ?1 AND seq = ?2", params![key, from - 1], |r| {
                     r.get::<_, Vec<u8>>(0)
                 })
                 .optional()
@@ -363,7 +376,7 @@ impl ChainReader {
                 "SELECT seq, event_type, timestamp_ms, payload, hash FROM events WHERE actor = ?1 AND seq >= ?2 ORDER BY seq",
             )
             .map_err(self.err())?;
-        let mut rows = stmt.query(params![key, filter.from_seq as i64]).map_err(self.err())?;
+        let mut rows = stmt.query(params![key, from]).map_err(self.err())?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(self.err())? {
             let hash_bytes: Vec<u8> = row.get(4).map_err(self.err())?;
@@ -408,4 +421,41 @@ fn row_to_actor(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActorRecord> {
         status: r.get(5)?,
         events: r.get::<_, i64>(6)? as u64,
     })
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+
+    #[test]
+    fn id_prefixes_match_literally_from_eight_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chains.db");
+        let db = ChainDb::open(&path).unwrap();
+        let record = |id: &str| ActorRecord {
+            actor_id: id.into(),
+            name: "a".into(),
+            parent_id: None,
+            manifest: "m.toml".into(),
+            created_ms: 0,
+            status: "running".into(),
+            events: 0,
+        };
+        let keys: Vec<i64> = ["abcdefgh-one", "abcdefgX-two", "ABCDEFGH-three"].iter().map(|id| db.sink().register_actor(record(id))).collect();
+        let event = Event { seq: 0, parent: None, event_type: "t".into(), timestamp_ms: 0, payload: vec![], hash: [0; 32] };
+        db.sink().append(keys[0], &Arc::from("abcdefgh-one"), event);
+        db.sink().flush().unwrap();
+        let reader = ChainReader::open(&path).unwrap();
+        assert_eq!(reader.actor("abcdefgh").unwrap().actor_id, "abcdefgh-one", "case-sensitive and unique");
+        assert_eq!(reader.actor("abcdefgX").unwrap().actor_id, "abcdefgX-two");
+        for id in ["abcd", "abcdefg", "abcdefg_", "abcdefg%", "abcdef%%", "%%%%%%%%", "________"] {
+            assert!(matches!(reader.actor(id), Err(ChainError::UnknownActor(_))), "{id} must not match");
+        }
+        let all = EventFilter { from_seq: 0, limit: None, type_prefix: None };
+        assert_eq!(reader.events("abcdefgh-one", &all).unwrap().len(), 1);
+        for from_seq in [u64::MAX, 1 << 63] {
+            let filter = EventFilter { from_seq, limit: None, type_prefix: None };
+            assert!(reader.events("abcdefgh-one", &filter).unwrap().is_empty(), "{from_seq} is past every event, not a wrap to 0");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::extract::{ActorId, JsonBody, QueryParams};
+use super::extract::{check_seq, ActorId, JsonBody, QueryParams};
 use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
 use super::{db, openapi, sse, views};
 use crate::chain::export::event_json;
@@ -100,8 +100,20 @@ async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartReq
     }
     let manifest = Manifest::load(&path).map_err(crate::RuntimeError::from)?;
     let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
-    let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
-    let view = views::view(&theater, theater.actor(&id)?).await?;
+    // In a task of its own, so a client that hangs up mid-call cannot cut the start in half.
+    let view = tokio::spawn(async move {
+        let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
+        // All or nothing: an actor the caller is not told about must not keep running.
+        match views::view(&theater, theater.actor(&id)?).await {
+            Ok(view) => Ok(view),
+            Err(e) => {
+                let _ = theater.stop(&id).await;
+                Err(e)
+            }
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("starting the actor: {e}")))??;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -127,7 +139,9 @@ pub struct EventsQuery {
 /// A page of an actor's recorded events; works for actors of earlier server runs too.
 async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParams(q): QueryParams<EventsQuery>) -> Result<Json<EventPage>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let filter = EventFilter { from_seq: q.from.unwrap_or(0), limit: Some(limit), type_prefix: q.type_prefix };
+    let from_seq = check_seq(q.from.unwrap_or(0), "from")?;
+    let filter = EventFilter { from_seq, limit: Some(limit), type_prefix: q.type_prefix };
+    let id = theater.lookup_name(&id).map_or(id, |named| named.id);
     let events = db::read(&theater, move |r| r.events(&id, &filter)).await?;
     let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
     Ok(Json(EventPage { events: events.iter().map(event_json).collect(), next_from }))

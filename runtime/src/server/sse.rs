@@ -20,7 +20,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::db;
 use super::error::ApiError;
-use super::extract::{ActorId, QueryParams};
+use super::extract::{check_seq, ActorId, QueryParams};
 use super::model::{status_fields, StreamEnd};
 use super::views;
 use crate::chain::export::event_json;
@@ -58,12 +58,27 @@ pub async fn stream(
     // An actor of an earlier server run is known only to the database (404 if not there).
     let lookup = live.as_ref().map_or(id, |info| info.id.clone());
     let record = db::read(&theater, move |r| r.actor(&lookup)).await?;
-    let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let next = match resume_after(&headers)? {
+        Some(seen) => seen + 1,
+        None => check_seq(q.from.unwrap_or(0), "from")?,
+    };
     let (tx, mut rx) = mpsc::channel(BUFFER);
-    let pump = Pump { theater, id: record.actor_id, type_prefix: q.type_prefix, next: resume.map_or(q.from.unwrap_or(0), |seq| seq + 1), tx };
+    let pump = Pump { theater, id: record.actor_id, type_prefix: q.type_prefix, next, tx };
     tokio::spawn(pump.run(updates, live.map(|info| info.handle).ok_or(record.status)));
     let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok)));
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// The sequence number in `Last-Event-ID` (a reconnecting client's last event), checked so
+/// that adding one cannot wrap around to the start of the chain.
+fn resume_after(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get("last-event-id") else { return Ok(None) };
+    let seq = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| ApiError::bad_request("Last-Event-ID must be the sequence number of an event this stream sent"))?;
+    check_seq(seq, "Last-Event-ID").map(Some)
 }
 
 /// Why a stream stops early: the client went away (or the database failed, already told).
