@@ -296,7 +296,7 @@ pub struct ActorArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageArgs {
-    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    /// The actor's id (a unique prefix of at least 8 characters is enough), or its name
     pub actor_id: String,
     /// The message, sent as its UTF-8 bytes
     pub message: String,

@@ -262,3 +262,32 @@ async fn names_are_unique_reach_actors_and_are_freed_when_the_holder_dies() {
     assert_eq!(r.ask(&b, "register queue").await, "registered");
     assert_eq!(r.theater.lookup_name("queue").map(|i| i.id), Some(b));
 }
+
+#[test]
+fn a_named_actor_is_reached_by_name_through_a_real_server_across_a_restart() {
+    let s = Scratch::new();
+    let server = theater_e2e::server::ServerProc::start(&s, &[]);
+    let m = s.manifest("queue", &fixtures().component("raw-peer"), GRANTS);
+    let m = m.to_str().unwrap();
+    let cli = |args: &[&str]| s.theater().env("THEATER_SERVER", &server.url).args(args).output().unwrap();
+    let out = cli(&["start", m, "--name", "queue", "--id-only"]);
+    let (id, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let id = id.trim().to_string();
+    assert_eq!(texts(&cli(&["request", "queue", "ping 1"])).0.trim(), "pong 1");
+
+    // Unique per server: a second actor cannot take the name while the first runs.
+    let stderr = theater_e2e::assert_clean_failure(&cli(&["start", m, "--name", "queue"]));
+    assert!(stderr.contains("belongs to actor") && stderr.contains(&id), "{stderr}");
+    let stderr = theater_e2e::assert_clean_failure(&cli(&["start", m, "--name", "no/such name"]));
+    assert!(stderr.contains("not a valid actor name"), "{stderr}");
+
+    // The name survives a restart; the actor keeps its id.
+    assert!(cli(&["restart", "queue"]).status.success());
+    let out = cli(&["request", "queue", "lookup queue"]);
+    assert_eq!(texts(&out).0.trim(), id, "the actor finds itself by name");
+
+    // Stopped for good: the name no longer reaches it.
+    assert!(cli(&["stop", "queue"]).status.success());
+    theater_e2e::assert_clean_failure(&cli(&["request", "queue", "ping 2"]));
+}
