@@ -107,6 +107,11 @@ pub(crate) struct Inner {
     waiting: Mutex<HashMap<String, String>>,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    /// Set when shutdown begins: no new actor starts after it.
+    closing: std::sync::atomic::AtomicBool,
+    /// Most actors running at once (`EngineConfig::max_actors`, which also sizes the
+    /// engine's instance pool, the hard stop for starts racing past this check).
+    max_actors: usize,
 }
 
 /// How actors reach the runtime without keeping it alive.
@@ -154,6 +159,8 @@ impl Theater {
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
+                closing: std::sync::atomic::AtomicBool::new(false),
+                max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
             }),
         })
     }
@@ -200,6 +207,13 @@ impl Theater {
         parent: Option<String>,
         name: Option<String>,
     ) -> Result<String, RuntimeError> {
+        if self.is_closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let running = self.entries().values().filter(|e| e.info.handle.status() == ActorStatus::Running).count();
+        if running >= self.inner.max_actors {
+            return Err(RuntimeError::TooManyActors { running, limit: self.inner.max_actors });
+        }
         if let Some(name) = &name {
             crate::names::validate(name)?;
         }
@@ -260,9 +274,35 @@ impl Theater {
                 return Err(e);
             }
         };
-        let info = ActorInfo { id: id.clone(), handle, manifest, parent, restarts: 0 };
-        self.entries().insert(id.clone(), Entry { info, component: loaded, remains: None, quiet: false });
+        let info = ActorInfo { id: id.clone(), handle: handle.clone(), manifest, parent, restarts: 0 };
+        let closing = {
+            let mut entries = self.entries();
+            // Read under the lock shutdown takes too: either shutdown sees this entry, or
+            // this sees shutdown begun.
+            let closing = self.is_closing();
+            entries.insert(id.clone(), Entry { info, component: loaded, remains: None, quiet: closing });
+            closing
+        };
+        if closing {
+            handle.interrupt();
+            return Err(RuntimeError::ShuttingDown);
+        }
         Ok(id)
+    }
+
+    fn is_closing(&self) -> bool {
+        self.inner.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Begin shutting down: no actor starts from now on, no ending actor is reported to
+    /// its supervisor (so none is restarted). Returns every actor.
+    pub(crate) fn begin_shutdown(&self) -> Vec<ActorInfo> {
+        let mut entries = self.entries();
+        self.inner.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        entries.values_mut().map(|entry| {
+            entry.quiet = true;
+            entry.info.clone()
+        }).collect()
     }
 
     /// Instantiate, run `init` (or `resume`) with `state`, bring back the subtree of a
@@ -300,7 +340,7 @@ impl Theater {
                     return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
                 }
             }
-            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
+            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
@@ -384,6 +424,7 @@ impl Theater {
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
+        ctx.clear_interrupt();
         let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
         ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
         ctx.chain.set_status("running");

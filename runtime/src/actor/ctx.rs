@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ciborium::value::Value;
+use tokio::sync::watch;
 
 use crate::chain::payload::{encode, map};
 use crate::chain::{ActorChain, Hash};
@@ -62,11 +63,26 @@ pub struct ActorCtx {
     pub(crate) restarts: VecDeque<Instant>,
     /// Set when the actor is being replayed: host calls are answered from the recording.
     pub(crate) replay: Option<crate::replay::ReplayFeed>,
+    /// Becomes true when the runtime interrupts the actor (shutdown past its deadline):
+    /// guest code traps at the next epoch tick and host waits end.
+    interrupt: watch::Receiver<bool>,
+    interrupter: Interrupter,
+}
+
+/// Interrupts one actor: its running call traps, its host waits end, its task ends.
+#[derive(Clone)]
+pub struct Interrupter(Arc<watch::Sender<bool>>);
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 impl ActorCtx {
     pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf, theater: TheaterRef) -> Self {
         let limits = &manifest.limits;
+        let (interrupter, interrupt) = watch::channel(false);
         ActorCtx {
             id,
             name: manifest.name.clone(),
@@ -86,7 +102,35 @@ impl ActorCtx {
             stopped_with: Vec::new(),
             restarts: VecDeque::new(),
             replay: None,
+            interrupt,
+            interrupter: Interrupter(Arc::new(interrupter)),
         }
+    }
+
+    /// What interrupts this actor.
+    pub(crate) fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
+
+    /// Whether the runtime has interrupted this actor.
+    pub(crate) fn interrupted(&self) -> bool {
+        *self.interrupt.borrow()
+    }
+
+    /// Completes when the runtime interrupts this actor (never, otherwise).
+    pub(crate) fn until_interrupted(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut interrupt = self.interrupt.clone();
+        async move {
+            let interrupted = interrupt.wait_for(|cut| *cut).await.is_ok();
+            if !interrupted {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Clear an interruption before the actor runs again (a restart).
+    pub(crate) fn clear_interrupt(&self) {
+        self.interrupter.0.send_replace(false);
     }
 
     /// The runtime, or an error string for the guest if it is shutting down.

@@ -13,7 +13,7 @@ use super::{ActorCtx, CallError};
 use crate::bindings::{ChannelAccept, WitActorError};
 use crate::chain::payload::{encode, map, Wire};
 use crate::chain::{sha256, Hash};
-use crate::limits::{self, CallTimeout, MemoryLimitExceeded};
+use crate::limits::{self, CallTimeout, Interrupted, MemoryLimitExceeded};
 
 /// The causal link a message carries: its sender, and the hash of the sender's latest event
 /// when the message left (the event recording the sending call is the next one in the
@@ -240,6 +240,9 @@ pub(crate) fn describe_trap(e: &wasmtime::Error, last_log: Option<&str>) -> Stri
     }
     if let Some(t) = e.downcast_ref::<CallTimeout>() {
         return t.to_string();
+    }
+    if let Some(i) = e.downcast_ref::<Interrupted>() {
+        return i.to_string();
     }
     let what = match e.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),

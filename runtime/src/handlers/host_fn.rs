@@ -14,6 +14,7 @@ use wasmtime::StoreContextMut;
 
 use crate::actor::ActorCtx;
 use crate::chain::payload::Wire;
+use crate::limits::Interrupted;
 
 /// A boxed host future borrowing the actor's context.
 pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
@@ -41,7 +42,7 @@ where
 
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
-/// the guest's call timeout.
+/// the guest's call timeout. An interruption by the runtime ends the wait with a trap.
 pub(crate) fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
@@ -59,8 +60,13 @@ where
             if ctx.replay.is_some() {
                 return crate::replay::answer(ctx, &event_type, recorded_params);
             }
+            let until_interrupted = ctx.until_interrupted();
             let started = Instant::now();
-            let result = f(ctx, params).await?;
+            // A wait ends when the runtime interrupts the actor (shutdown): the call traps.
+            let result = tokio::select! {
+                result = f(ctx, params) => result?,
+                () = until_interrupted => return Err(Interrupted.into()),
+            };
             ctx.extend_deadline(started.elapsed());
             ctx.record_host_call(&event_type, recorded_params, result.to_value());
             Ok(result)

@@ -74,6 +74,7 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::StartFailed { .. }
             | RuntimeError::Replay(_)
             | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.to_string())
     }
@@ -152,6 +153,8 @@ mod tests {
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.message.contains("/nope/m.toml"), "{e}");
         assert_eq!(status(RuntimeError::NotFound("x".into())), StatusCode::NOT_FOUND);
+        assert_eq!(status(RuntimeError::ShuttingDown), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(RuntimeError::TooManyActors { running: 2, limit: 2 }), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))), StatusCode::NOT_FOUND);
         assert_eq!(status(ChainError::WriterGone("gone".into())), StatusCode::INTERNAL_SERVER_ERROR);
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();

@@ -2,11 +2,14 @@
 //! (checked after percent-decoding), the query string, and JSON bodies (whose
 //! `Content-Type: application/json` the browser guard has already required).
 
+use std::net::IpAddr;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::connections::PeerAddr;
 use super::error::ApiError;
 use crate::chain::MIN_ID_PREFIX;
 
@@ -57,6 +60,18 @@ pub fn check_id(id: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
+}
+
+/// The client's IP address (absent when the request did not come through a socket, as in
+/// unit tests).
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(parts.extensions.get::<ConnectInfo<PeerAddr>>().map(|info| info.0 .0.ip())))
+    }
 }
 
 /// Query parameters parsed into `T`: 400 naming the bad parameter.
