@@ -222,7 +222,7 @@ impl Server {
 /// methods too.
 fn router(theater: Theater, shared: Shared, request_timeout: Duration) -> Router {
     let time_limit = axum::middleware::from_fn_with_state(request_timeout, timeout::limit);
-    let hub = hub::EventHub::start(&theater);
+    let hub = hub::EventHub::new(theater.clone());
     routes::table()
         .into_iter()
         .fold(Router::new(), |router, route| {

@@ -72,7 +72,7 @@ pub async fn stream(
 /// Start the pump of one stream; the events it sends.
 async fn open(
     theater: Theater,
-    hub: &EventHub,
+    hub: &Arc<EventHub>,
     id: String,
     q: StreamQuery,
     headers: &HeaderMap,
