@@ -27,10 +27,10 @@ async fn start(api: &Api, manifest: &std::path::Path) -> String {
     view["id"].as_str().expect("id").to_string()
 }
 
-/// Fire a request and forget it (it is answered with an error at shutdown).
-fn fire(api: &Api, id: &str, text: &str) {
+/// Fire a request without waiting (it is answered with an error at shutdown).
+fn fire(api: &Api, id: &str, text: &str) -> tokio::task::JoinHandle<(u16, Value)> {
     let (api, path, body) = (api.clone(), format!("/v1/actors/{id}/request"), json!({"text": text}));
-    tokio::spawn(async move { api.post(&path, body).await });
+    tokio::spawn(async move { api.post(&path, body).await })
 }
 
 /// Wait until `id` has recorded `calls` export calls (init included): it is busy.
@@ -69,9 +69,7 @@ async fn sigterm_interrupts_sleeping_full_and_looping_actors_within_the_timeout(
     fire(&api, &sleeper, "timing.sleep 50000");
     // Mailbox of 4, each message a 2 s sleep: draining it would take far past the deadline.
     let full = start(&api, &caps_manifest(&s, "full", "[limits]\nmailbox = 4\n")).await;
-    for _ in 0..8 {
-        fire(&api, &full, "timing.sleep 2000");
-    }
+    let queued: Vec<_> = (0..8).map(|_| fire(&api, &full, "timing.sleep 2000")).collect();
     let looper_manifest = s.manifest("looper", &fixtures().component("raw-misbehave"), "[limits]\ncall_timeout_ms = 600000\n");
     let looper = start(&api, &looper_manifest).await;
     fire(&api, &looper, "loop");
@@ -87,6 +85,14 @@ async fn sigterm_interrupts_sleeping_full_and_looping_actors_within_the_timeout(
     assert!(status.success(), "exit {status}:\n{log}");
     assert!(took <= Duration::from_secs(TIMEOUT_S + 2), "took {took:?} after SIGTERM:\n{log}");
     assert!(log.contains("3 interrupted at the deadline; chains flushed"), "{log}");
+    // Every caller got an answer: calls that ended before the deadline 200, the call cut
+    // short failed with the actor (500), the messages it never got to are 409.
+    let mut statuses = Vec::new();
+    for call in queued {
+        statuses.push(call.await.expect("every queued caller was answered").0);
+    }
+    assert!(statuses.iter().all(|s| [200, 409, 500].contains(s)), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 409).count() >= 4, "{statuses:?}");
 
     for id in [&sleeper, &full, &looper] {
         assert_verifies(&s, id);

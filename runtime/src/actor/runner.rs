@@ -263,9 +263,9 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     // Nothing waiting is dropped without an answer.
     mailbox.close();
     let refusal = match &ended {
-        _ if interrupted => CallError::Trap("the runtime shut down before the actor handled this message".into()),
-        ActorStatus::Failed(reason) => CallError::Trap(format!("the actor failed before handling this message: {reason}")),
-        _ => CallError::Trap("the actor stopped before handling this message".into()),
+        _ if interrupted => CallError::NotHandled("the runtime shut down before the actor got to it".into()),
+        ActorStatus::Failed(reason) => CallError::NotHandled(format!("the actor failed before it got to it: {reason}")),
+        _ => CallError::NotHandled("the actor stopped before it got to it".into()),
     };
     let mut abandoned = 0u64;
     while let Ok(envelope) = mailbox.try_recv() {

@@ -52,6 +52,7 @@ impl From<ActorError> for ApiError {
             ActorError::MessageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ActorError::Call { error: CallError::Guest(_) | CallError::NotExported(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ActorError::Call { error: CallError::Trap(_), .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ActorError::Call { error: CallError::NotHandled(_), .. } => StatusCode::CONFLICT,
             ActorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         };
         ApiError::new(status, e.to_string())
@@ -140,6 +141,7 @@ mod tests {
         assert_eq!(status(ActorError::MessageTooLarge { id: id(), size: 2, limit: 1 }), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Guest("no".into()) }), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Trap("boom".into()) }), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(ActorError::Call { id: id(), error: CallError::NotHandled("stopped".into()) }), StatusCode::CONFLICT);
         assert_eq!(status(ActorError::Timeout { id: id(), ms: 1 }), StatusCode::GATEWAY_TIMEOUT);
     }
 
