@@ -307,8 +307,8 @@ impl Theater {
                     }
                     run_call(&mut instance, index, call).await?;
                 }
-                "lifecycle/restarted" | "lifecycle/resumed" => {
-                    // A restart or resume is a new instance from the last committed state.
+                "lifecycle/restarted" => {
+                    // A restart is a new instance from the last committed state.
                     let state = instance.state().clone();
                     let mut ctx = instance.into_ctx();
                     ctx.chain.record(&event.event_type, event.payload.clone());
