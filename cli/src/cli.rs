@@ -89,8 +89,9 @@ pub enum Command {
     /// them. Every request but GET /v1/health needs the access token: a random one unless
     /// --token gives it, written with the address to server.json in the data directory
     /// (mode 0600), where the client commands find it. Requests from other web pages are
-    /// refused. Chains go to the data directory (--data-dir, default $THEATER_HOME). Ctrl-C
-    /// or SIGTERM stops every actor, flushes the chains and exits.
+    /// refused, and connections, call time and event streams are bounded. Chains go to the
+    /// data directory (--data-dir, default $THEATER_HOME). Ctrl-C or SIGTERM stops every
+    /// actor within --shutdown-timeout (a second one at once), flushes the chains and exits.
     Server(ServerArgs),
     /// Start an actor on the server from a manifest file, and print its id
     ///
@@ -275,6 +276,28 @@ pub struct ServerArgs {
     /// Also accept requests whose Host is NAME (a DNS name this server is reached by); repeatable
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_hosts: Vec<String>,
+    /// Start actors only from manifests (and components) inside DIR; repeatable [default: anywhere]
+    #[arg(long = "allow-dir", value_name = "DIR")]
+    pub allow_dirs: Vec<PathBuf>,
+    /// Actors running at once (children included); more starts get 503
+    #[arg(long, default_value_t = theater_runtime::EngineConfig::default().max_actors, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_actors: u32,
+    /// Connections served at once; more get 503
+    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
+    /// Time an API call may take (event streams excepted), e.g. 60s; longer calls get 503
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub request_timeout: std::time::Duration,
+    /// Event streams open at once on the server; more get 429
+    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_STREAMS, value_name = "N")]
+    pub max_streams: usize,
+    /// Event streams open at once from one client address; more get 429
+    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_STREAMS_PER_CLIENT, value_name = "N")]
+    pub max_streams_per_client: usize,
+    /// At Ctrl-C or SIGTERM, how long actors get to finish their queued messages before they
+    /// are interrupted (a second signal interrupts them at once), e.g. 10s
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub shutdown_timeout: std::time::Duration,
     /// Print actors' log lines on stdout (default: stderr), as `[name id] line`
     #[arg(long)]
     pub log_stdout: bool,
@@ -289,6 +312,9 @@ pub struct StartArgs {
     /// File whose bytes are the actor's initial state (overrides the manifest's init_state)
     #[arg(long, value_name = "FILE")]
     pub init_state: Option<PathBuf>,
+    /// Name the actor (unique on the server); other commands accept the name for the id
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Print only the new actor's id (for pipes: `... --id-only | theater subscribe -`)
     #[arg(long, conflicts_with = "json")]
     pub id_only: bool,
@@ -324,7 +350,7 @@ pub struct ActorArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageArgs {
-    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    /// The actor's id (a unique prefix of at least 8 characters is enough), or its name
     pub actor_id: String,
     /// The message, sent as its UTF-8 bytes
     pub message: String,

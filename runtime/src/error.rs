@@ -27,6 +27,12 @@ pub enum RuntimeError {
     Chain(#[from] crate::chain::ChainError),
 
     #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+
+    #[error(transparent)]
+    Components(#[from] crate::component_store::ComponentStoreError),
+
+    #[error(transparent)]
     Replay(#[from] crate::replay::ReplayError),
 
     #[error("no actor {0} to restart")]
@@ -37,6 +43,12 @@ pub enum RuntimeError {
 
     #[error("actor \"{actor}\" ({id}) failed in init: {error}")]
     InitFailed { actor: String, id: String, error: crate::actor::CallError },
+
+    #[error("the runtime is shutting down: no new actor starts")]
+    ShuttingDown,
+
+    #[error("{running} actors are running, this runtime's limit (max_actors); stop some, or raise the limit (theater server --max-actors)")]
+    TooManyActors { running: usize, limit: usize },
 }
 
 impl RuntimeError {

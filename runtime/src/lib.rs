@@ -7,21 +7,25 @@
 pub mod actor;
 mod bindings;
 pub mod chain;
+pub mod component_store;
 mod engine;
 mod error;
 mod handlers;
 mod limits;
 pub mod manifest;
+pub mod names;
 pub mod paths;
 pub mod replay;
 pub mod sandbox;
 pub mod server;
+mod shutdown;
 mod supervision;
 mod theater;
 
 pub use actor::{ActorError, ActorHandle, ActorStatus, CallError, LogLine, LogSink};
 pub use engine::EngineConfig;
 pub use error::RuntimeError;
-pub use limits::{CallTimeout, MemoryLimitExceeded};
+pub use limits::{CallTimeout, Interrupted, MemoryLimitExceeded};
 pub use manifest::Manifest;
+pub use shutdown::ShutdownReport;
 pub use theater::{ActorInfo, Theater, TheaterConfig};

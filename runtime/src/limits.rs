@@ -1,6 +1,7 @@
 //! Per-actor resource limits enforced inside wasmtime: linear memory through a
 //! `ResourceLimiter` that fails the growing call with a message naming the manifest key,
-//! and wall-clock time per call through epoch interruption.
+//! and wall-clock time per call through epoch interruption, which also cuts a call short
+//! when the runtime's shutdown deadline has passed.
 
 use std::time::Instant;
 
@@ -22,6 +23,12 @@ pub struct MemoryLimitExceeded {
 pub struct CallTimeout {
     pub limit_ms: u64,
 }
+
+/// Raised (as a trap) when the runtime cuts a call short: it is shutting down and the
+/// actor's time to stop has run out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("interrupted: the runtime is shutting down and the actor's time to stop ran out")]
+pub struct Interrupted;
 
 /// Largest table a guest may grow to; tables hold function references, not data.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
@@ -55,6 +62,9 @@ impl ResourceLimiter for Limiter {
 /// stop the call once its deadline has passed.
 pub(crate) fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<UpdateDeadline> {
     let data = ctx.data();
+    if data.interrupted() {
+        return Err(Interrupted.into());
+    }
     if Instant::now() >= data.call_deadline {
         return Err(CallTimeout { limit_ms: data.limiter.call_timeout_ms }.into());
     }

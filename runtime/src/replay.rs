@@ -18,6 +18,7 @@ use crate::bindings::WitActorError;
 use crate::chain::payload::{bytes_to_json, decode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
 use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::component_store::ComponentStoreError;
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
 use crate::sandbox;
@@ -214,6 +215,10 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
             let (id,): (String,) = args(index, p)?;
             instance.init(id).await
         }
+        "resume" => {
+            let (id,): (String,) = args(index, p)?;
+            instance.resume(id).await
+        }
         "handle-send" => {
             let (msg,): (Vec<u8>,) = args(index, p)?;
             instance.handle_send(msg, cause).await
@@ -264,16 +269,7 @@ impl Theater {
         let start = read_start(first)?;
         let manifest = Arc::new(start.manifest);
 
-        let path = input.component.clone().unwrap_or_else(|| manifest.component.clone());
-        let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io(&path, e))?;
-        if input.component.is_none() && sha256(&bytes) != start.component {
-            return Err(ReplayError::ComponentChanged {
-                path: path.display().to_string(),
-                actual: hex::encode(sha256(&bytes)),
-                recorded: hex::encode(start.component),
-            }
-            .into());
-        }
+        let (path, bytes) = self.replay_component(input.component.as_deref(), &manifest.component, &start.component)?;
         let granted = manifest.granted_interfaces();
         let imports = sandbox::component_imports(&bytes, &path.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
@@ -349,6 +345,29 @@ impl Theater {
             actual: None,
         });
         Ok(self.report(&instance, &recorded, short))
+    }
+
+    /// The component to replay: the one given, else the recorded one from the component
+    /// store, else the manifest's file if it still is the recorded one.
+    fn replay_component(&self, given: Option<&Path>, manifest_path: &Path, recorded: &Hash) -> Result<(PathBuf, Vec<u8>), RuntimeError> {
+        if let Some(path) = given {
+            return Ok((path.to_path_buf(), std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?));
+        }
+        match self.components().get(recorded) {
+            Ok(bytes) => return Ok((manifest_path.to_path_buf(), bytes)),
+            Err(ComponentStoreError::Missing { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let bytes = std::fs::read(manifest_path).map_err(|e| RuntimeError::io(manifest_path, e))?;
+        if sha256(&bytes) != *recorded {
+            return Err(ReplayError::ComponentChanged {
+                path: manifest_path.display().to_string(),
+                actual: hex::encode(sha256(&bytes)),
+                recorded: hex::encode(recorded),
+            }
+            .into());
+        }
+        Ok((manifest_path.to_path_buf(), bytes))
     }
 
     fn report(&self, instance: &ActorInstance, recorded: &[Event], divergence: Option<Divergence>) -> ReplayReport {

@@ -12,13 +12,24 @@ use ciborium::value::Value;
 use wasmtime::component::{InstancePre, Linker};
 
 use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, Exit, LogSink};
+use crate::component_store::ComponentStore;
 use crate::chain::payload::{encode, map};
 use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions, Hash};
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::manifest::Manifest;
+use crate::names::{NameError, Names};
 use crate::{paths, sandbox};
+
+/// Which export starts an instance: `init` for a new actor; for a restart or resume, the
+/// optional `actor-resume.resume` export when the component has it (else `init`, as the
+/// contract always did), and then the actor's subtree comes back too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StartMode {
+    Init,
+    Resume,
+}
 
 /// How to build a [`Theater`].
 #[derive(Clone)]
@@ -62,6 +73,9 @@ pub struct ActorInfo {
 
 struct Entry {
     info: ActorInfo,
+    /// The exact component the actor runs: restarts run it again, whatever the manifest's
+    /// file holds by then.
+    component: LoadedComponent,
     /// What a restart needs, kept after the actor's task ends.
     remains: Option<(ActorCtx, Option<Vec<u8>>)>,
     /// Stopped on purpose by its supervisor or the runtime: do not report the exit upward.
@@ -74,8 +88,12 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 
 const TYPES_INTERFACE: &str = "theater:simple/types";
 
+/// Longest a restart waits for an ended actor's remains (they follow its end at once).
+const REMAINS_WAIT: Duration = Duration::from_secs(10);
+
 pub(crate) struct Inner {
     engine: Arc<TheaterEngine>,
+    components: ComponentStore,
     db: ChainDb,
     data_dir: PathBuf,
     logs: LogSink,
@@ -83,12 +101,20 @@ pub(crate) struct Inner {
     linkers: Mutex<HashMap<Granted, Arc<Linker<ActorCtx>>>>,
     pres: Mutex<HashMap<(Hash, Granted), InstancePre<ActorCtx>>>,
     actors: Mutex<HashMap<String, Entry>>,
+    names: Names,
+    /// Signalled whenever an ended actor's remains are stored (a restart waits for them).
+    exited: tokio::sync::Notify,
     /// Open channels: id -> the two participants.
     channels: Mutex<HashMap<String, (String, String)>>,
     /// Who waits for whose answer right now (requests, channel opens).
     waiting: Mutex<HashMap<String, String>>,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
     root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    /// Set when shutdown begins: no new actor starts after it.
+    closing: std::sync::atomic::AtomicBool,
+    /// Most actors running at once (`EngineConfig::max_actors`, which also sizes the
+    /// engine's instance pool, the hard stop for starts racing past this check).
+    max_actors: usize,
 }
 
 /// How actors reach the runtime without keeping it alive.
@@ -123,6 +149,7 @@ impl Theater {
         Ok(Theater {
             inner: Arc::new(Inner {
                 engine,
+                components: ComponentStore::new(&paths::component_store(&config.data_dir)),
                 db,
                 handlers: handlers::all(&config.data_dir),
                 data_dir: config.data_dir,
@@ -130,9 +157,13 @@ impl Theater {
                 linkers: Mutex::new(HashMap::new()),
                 pres: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
+                names: Names::default(),
+                exited: tokio::sync::Notify::new(),
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
+                closing: std::sync::atomic::AtomicBool::new(false),
+                max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
             }),
         })
     }
@@ -149,6 +180,11 @@ impl Theater {
         &self.inner.engine
     }
 
+    /// Every component an actor of this data directory ran, by hash.
+    pub fn components(&self) -> &ComponentStore {
+        &self.inner.components
+    }
+
     pub fn db(&self) -> &ChainDb {
         &self.inner.db
     }
@@ -162,6 +198,28 @@ impl Theater {
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
     /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
+        self.spawn_named(manifest, init_state, parent, None).await
+    }
+
+    /// [`spawn`](Self::spawn), giving the actor `name` (unique on this runtime) before
+    /// `init` runs; the name is recorded in its `lifecycle/started` event.
+    pub async fn spawn_named(
+        &self,
+        manifest: Manifest,
+        init_state: Option<Vec<u8>>,
+        parent: Option<String>,
+        name: Option<String>,
+    ) -> Result<String, RuntimeError> {
+        if self.is_closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let running = self.entries().values().filter(|e| e.info.handle.status() == ActorStatus::Running).count();
+        if running >= self.inner.max_actors {
+            return Err(RuntimeError::TooManyActors { running, limit: self.inner.max_actors });
+        }
+        if let Some(name) = &name {
+            crate::names::validate(name)?;
+        }
         let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();
         let bytes = std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?;
@@ -173,6 +231,7 @@ impl Theater {
             }
         }
         let loaded = self.inner.engine.load_bytes(&bytes, &manifest.component)?;
+        self.inner.components.put(&loaded.hash, &bytes)?;
         let init_state = match init_state {
             Some(s) => Some(s),
             None => match &manifest.init_state {
@@ -182,8 +241,11 @@ impl Theater {
         };
 
         let id = uuid::Uuid::new_v4().to_string();
+        if let Some(name) = &name {
+            self.register_name(name, &id)?;
+        }
         let sink = self.inner.db.sink();
-        let key = sink
+        let registered = sink
             .register_actor(ActorRecord {
                 actor_id: id.clone(),
                 name: manifest.name.clone(),
@@ -193,31 +255,72 @@ impl Theater {
                 status: "running".into(),
                 events: 0,
             })
-            .await?;
+            .await;
+        let key = match registered {
+            Ok(key) => key,
+            Err(e) => {
+                self.inner.names.release(&id);
+                return Err(e.into());
+            }
+        };
         let mut chain = ActorChain::new(sink, key, &id);
-        chain.record(
-            "lifecycle/started",
-            encode(&map(vec![
-                ("actor", Value::Text(id.clone())),
-                ("name", Value::Text(manifest.name.clone())),
-                ("version", Value::Text(manifest.version.clone())),
-                ("component", Value::Bytes(loaded.hash.to_vec())),
-                ("manifest", Value::Text(manifest.source.clone())),
-                ("origin", Value::Text(manifest.origin.clone())),
-                ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
-                ("parent", parent.clone().map_or(Value::Null, Value::Text)),
-            ])),
-        );
+        let mut started = vec![
+            ("actor", Value::Text(id.clone())),
+            ("name", Value::Text(manifest.name.clone())),
+            ("version", Value::Text(manifest.version.clone())),
+            ("component", Value::Bytes(loaded.hash.to_vec())),
+            ("manifest", Value::Text(manifest.source.clone())),
+            ("origin", Value::Text(manifest.origin.clone())),
+            ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
+            ("parent", parent.clone().map_or(Value::Null, Value::Text)),
+        ];
+        if let Some(name) = name {
+            started.push(("registered_name", Value::Text(name)));
+        }
+        chain.record("lifecycle/started", encode(&map(started)));
         let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
-        let handle = self.start(&loaded, ctx, init_state).await?;
-        let info = ActorInfo { id: id.clone(), handle, manifest, parent, restarts: 0 };
-        self.entries().insert(id.clone(), Entry { info, remains: None, quiet: false });
+        let handle = match self.start(&loaded, ctx, init_state, StartMode::Init).await {
+            Ok(handle) => handle,
+            Err(e) => {
+                self.inner.names.release(&id);
+                return Err(e);
+            }
+        };
+        let info = ActorInfo { id: id.clone(), handle: handle.clone(), manifest, parent, restarts: 0 };
+        let closing = {
+            let mut entries = self.entries();
+            // Read under the lock shutdown takes too: either shutdown sees this entry, or
+            // this sees shutdown begun.
+            let closing = self.is_closing();
+            entries.insert(id.clone(), Entry { info, component: loaded, remains: None, quiet: closing });
+            closing
+        };
+        if closing {
+            handle.interrupt();
+            return Err(RuntimeError::ShuttingDown);
+        }
         Ok(id)
     }
 
-    /// Instantiate, run `init` with `state`, and start the actor's task. Boxed because it
-    /// is recursive through supervision (a task restarts children, which start tasks).
-    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
+    fn is_closing(&self) -> bool {
+        self.inner.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Begin shutting down: no actor starts from now on, no ending actor is reported to
+    /// its supervisor (so none is restarted). Returns every actor.
+    pub(crate) fn begin_shutdown(&self) -> Vec<ActorInfo> {
+        let mut entries = self.entries();
+        self.inner.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        entries.values_mut().map(|entry| {
+            entry.quiet = true;
+            entry.info.clone()
+        }).collect()
+    }
+
+    /// Instantiate, run `init` (or `resume`) with `state`, bring back the subtree of a
+    /// resumed actor, and start the actor's task. Boxed because it is recursive through
+    /// supervision (a task restarts children, which start tasks).
+    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>, mode: StartMode) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
@@ -233,12 +336,23 @@ impl Theater {
                 }
             };
             instance.set_state(state);
-            if let Err(error) = instance.init(id.clone()).await {
+            let started = match mode {
+                StartMode::Init => instance.init(id.clone()).await,
+                StartMode::Resume => instance.resume(id.clone()).await,
+            };
+            if let Err(error) = started {
                 let mut ctx = instance.into_ctx();
                 fail_start(&mut ctx, &error.to_string()).await;
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
             }
-            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes);
+            if mode == StartMode::Resume {
+                if let Err(reason) = crate::supervision::restore_children(&mut instance).await {
+                    let mut ctx = instance.into_ctx();
+                    fail_start(&mut ctx, &reason).await;
+                    return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+                }
+            }
+            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
@@ -263,6 +377,7 @@ impl Theater {
                 None => (None, true),
             }
         };
+        self.inner.exited.notify_waiters();
         if quiet {
             return;
         }
@@ -313,28 +428,20 @@ impl Theater {
         }
     }
 
-    /// Restart an ended actor under the same id: a new instance, its chain continued with a
-    /// `lifecycle/restarted` event, `init` called with its last committed state.
+    /// Restart an ended actor under the same id: a new instance of the same component, its
+    /// chain continued with a `lifecycle/restarted` event (the reason and the component's
+    /// hash), started from its last committed state, with its subtree.
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let (remains, manifest) = {
-            let mut entries = self.entries();
-            let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
-            (entry.remains.take(), entry.info.manifest.clone())
-        };
-        let Some((mut ctx, state)) = remains else {
-            return Err(RuntimeError::NotFound(format!("{id} (still running)")));
-        };
+        let (mut ctx, state, loaded) = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
         ctx.chain.clear_fault();
-        ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+        ctx.clear_interrupt();
+        let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
+        ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
         ctx.chain.set_status("running");
-        let loaded = self.inner.engine.load_bytes(
-            &std::fs::read(&manifest.component).map_err(|e| RuntimeError::io(&manifest.component, e))?,
-            &manifest.component,
-        )?;
-        let handle = self.start(&loaded, ctx, state).await?;
+        let handle = self.start(&loaded, ctx, state, StartMode::Resume).await?;
         let mut entries = self.entries();
         if let Some(entry) = entries.get_mut(id) {
             entry.info.handle = handle;
@@ -342,6 +449,30 @@ impl Theater {
             entry.quiet = false;
         }
         Ok(())
+    }
+
+    /// What a restart of `id` needs, once its task has ended (a stop returns as soon as the
+    /// actor's end is published, a moment before its remains are stored).
+    async fn take_remains(&self, id: &str) -> Result<(ActorCtx, Option<Vec<u8>>, LoadedComponent), RuntimeError> {
+        let deadline = tokio::time::Instant::now() + REMAINS_WAIT;
+        loop {
+            let exited = self.inner.exited.notified();
+            tokio::pin!(exited);
+            exited.as_mut().enable();
+            {
+                let mut entries = self.entries();
+                let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
+                if let Some((ctx, state)) = entry.remains.take() {
+                    return Ok((ctx, state, entry.component.clone()));
+                }
+                if entry.info.handle.status() == ActorStatus::Running {
+                    return Err(RuntimeError::NotFound(format!("{id} (still running)")));
+                }
+            }
+            if tokio::time::timeout_at(deadline, exited).await.is_err() {
+                return Err(RuntimeError::NotFound(format!("{id} (its end was not recorded in time)")));
+            }
+        }
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or
@@ -394,6 +525,26 @@ impl Theater {
     /// The actor with this id (running, or ended and not forgotten).
     pub fn actor(&self, id: &str) -> Result<ActorInfo, ActorError> {
         self.entries().get(id).map(|e| e.info.clone()).ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
+    }
+
+    /// Give actor `id` the name `name`, unless another actor that is running (or still
+    /// starting) holds it.
+    pub fn register_name(&self, name: &str, id: &str) -> Result<(), NameError> {
+        self.inner.names.register(name, id, |holder| match self.entries().get(holder) {
+            Some(entry) => entry.info.handle.status() == ActorStatus::Running,
+            None => true,
+        })
+    }
+
+    /// The running actor named `name`.
+    pub fn lookup_name(&self, name: &str) -> Option<ActorInfo> {
+        let holder = self.inner.names.holder(name)?;
+        self.actor(&holder).ok().filter(|a| a.handle.status() == ActorStatus::Running)
+    }
+
+    /// The names actor `id` holds.
+    pub fn names_of(&self, id: &str) -> Vec<String> {
+        self.inner.names.of(id)
     }
 
     /// Every actor this runtime started, in no particular order.

@@ -1,15 +1,18 @@
 //! `theater server`: host actors in one runtime and serve the management API until Ctrl-C
-//! or SIGTERM, then stop every actor and flush the chains before exiting. While it serves,
-//! `server.json` in the data directory tells the client commands its address and token.
+//! or SIGTERM, then stop every actor within the shutdown timeout (a second signal cuts it
+//! short) and flush the chains before exiting. While it serves, `server.json` in the data
+//! directory tells the client commands its address and token.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use theater_runtime::server::{new_token, Server, ServerConfig, ServerFile};
+use theater_runtime::server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
 use theater_runtime::{Theater, TheaterConfig};
+use tokio::sync::mpsc;
 
 use crate::cli::ServerArgs;
 
@@ -22,6 +25,14 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     };
     let mut config = ServerConfig::new(args.addr, token.clone());
     config.allow_hosts = args.allow_hosts;
+    config.allow_dirs = args.allow_dirs;
+    config.limits = ServerLimits {
+        max_connections: args.max_connections,
+        request_timeout: args.request_timeout,
+        max_streams: args.max_streams,
+        max_streams_per_client: args.max_streams_per_client,
+    };
+    config.shutdown_timeout = args.shutdown_timeout;
     // Bind (and refuse an unsafe configuration) before opening the data directory.
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;
@@ -36,6 +47,7 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     // Top-level actors are children of the root supervisor (DESIGN §6): their manifest's
     // `restart` applies.
     config.supervise_top_level = true;
+    config.engine.max_actors = args.max_actors;
     if args.log_stdout {
         config.logs = Arc::new(|line| println!("[{} {}] {}", line.actor_name, line.actor_id, line.message));
     }
@@ -48,10 +60,19 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
         data.display(),
         ServerFile::path(&data).display()
     );
-    let served = server.run(theater, shutdown_signal()).await;
+    let (signal, signals) = mpsc::channel(2);
+    tokio::spawn(forward_signals(signal, args.shutdown_timeout));
+    let served = server.run(theater, signals).await;
     ServerFile::remove_if_ours(&data);
-    served?;
-    eprintln!("theater server stopped; chains flushed");
+    let report = served?;
+    let interrupted = match report.interrupted {
+        0 => String::new(),
+        n => format!(", {n} interrupted at the deadline"),
+    };
+    eprintln!("theater server stopped: {} actors were running{interrupted}; chains flushed", report.running);
+    if report.unfinished > 0 {
+        eprintln!("warning: {} actors had not ended; their chains end without a final event", report.unfinished);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -65,27 +86,50 @@ fn client_addr(bound: SocketAddr) -> SocketAddr {
     }
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Pass each Ctrl-C or SIGTERM on to the server: the first starts the shutdown, the
+/// second hurries it.
+async fn forward_signals(signal: mpsc::Sender<()>, timeout: Duration) {
+    let mut signals = Signals::new();
+    let mut count = 0u32;
+    while signals.next().await {
+        count = count.saturating_add(1);
+        if count == 1 {
+            eprintln!(
+                "theater server: stopping actors (up to {}; Ctrl-C again to interrupt them now) and flushing chains",
+                humantime::format_duration(timeout)
+            );
+        } else {
+            eprintln!("theater server: interrupting the actors still running and flushing chains");
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+        if signal.send(()).await.is_err() {
+            return;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
-    eprintln!("theater server: stopping actors and flushing chains");
+}
+
+/// Ctrl-C, and SIGTERM on Unix (registered once, so none is missed between two waits).
+struct Signals {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        Signals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// The next signal; false when signals cannot be received.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        if let Some(terminate) = &mut self.terminate {
+            return tokio::select! {
+                interrupt = tokio::signal::ctrl_c() => interrupt.is_ok(),
+                term = terminate.recv() => term.is_some(),
+            };
+        }
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ciborium::value::Value;
+use tokio::sync::watch;
 
 use crate::chain::payload::{encode, map};
 use crate::chain::{sha256, ActorChain, Hash};
@@ -55,15 +56,33 @@ pub struct ActorCtx {
     pub(crate) deferred: HashMap<String, ReplyTx>,
     /// Children in start order (the order rest-for-one and shutdown rely on).
     pub(crate) children: Vec<String>,
+    /// Children that were running when this actor's task ended and were stopped with it:
+    /// a restart of this actor brings them back (see `supervision::restore_children`).
+    pub(crate) stopped_with: Vec<String>,
     /// When this actor, as a supervisor, restarted children: the restart-intensity window.
     pub(crate) restarts: VecDeque<Instant>,
     /// Set when the actor is being replayed: host calls are answered from the recording.
     pub(crate) replay: Option<crate::replay::ReplayFeed>,
+    /// Becomes true when the runtime interrupts the actor (shutdown past its deadline):
+    /// guest code traps at the next epoch tick and host waits end.
+    interrupt: watch::Receiver<bool>,
+    interrupter: Interrupter,
+}
+
+/// Interrupts one actor: its running call traps, its host waits end, its task ends.
+#[derive(Clone)]
+pub struct Interrupter(Arc<watch::Sender<bool>>);
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 impl ActorCtx {
     pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf, theater: TheaterRef) -> Self {
         let limits = &manifest.limits;
+        let (interrupter, interrupt) = watch::channel(false);
         ActorCtx {
             id,
             name: manifest.name.clone(),
@@ -80,9 +99,38 @@ impl ActorCtx {
             link: None,
             deferred: HashMap::new(),
             children: Vec::new(),
+            stopped_with: Vec::new(),
             restarts: VecDeque::new(),
             replay: None,
+            interrupt,
+            interrupter: Interrupter(Arc::new(interrupter)),
         }
+    }
+
+    /// What interrupts this actor.
+    pub(crate) fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
+
+    /// Whether the runtime has interrupted this actor.
+    pub(crate) fn interrupted(&self) -> bool {
+        *self.interrupt.borrow()
+    }
+
+    /// Completes when the runtime interrupts this actor (never, otherwise).
+    pub(crate) fn until_interrupted(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut interrupt = self.interrupt.clone();
+        async move {
+            let interrupted = interrupt.wait_for(|cut| *cut).await.is_ok();
+            if !interrupted {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Clear an interruption before the actor runs again (a restart).
+    pub(crate) fn clear_interrupt(&self) {
+        self.interrupter.0.send_replace(false);
     }
 
     /// The runtime, or an error string for the guest if it is shutting down.

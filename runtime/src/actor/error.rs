@@ -13,6 +13,10 @@ pub enum CallError {
     /// The component does not export the function the message needs.
     #[error("the actor does not export {0}")]
     NotExported(String),
+    /// The message was never handled: the actor ended (stopped, failed, or was interrupted
+    /// by the runtime's shutdown) while it waited in the mailbox.
+    #[error("the message was not handled: {0}")]
+    NotHandled(String),
 }
 
 /// Why a message could not be delivered or answered.

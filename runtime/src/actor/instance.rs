@@ -13,7 +13,7 @@ use super::{ActorCtx, CallError};
 use crate::bindings::{ChannelAccept, WitActorError};
 use crate::chain::payload::{encode, map, Wire};
 use crate::chain::{sha256, Hash};
-use crate::limits::{self, CallTimeout, MemoryLimitExceeded};
+use crate::limits::{self, CallTimeout, Interrupted, MemoryLimitExceeded};
 
 /// The causal link a message carries: its sender, and the hash of the sender's event that
 /// sent it (`message/outgoing`, recorded before the message left; for a reply, the replier's
@@ -117,6 +117,15 @@ impl ActorInstance {
         self.call("init", f, (id,), None).await
     }
 
+    /// Start a restarted or resumed instance from its committed state: `resume` when the
+    /// component exports it, else `init` (what the contract always did).
+    pub(crate) async fn resume(&mut self, id: String) -> Result<(), CallError> {
+        match self.exports.resume.clone() {
+            Some(f) => self.call("resume", Some(f), (id,), None).await,
+            None => self.init(id).await,
+        }
+    }
+
     pub(crate) async fn handle_send(&mut self, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
         let f = self.exports.handle_send.clone();
         self.call("handle-send", f, (msg,), cause).await
@@ -217,6 +226,7 @@ impl ActorInstance {
 fn interface_of(export: &str) -> &'static str {
     match export {
         "init" => super::exports::ACTOR,
+        "resume" => super::exports::ACTOR_RESUME,
         "handle-child-error" | "handle-child-exit" => super::exports::SUPERVISOR_HANDLERS,
         _ => super::exports::MESSAGE_SERVER,
     }
@@ -230,6 +240,9 @@ pub(crate) fn describe_trap(e: &wasmtime::Error, last_log: Option<&str>) -> Stri
     }
     if let Some(t) = e.downcast_ref::<CallTimeout>() {
         return t.to_string();
+    }
+    if let Some(i) = e.downcast_ref::<Interrupted>() {
+        return i.to_string();
     }
     let what = match e.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),

@@ -7,7 +7,7 @@ mod exports;
 mod instance;
 mod runner;
 
-pub use ctx::{ActorCtx, LogLine, LogSink};
+pub use ctx::{ActorCtx, Interrupter, LogLine, LogSink};
 pub use error::{ActorError, CallError};
 pub use instance::Cause;
 pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};

@@ -1,15 +1,18 @@
 //! The actor's task: take one envelope at a time from the bounded mailbox, run the matching
 //! export, answer the sender. A trap ends the task with the actor failed; `runtime.shutdown`
-//! or a stop request ends it stopped. Either way the chain records why, and every message
-//! still waiting is answered with an error rather than dropped silently.
+//! or a stop request ends it stopped; the runtime's interruption (shutdown past its deadline)
+//! ends it interrupted, its mailbox abandoned. Either way the chain records why, and every
+//! message still waiting is answered with an error rather than dropped silently.
 
 use ciborium::value::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::ctx::Interrupter;
 use super::instance::Cause;
 use super::{ActorCtx, ActorError, ActorInstance, CallError};
 use crate::bindings::ChannelAccept;
 use crate::chain::payload::{encode, map};
+use crate::limits::Interrupted;
 
 /// A reply to a request, with the causal link to the responder's event.
 #[derive(Debug, Clone)]
@@ -70,13 +73,25 @@ pub struct ActorHandle {
     status: watch::Receiver<ActorStatus>,
     mailbox: usize,
     max_message_bytes: usize,
+    interrupter: Interrupter,
 }
 
 impl ActorHandle {
-    pub(crate) fn new(id: String, mailbox: usize, max_message_bytes: usize) -> (ActorHandle, mpsc::Receiver<Envelope>, watch::Sender<ActorStatus>) {
+    pub(crate) fn new(
+        id: String,
+        mailbox: usize,
+        max_message_bytes: usize,
+        interrupter: Interrupter,
+    ) -> (ActorHandle, mpsc::Receiver<Envelope>, watch::Sender<ActorStatus>) {
         let (tx, rx) = mpsc::channel(mailbox);
         let (status_tx, status) = watch::channel(ActorStatus::Running);
-        (ActorHandle { id, tx, status, mailbox, max_message_bytes }, rx, status_tx)
+        (ActorHandle { id, tx, status, mailbox, max_message_bytes, interrupter }, rx, status_tx)
+    }
+
+    /// End the actor now: its running call traps, its host waits end, and the messages
+    /// still in its mailbox are abandoned (answered with an error, counted in its chain).
+    pub fn interrupt(&self) {
+        self.interrupter.interrupt();
     }
 
     pub fn id(&self) -> &str {
@@ -181,19 +196,28 @@ pub(crate) struct Exit {
 pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<Envelope>, status: watch::Sender<ActorStatus>) -> Exit {
     let mut next_request = 0u64;
     let mut stop_waiters = Vec::new();
-    let ended = loop {
+    let until_interrupted = actor.ctx().until_interrupted();
+    tokio::pin!(until_interrupted);
+    // How it ended, and whether the runtime's interruption ended it.
+    let (ended, interrupted) = loop {
         // Between messages, wait while the chain writer is behind (back-pressure).
-        actor.ctx().chain.wait_for_room().await;
+        tokio::select! {
+            biased;
+            () = &mut until_interrupted => break (ActorStatus::Failed(Interrupted.to_string()), true),
+            _ = actor.ctx().chain.wait_for_room() => {}
+        }
         if let Some(reason) = actor.ctx_mut().chain.fault() {
-            break ActorStatus::Failed(unrecorded(&reason));
+            break (ActorStatus::Failed(unrecorded(&reason)), false);
         }
         // An idle actor wakes for a write failure too, so it stops at once.
         let received = tokio::select! {
+            biased;
+            () = &mut until_interrupted => break (ActorStatus::Failed(Interrupted.to_string()), true),
             envelope = mailbox.recv() => Some(envelope),
             () = actor.ctx().chain.fault_raised() => None,
         };
         let Some(envelope) = received else { continue };
-        let Some(envelope) = envelope else { break ActorStatus::Stopped };
+        let Some(envelope) = envelope else { break (ActorStatus::Stopped, false) };
         let outcome = match envelope {
             Envelope::Send { msg, cause, done } => {
                 let r = actor.handle_send(msg, cause).await;
@@ -237,27 +261,32 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
             }
             Envelope::Stop { done } => {
                 stop_waiters.push(done);
-                break ActorStatus::Stopped;
+                break (ActorStatus::Stopped, false);
             }
         };
         if let Some(reason) = outcome {
-            break ActorStatus::Failed(reason);
+            break (ActorStatus::Failed(reason), actor.ctx().interrupted());
         }
         if let Some(reason) = actor.ctx_mut().chain.fault() {
-            break ActorStatus::Failed(unrecorded(&reason));
+            break (ActorStatus::Failed(unrecorded(&reason)), false);
         }
         if actor.ctx().shutdown.is_some() {
-            break ActorStatus::Stopped;
+            break (ActorStatus::Stopped, false);
         }
     };
 
     // Nothing waiting is dropped without an answer.
     mailbox.close();
     let refusal = match &ended {
-        ActorStatus::Failed(reason) => CallError::Trap(format!("the actor failed before handling this message: {reason}")),
-        _ => CallError::Trap("the actor stopped before handling this message".into()),
+        _ if interrupted => CallError::NotHandled("the runtime shut down before the actor got to it".into()),
+        ActorStatus::Failed(reason) => CallError::NotHandled(format!("the actor failed before it got to it: {reason}")),
+        _ => CallError::NotHandled("the actor stopped before it got to it".into()),
     };
+    let mut abandoned = 0u64;
     while let Ok(envelope) = mailbox.try_recv() {
+        if !matches!(envelope, Envelope::Stop { .. } | Envelope::GetState { .. }) {
+            abandoned += 1;
+        }
         match envelope {
             Envelope::Send { done: Some(done), .. } => {
                 let _ = done.send(Err(refusal.clone()));
@@ -277,19 +306,30 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     }
 
     // A tree stops from the leaves: children end before their supervisor reports it ended.
+    // Those still running then come back if this actor is restarted.
     if let Ok(theater) = actor.ctx().theater() {
+        let mut stopped_with = Vec::new();
         for child in actor.ctx().children.clone().iter().rev() {
+            if theater.actor(child).is_ok_and(|c| c.handle.status() == ActorStatus::Running) {
+                stopped_with.push(child.clone());
+            }
             theater.stop_quietly(child).await;
         }
+        actor.ctx_mut().stopped_with = stopped_with;
     }
     let ctx = actor.ctx_mut();
     let (event_type, payload) = match &ended {
+        ActorStatus::Failed(reason) if interrupted => (
+            "lifecycle/interrupted",
+            map(vec![("reason", Value::Text(reason.clone())), ("abandoned", Value::Integer(abandoned.into()))]),
+        ),
         ActorStatus::Failed(reason) => ("lifecycle/failed", map(vec![("reason", Value::Text(reason.clone()))])),
         _ => ("lifecycle/stopped", map(vec![("data", ctx.shutdown.clone().flatten().map_or(Value::Null, Value::Bytes))])),
     };
     ctx.chain.record(event_type, encode(&payload));
     ctx.chain.sign_head();
-    ctx.chain.set_status(&ended.to_string());
+    let status_text = if interrupted { "interrupted".to_string() } else { ended.to_string() };
+    ctx.chain.set_status(&status_text);
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
     }

@@ -16,6 +16,7 @@ use wasmtime::StoreContextMut;
 
 use crate::actor::{unrecorded, ActorCtx};
 use crate::chain::payload::Wire;
+use crate::limits::Interrupted;
 
 /// A boxed host future borrowing the actor's context.
 pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
@@ -75,7 +76,7 @@ where
 
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
-/// the guest's call timeout.
+/// the guest's call timeout. An interruption by the runtime ends the wait with a trap.
 pub(crate) fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
@@ -118,7 +119,13 @@ where
                 }
                 return crate::replay::answer(ctx, &event_type, recorded_params);
             }
-            let waited = ctx.chain.wait_for_room().await;
+            let until_interrupted = ctx.until_interrupted();
+            tokio::pin!(until_interrupted);
+            // Every wait ends when the runtime interrupts the actor (shutdown): the call traps.
+            let waited = tokio::select! {
+                waited = ctx.chain.wait_for_room() => waited,
+                () = &mut until_interrupted => return Err(Interrupted.into()),
+            };
             ctx.extend_deadline(waited);
             if let Some(reason) = ctx.chain.fault() {
                 return Err(wasmtime::Error::msg(unrecorded(&reason)));
@@ -127,7 +134,10 @@ where
                 ctx.record_outgoing(&event_type, &recorded_params);
             }
             let started = Instant::now();
-            let result = f(ctx, params).await?;
+            let result = tokio::select! {
+                result = f(ctx, params) => result?,
+                () = &mut until_interrupted => return Err(Interrupted.into()),
+            };
             if how.time == HandlerTime::Excused {
                 ctx.extend_deadline(started.elapsed());
             }

@@ -53,6 +53,13 @@ impl Handler for MessageServerHandler {
             };
             Ok((outcome,))
         })?;
+        define_sync(&mut inst, INTERFACE, "register-name", |ctx, (name,): (String,)| {
+            let outcome = ctx.theater().and_then(|t| t.register_name(&name, &ctx.id).map_err(|e| e.to_string()));
+            Ok((outcome,))
+        })?;
+        define_sync(&mut inst, INTERFACE, "lookup-name", |ctx, (name,): (String,)| {
+            Ok((ctx.theater().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
+        })?;
         define_sync(&mut inst, INTERFACE, "cancel-request", |ctx, (id,): (String,)| {
             let outcome = match ctx.deferred.remove(&id) {
                 Some(reply) => {

@@ -52,6 +52,7 @@ impl From<ActorError> for ApiError {
             ActorError::MessageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ActorError::Call { error: CallError::Guest(_) | CallError::NotExported(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ActorError::Call { error: CallError::Trap(_), .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ActorError::Call { error: CallError::NotHandled(_), .. } => StatusCode::CONFLICT,
             ActorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         };
         ApiError::new(status, e.to_string())
@@ -63,12 +64,18 @@ impl From<RuntimeError> for ApiError {
         let status = match &e {
             RuntimeError::Chain(chain) => return chain_status(chain, e.to_string()),
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
+            RuntimeError::Name(crate::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
+            RuntimeError::Name(_) => StatusCode::BAD_REQUEST,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
             | RuntimeError::NotAComponent { .. }
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::Engine { .. }
+            | RuntimeError::StartFailed { .. }
+            | RuntimeError::Replay(_)
+            | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.to_string())
     }
@@ -134,6 +141,7 @@ mod tests {
         assert_eq!(status(ActorError::MessageTooLarge { id: id(), size: 2, limit: 1 }), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Guest("no".into()) }), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(status(ActorError::Call { id: id(), error: CallError::Trap("boom".into()) }), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(ActorError::Call { id: id(), error: CallError::NotHandled("stopped".into()) }), StatusCode::CONFLICT);
         assert_eq!(status(ActorError::Timeout { id: id(), ms: 1 }), StatusCode::GATEWAY_TIMEOUT);
     }
 
@@ -147,6 +155,8 @@ mod tests {
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.message.contains("/nope/m.toml"), "{e}");
         assert_eq!(status(RuntimeError::NotFound("x".into())), StatusCode::NOT_FOUND);
+        assert_eq!(status(RuntimeError::ShuttingDown), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(RuntimeError::TooManyActors { running: 2, limit: 2 }), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))), StatusCode::NOT_FOUND);
         assert_eq!(status(ChainError::WriterGone("gone".into())), StatusCode::INTERNAL_SERVER_ERROR);
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();

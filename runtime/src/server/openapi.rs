@@ -42,6 +42,23 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_refusals_match_the_guards() {
+        for (path, ops) in DOCUMENT["paths"].as_object().expect("paths") {
+            for (verb, op) in ops.as_object().expect("operations") {
+                let responses = &op["responses"];
+                let open = path == "/v1/health";
+                assert_eq!(responses.get("401").is_none(), open, "{verb} {path}: 401 unless it is the open health check");
+                assert_eq!(op.get("security").is_some_and(|s| s == &serde_json::json!([])), open, "{verb} {path}");
+                for status in ["400", "403", "503"] {
+                    assert!(responses.get(status).is_some(), "{verb} {path} lacks {status}");
+                }
+                assert_eq!(responses.get("415").is_some(), verb == "post", "{verb} {path}: 415 is for bodies");
+                assert_eq!(responses.get("429").is_some(), path.ends_with("/events/stream"), "{verb} {path}");
+            }
+        }
+    }
+
+    #[test]
     fn every_reference_resolves() {
         fn refs(v: &Value, out: &mut Vec<String>) {
             match v {

@@ -1,14 +1,17 @@
 //! The API's routes: one table of method, path and handler (the OpenAPI document is checked
 //! against it), and the handlers, each a thin translation between HTTP and the registry.
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{on, MethodFilter, MethodRouter};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 
+use super::allow_dirs::AllowDirs;
 use super::error::ApiError;
 use super::extract::{check_seq, ActorId, JsonBody, QueryParams};
 use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
@@ -50,6 +53,8 @@ pub struct Route {
     pub verb: Verb,
     pub path: &'static str,
     pub handler: MethodRouter<Theater>,
+    /// A long-lived event stream: not under the request timeout.
+    pub stream: bool,
 }
 
 fn route<H, T>(verb: Verb, path: &'static str, handler: H) -> Route
@@ -57,7 +62,15 @@ where
     H: axum::handler::Handler<T, Theater>,
     T: 'static,
 {
-    Route { verb, path, handler: on(verb.filter(), handler) }
+    Route { verb, path, handler: on(verb.filter(), handler), stream: false }
+}
+
+fn stream_route<H, T>(path: &'static str, handler: H) -> Route
+where
+    H: axum::handler::Handler<T, Theater>,
+    T: 'static,
+{
+    Route { stream: true, ..route(Verb::Get, path, handler) }
 }
 
 /// Every route the server answers.
@@ -71,7 +84,7 @@ pub fn table() -> Vec<Route> {
         route(Get, "/v1/actors/{id}", inspect),
         route(Get, "/v1/actors/{id}/state", state),
         route(Get, "/v1/actors/{id}/events", events),
-        route(Get, "/v1/actors/{id}/events/stream", sse::stream),
+        stream_route("/v1/actors/{id}/events/stream", sse::stream),
         route(Post, "/v1/actors/{id}/send", send),
         route(Post, "/v1/actors/{id}/request", request),
         route(Post, "/v1/actors/{id}/stop", stop),
@@ -89,8 +102,12 @@ async fn list(State(theater): State<Theater>) -> Result<Json<ActorList>, ApiErro
     Ok(Json(ActorList { actors }))
 }
 
-/// Start a top-level actor from a manifest file on this machine.
-async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartRequest>) -> Result<(StatusCode, Json<ActorView>), ApiError> {
+/// Start a top-level actor from a manifest file on this machine (inside `--allow-dir`).
+async fn start(
+    State(theater): State<Theater>,
+    Extension(allow): Extension<Arc<AllowDirs>>,
+    JsonBody(body): JsonBody<StartRequest>,
+) -> Result<(StatusCode, Json<ActorView>), ApiError> {
     let path = PathBuf::from(&body.manifest);
     if !path.is_absolute() {
         return Err(ApiError::bad_request(format!(
@@ -98,11 +115,11 @@ async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartReq
             body.manifest
         )));
     }
-    let manifest = Manifest::load(&path).map_err(crate::RuntimeError::from)?;
+    let manifest = load_allowed(&allow, &path)?;
     let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
     // In a task of its own, so a client that hangs up mid-call cannot cut the start in half.
-    let view = tokio::spawn(async move {
-        let id = theater.spawn(manifest, init_state, None).await?;
+    let view = whole(async move {
+        let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
         // All or nothing: an actor the caller is not told about must not keep running.
         match views::view(&theater, theater.actor(&id)?).await {
             Ok(view) => Ok(view),
@@ -112,9 +129,19 @@ async fn start(State(theater): State<Theater>, JsonBody(body): JsonBody<StartReq
             }
         }
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("starting the actor: {e}")))??;
+    .await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The manifest at `path`, with its component and init_state file, each inside the allowed
+/// directories (resolved, so a link cannot lead out between the check and the read).
+fn load_allowed(allow: &AllowDirs, path: &Path) -> Result<Manifest, ApiError> {
+    let mut manifest = Manifest::load(&allow.admit(path)?).map_err(crate::RuntimeError::from)?;
+    if allow.restricts() {
+        manifest.component = allow.admit(&manifest.component)?;
+        manifest.init_state = manifest.init_state.as_deref().map(|p| allow.admit(p)).transpose()?;
+    }
+    Ok(manifest)
 }
 
 async fn inspect(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
@@ -141,6 +168,7 @@ async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParam
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let from_seq = check_seq(q.from.unwrap_or(0), "from")?;
     let filter = EventFilter { from_seq, limit: Some(limit), type_prefix: q.type_prefix };
+    let id = theater.lookup_name(&id).map_or(id, |named| named.id);
     let events = db::read(&theater, move |r| r.events(&id, &filter)).await?;
     let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
     Ok(Json(EventPage { events: events.iter().map(event_json).collect(), next_from }))
@@ -163,15 +191,25 @@ async fn request(State(theater): State<Theater>, ActorId(id): ActorId, JsonBody(
 
 /// Stop an actor after the messages already queued; stopping a stopped actor is a no-op.
 async fn stop(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
-    let info = views::resolve(&theater, &id)?;
-    theater.stop(&info.id).await?;
-    Ok(Json(views::view(&theater, theater.actor(&info.id)?).await?))
+    let id = views::resolve(&theater, &id)?.id;
+    // In a task of its own, so a client that hangs up cannot leave the stop half done.
+    let stopping = theater.clone();
+    let stopped = id.clone();
+    whole(async move { stopping.stop(&stopped).await.map_err(ApiError::from) }).await?;
+    Ok(Json(views::view(&theater, theater.actor(&id)?).await?))
 }
 
 async fn restart(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
-    let info = views::resolve(&theater, &id)?;
-    theater.restart_actor(&info.id).await?;
-    Ok(Json(views::view(&theater, theater.actor(&info.id)?).await?))
+    let id = views::resolve(&theater, &id)?.id;
+    let restarting = theater.clone();
+    let restarted = id.clone();
+    whole(async move { restarting.restart_actor(&restarted).await.map_err(ApiError::from) }).await?;
+    Ok(Json(views::view(&theater, theater.actor(&id)?).await?))
+}
+
+/// Run `work` to its end in a task of its own, whatever happens to the request.
+async fn whole<T: Send + 'static>(work: impl Future<Output = Result<T, ApiError>> + Send + 'static) -> Result<T, ApiError> {
+    tokio::spawn(work).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the call failed: {e}")))?
 }
 
 async fn tree(State(theater): State<Theater>) -> Json<Tree> {

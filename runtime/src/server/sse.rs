@@ -4,27 +4,34 @@
 //! browser's `EventSource.onmessage` sees it) whose `id` is its sequence number, so a
 //! reconnecting client's `Last-Event-ID` resumes after the last event it saw.
 //!
-//! No event is lost or repeated: the stream subscribes to appended events before it reads
-//! the database, skips what it already sent, and whenever it may have missed something (a
-//! gap in sequence numbers, a lagging subscription, the actor's end) it reads the database
-//! again from the next expected sequence number.
+//! No event is lost or repeated: the stream subscribes to its actor's appended events (from
+//! the hub, which passes each stream only its own actor's events) before it reads the
+//! database, skips what it already sent, and whenever it may have missed something (a gap
+//! in sequence numbers, a lagging subscription, the actor's end) it reads the database again
+//! from the next expected sequence number. Each stream holds a slot of the server's stream
+//! limits while it is open.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 
 use super::db;
 use super::error::ApiError;
-use super::extract::{check_seq, ActorId, QueryParams};
+use super::extract::{check_seq, ActorId, ClientIp, QueryParams};
+use super::hub::{EventHub, Heard};
 use super::model::{status_fields, StreamEnd};
+use super::stream_slots::{StreamSlot, StreamSlots};
 use super::views;
 use crate::chain::export::event_json;
-use crate::chain::{ChainUpdate, Event, EventFilter};
+use crate::chain::{Event, EventFilter};
 use crate::{ActorHandle, Theater};
 
 /// Events read from the database at a time while catching up.
@@ -44,29 +51,51 @@ pub struct StreamQuery {
 
 pub async fn stream(
     State(theater): State<Theater>,
+    Extension(hub): Extension<Arc<EventHub>>,
+    Extension(slots): Extension<Arc<StreamSlots>>,
+    ClientIp(client): ClientIp,
     ActorId(id): ActorId,
     QueryParams(q): QueryParams<StreamQuery>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    // Subscribe first: anything appended from here on reaches the stream.
-    let updates = theater.subscribe();
+) -> Response {
+    // A slot first: past the limits nothing else is done (429, connection closed).
+    let slot = match slots.take(client) {
+        Ok(slot) => slot,
+        Err(full) => return full.into_response(),
+    };
+    match open(theater, &hub, id, q, &headers, slot).await {
+        Ok(events) => Sse::new(events).keep_alive(KeepAlive::default()).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Start the pump of one stream; the events it sends.
+async fn open(
+    theater: Theater,
+    hub: &Arc<EventHub>,
+    id: String,
+    q: StreamQuery,
+    headers: &HeaderMap,
+    slot: StreamSlot,
+) -> Result<impl Stream<Item = Result<SseEvent, Infallible>>, ApiError> {
+    let next = match resume_after(headers)? {
+        Some(seen) => seen + 1,
+        None => check_seq(q.from.unwrap_or(0), "from")?,
+    };
     let live = match views::resolve(&theater, &id) {
         Ok(info) => Some(info),
         Err(e) if e.status == StatusCode::NOT_FOUND => None,
         Err(e) => return Err(e),
     };
+    // Subscribe first: anything appended from here on reaches the stream.
+    let live = live.map(|info| (hub.subscribe(&info.id), info));
     // An actor of an earlier server run is known only to the database (404 if not there).
-    let lookup = live.as_ref().map_or(id, |info| info.id.clone());
+    let lookup = live.as_ref().map_or(id, |(_, info)| info.id.clone());
     let record = db::read(&theater, move |r| r.actor(&lookup)).await?;
-    let next = match resume_after(&headers)? {
-        Some(seen) => seen + 1,
-        None => check_seq(q.from.unwrap_or(0), "from")?,
-    };
     let (tx, mut rx) = mpsc::channel(BUFFER);
-    let pump = Pump { theater, id: record.actor_id, type_prefix: q.type_prefix, next, tx };
-    tokio::spawn(pump.run(updates, live.map(|info| info.handle).ok_or(record.status)));
-    let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok)));
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    let pump = Pump { theater, id: record.actor_id, type_prefix: q.type_prefix, next, tx, _slot: slot };
+    tokio::spawn(pump.run(live.map(|(updates, info)| (updates, info.handle)).ok_or(record.status)));
+    Ok(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok))))
 }
 
 /// The sequence number in `Last-Event-ID` (a reconnecting client's last event), checked so
@@ -92,17 +121,19 @@ struct Pump {
     /// The next sequence number the client has not been sent (or skipped by the filter).
     next: u64,
     tx: mpsc::Sender<SseEvent>,
+    /// Given back when the stream ends.
+    _slot: StreamSlot,
 }
 
 impl Pump {
-    /// `live` is the running actor's handle, or the recorded status of an actor this server
-    /// does not run (its history is sent, then the stream ends).
-    async fn run(mut self, mut updates: broadcast::Receiver<ChainUpdate>, live: Result<ActorHandle, String>) {
+    /// `live` is the running actor's events and handle, or the recorded status of an actor
+    /// this server does not run (its history is sent, then the stream ends).
+    async fn run(mut self, live: Result<(broadcast::Receiver<Heard>, ActorHandle), String>) {
         if self.catch_up().await.is_err() {
             return;
         }
-        let handle = match live {
-            Ok(handle) => handle,
+        let (mut updates, handle) = match live {
+            Ok(live) => live,
             Err(recorded) => {
                 let (status, reason) = match recorded.split_once(": ") {
                     Some((status, reason)) => (status.to_string(), Some(reason.to_string())),
@@ -118,10 +149,9 @@ impl Pump {
             tokio::select! {
                 update = updates.recv() => {
                     let step = match update {
-                        Ok(update) if *update.actor_id == *self.id => self.live(update.event).await,
-                        Ok(_) => Ok(()),
-                        Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
-                        // No more appends from anyone: only the actor's end is left to wait for.
+                        Ok(Heard::Event(event)) => self.live(&event).await,
+                        Ok(Heard::Missed) | Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+                        // No more appends: only the actor's end is left to wait for.
                         Err(broadcast::error::RecvError::Closed) => break (&mut ended).await,
                     };
                     if step.is_err() {
@@ -140,14 +170,14 @@ impl Pump {
     }
 
     /// An event just appended: send it, first filling any gap from the database.
-    async fn live(&mut self, event: Event) -> Result<(), Gone> {
+    async fn live(&mut self, event: &Event) -> Result<(), Gone> {
         if event.seq > self.next {
             self.catch_up().await?;
         }
         if event.seq < self.next {
             return Ok(());
         }
-        self.emit(&event).await
+        self.emit(event).await
     }
 
     /// Send every recorded event from `next` on.
