@@ -65,6 +65,7 @@ fn main() -> ExitCode {
     }
 
     println!("{}", table.markdown());
-    println!("Harness time: {} (cargo bench -p theater-bench, release profile).", report::time(started.elapsed()));
+    let profile = if cfg!(debug_assertions) { "dev" } else { "release" };
+    println!("Harness time: {} (cargo bench -p theater-bench, {profile} profile).", report::time(started.elapsed()));
     ExitCode::SUCCESS
 }
