@@ -271,11 +271,6 @@ impl ChainDb {
         ChainReader::open(&self.path)
     }
 
-    /// This data directory's public key (hex), which signs every head written here.
-    pub fn public_key(&self) -> String {
-        hex::encode(self.sink.signer.public_key())
-    }
-
     /// End running actor `actor_id`'s chain as interrupted; see [`ChainSink::mark_interrupted`].
     pub async fn mark_interrupted(&self, actor_id: &str, reason: &str) -> Result<bool, ChainError> {
         self.sink.mark_interrupted(actor_id, reason).await
