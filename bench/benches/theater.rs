@@ -1,20 +1,21 @@
 //! `cargo bench -p theater-bench`: Theater's runtime measured against raw wasmtime in the
 //! same run, printed as one Markdown table (progress goes to stderr). See the crate docs.
 //! `cargo bench -p theater-bench -- messages chain` runs only those sections (for profiling
-//! one of them); the sections are spawn, messages, chain, memory and replay.
+//! one of them); the sections are spawn, messages, chain, memory, replay and backpressure.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use theater_bench::report::{self, Table};
-use theater_bench::{chain, memory, messages, replay, setup, spawn};
+use theater_bench::{backpressure, chain, memory, messages, replay, setup, spawn};
 
-const SECTIONS: [&str; 5] = ["spawn", "messages", "chain", "memory", "replay"];
+const SECTIONS: [&str; 6] = ["spawn", "messages", "chain", "memory", "replay", "backpressure"];
 
 fn main() -> ExitCode {
     match std::env::var(setup::CHILD_ENV).as_deref() {
         Ok(chain::CLI_ROLE) => return chain::cli_main(),
         Ok(memory::CHILD_ROLE) => return memory::child_main(),
+        Ok(backpressure::CHILD_ROLE) => return backpressure::child_main(),
         _ => {}
     }
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench targets without
@@ -59,8 +60,12 @@ fn main() -> ExitCode {
     if wanted("replay") {
         replay::run(&mut table);
     }
+    if wanted("backpressure") {
+        backpressure::run(&mut table);
+    }
 
     println!("{}", table.markdown());
-    println!("Harness time: {} (cargo bench -p theater-bench, release profile).", report::time(started.elapsed()));
+    let profile = if cfg!(debug_assertions) { "dev" } else { "release" };
+    println!("Harness time: {} (cargo bench -p theater-bench, {profile} profile).", report::time(started.elapsed()));
     ExitCode::SUCCESS
 }

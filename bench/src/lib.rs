@@ -7,6 +7,7 @@
 //! format `docs/PERFORMANCE.md` keeps). Ratios are costs: Theater's time per operation divided
 //! by raw wasmtime's, so 1.0× means no overhead and higher is slower.
 
+pub mod backpressure;
 pub mod chain;
 pub mod memory;
 pub mod messages;

@@ -55,12 +55,20 @@ pub enum Command {
     /// keeps printing new events from the server until the actor stops. With no ACTOR_ID,
     /// lists the actors recorded in the database.
     Events(EventsArgs),
-    /// Export an actor's chain as JSON Lines, one event a line (verifiable with `theater verify`)
+    /// Export an actor's chain as JSON Lines: its latest signed head, then one event a line
     Export(ExportArgs),
-    /// Verify a chain: recompute every hash and parent link
+    /// Verify a chain: recompute every hash and parent link, and check its signed head
     ///
-    /// Exits 0 with `ok: N events`, or non-zero naming the first bad event's index and why.
+    /// Exits 0 with `ok: N events, head H, signed by KEY (at seq S)` (and the size of any
+    /// unsigned tail after S), or non-zero naming the first bad event's index and why. A chain
+    /// with no signed head, one that ends before its signed head (truncated), one whose hash
+    /// at the signed seq differs (re-hashed), and with --key one signed by another key, fail.
     Verify(VerifyArgs),
+    /// Print this data directory's public key, which signs every chain head written here
+    ///
+    /// Creates the key pair on first use. Give the key to whoever checks your exports with
+    /// `theater verify --key KEY FILE`.
+    Key(KeyArgs),
     /// Replay a recorded chain hash for hash; report `identical` or the first divergence
     ///
     /// Verifies the chain, re-runs its recorded calls against the component (the recorded one,
@@ -135,6 +143,17 @@ pub struct RunArgs {
     /// Print one JSON object at the end: actor_id, replies, events, head, error
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub durability: DurabilityArg,
+}
+
+/// What a committed event survives (docs/chain-format.md, "Durability").
+#[derive(Debug, Args)]
+pub struct DurabilityArg {
+    /// `process-crash` (SQLite synchronous=NORMAL: survives the process being killed) or
+    /// `power-loss` (synchronous=FULL: every commit is on disk before it counts)
+    #[arg(long, env = "THEATER_DURABILITY", default_value = "process-crash", value_name = "LEVEL")]
+    pub durability: theater_runtime::chain::Durability,
 }
 
 #[derive(Debug, Args)]
@@ -173,7 +192,17 @@ pub struct ExportArgs {
 pub struct VerifyArgs {
     /// An actor id in the chain database, or a chain file written by `theater export`
     pub target: String,
+    /// Require the head to be signed by this public key (64 hex digits, from `theater key`)
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: Option<String>,
     /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Print the key as JSON (`{"public_key": …}`)
     #[arg(long)]
     pub json: bool,
 }
@@ -272,6 +301,8 @@ pub struct ServerArgs {
     /// Print actors' log lines on stdout (default: stderr), as `[name id] line`
     #[arg(long)]
     pub log_stdout: bool,
+    #[command(flatten)]
+    pub durability: DurabilityArg,
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +312,9 @@ pub struct StartArgs {
     /// File whose bytes are the actor's initial state (overrides the manifest's init_state)
     #[arg(long, value_name = "FILE")]
     pub init_state: Option<PathBuf>,
+    /// Name the actor (unique on the server); other commands accept the name for the id
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Print only the new actor's id (for pipes: `... --id-only | theater subscribe -`)
     #[arg(long, conflicts_with = "json")]
     pub id_only: bool,
@@ -316,7 +350,7 @@ pub struct ActorArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageArgs {
-    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    /// The actor's id (a unique prefix of at least 8 characters is enough), or its name
     pub actor_id: String,
     /// The message, sent as its UTF-8 bytes
     pub message: String,

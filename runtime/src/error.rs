@@ -27,6 +27,12 @@ pub enum RuntimeError {
     Chain(#[from] crate::chain::ChainError),
 
     #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+
+    #[error(transparent)]
+    Components(#[from] crate::component_store::ComponentStoreError),
+
+    #[error(transparent)]
     Replay(#[from] crate::replay::ReplayError),
 
     /// A tree's actor cap (`[limits] max_tree_actors`) is reached.

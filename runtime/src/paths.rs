@@ -22,6 +22,11 @@ pub fn chain_db(data_dir: &Path) -> PathBuf {
     data_dir.join("chains.db")
 }
 
+/// The component store inside a data directory: every component an actor ran, by hash.
+pub fn component_store(data_dir: &Path) -> PathBuf {
+    data_dir.join("components")
+}
+
 /// The compiled-component cache inside a data directory.
 pub fn component_cache(data_dir: &Path) -> PathBuf {
     data_dir.join("cache").join("components")

@@ -16,9 +16,10 @@ use ciborium::value::Value;
 use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
 use crate::bindings::WitActorError;
 use crate::chain::payload::{bytes_to_json, decode, encode, Fields, Wire};
+use crate::chain::verify::{verify_links, VerifyError};
 use crate::chain_page::PageSummary;
-use crate::chain::verify::{verify, VerifyError};
 use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::component_store::ComponentStoreError;
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
 use crate::sandbox;
@@ -103,12 +104,8 @@ pub(crate) struct ReplayFeed {
 }
 
 /// Answer a host call from the recording: the event at the replay's position must be this
-/// call with these parameters; the answer and the event are the recorded ones.
-pub(crate) fn answer<R: Wire>(ctx: &mut ActorCtx, event_type: &str, params: Value) -> wasmtime::Result<R> {
-    answer_with(ctx, event_type, params, |v| R::from_value(v).ok())
-}
-
-/// [`answer`], giving back the recorded result as it is (for calls that record a summary).
+/// call with these parameters; the event is the recorded one, and the recorded result is
+/// given back as it is (the wrapper decodes it, or rebuilds the answer from a summary).
 pub(crate) fn answer_value(ctx: &mut ActorCtx, event_type: &str, params: Value) -> wasmtime::Result<Value> {
     answer_with(ctx, event_type, params, Some)
 }
@@ -254,6 +251,10 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
             let (id,): (String,) = args(index, p)?;
             instance.init(id).await
         }
+        "resume" => {
+            let (id,): (String,) = args(index, p)?;
+            instance.resume(id).await
+        }
         "handle-send" => {
             let (msg,): (Vec<u8>,) = args(index, p)?;
             instance.handle_send(msg, cause).await
@@ -303,21 +304,12 @@ impl Theater {
     /// Replay a recorded chain. Refuses a chain that does not verify.
     pub async fn replay(&self, input: ReplayInput) -> Result<ReplayReport, RuntimeError> {
         let recorded = Arc::new(input.events);
-        verify(&recorded).map_err(ReplayError::from)?;
+        verify_links(&recorded).map_err(ReplayError::from)?;
         let first = recorded.first().ok_or(ReplayError::Empty)?;
         let start = read_start(first)?;
         let manifest = Arc::new(start.manifest);
 
-        let path = input.component.clone().unwrap_or_else(|| manifest.component.clone());
-        let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io(&path, e))?;
-        if input.component.is_none() && sha256(&bytes) != start.component {
-            return Err(ReplayError::ComponentChanged {
-                path: path.display().to_string(),
-                actual: hex::encode(sha256(&bytes)),
-                recorded: hex::encode(start.component),
-            }
-            .into());
-        }
+        let (path, bytes) = self.replay_component(input.component.as_deref(), &manifest.component, &start.component)?;
         let granted = manifest.granted_interfaces();
         let imports = sandbox::component_imports(&bytes, &path.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
@@ -393,6 +385,29 @@ impl Theater {
             actual: None,
         });
         Ok(self.report(&instance, &recorded, short))
+    }
+
+    /// The component to replay: the one given, else the recorded one from the component
+    /// store, else the manifest's file if it still is the recorded one.
+    fn replay_component(&self, given: Option<&Path>, manifest_path: &Path, recorded: &Hash) -> Result<(PathBuf, Vec<u8>), RuntimeError> {
+        if let Some(path) = given {
+            return Ok((path.to_path_buf(), std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?));
+        }
+        match self.components().get(recorded) {
+            Ok(bytes) => return Ok((manifest_path.to_path_buf(), bytes)),
+            Err(ComponentStoreError::Missing { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let bytes = std::fs::read(manifest_path).map_err(|e| RuntimeError::io(manifest_path, e))?;
+        if sha256(&bytes) != *recorded {
+            return Err(ReplayError::ComponentChanged {
+                path: manifest_path.display().to_string(),
+                actual: hex::encode(sha256(&bytes)),
+                recorded: hex::encode(recorded),
+            }
+            .into());
+        }
+        Ok((manifest_path.to_path_buf(), bytes))
     }
 
     fn report(&self, instance: &ActorInstance, recorded: &[Event], divergence: Option<Divergence>) -> ReplayReport {

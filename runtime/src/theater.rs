@@ -12,14 +12,25 @@ use ciborium::value::Value;
 use wasmtime::component::{InstancePre, Linker};
 
 use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, Exit, LogSink};
+use crate::component_store::ComponentStore;
 use crate::chain::payload::{encode, map};
-use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, Hash};
+use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions, Hash};
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::manifest::Manifest;
+use crate::names::{NameError, Names};
 use crate::manifest_files::{read_regular, MAX_COMPONENT_BYTES, MAX_INIT_STATE_BYTES};
 use crate::{capacity, paths, sandbox};
+
+/// Which export starts an instance: `init` for a new actor; for a restart or resume, the
+/// optional `actor-resume.resume` export when the component has it (else `init`, as the
+/// contract always did), and then the actor's subtree comes back too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StartMode {
+    Init,
+    Resume,
+}
 
 /// How to build a [`Theater`].
 #[derive(Clone)]
@@ -33,6 +44,8 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
+    /// How the chain database is written (durability, queue bounds).
+    pub chain: ChainOptions,
 }
 
 impl TheaterConfig {
@@ -43,6 +56,7 @@ impl TheaterConfig {
             engine: EngineConfig::default(),
             logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
             supervise_top_level: false,
+            chain: ChainOptions::default(),
         }
     }
 }
@@ -60,6 +74,9 @@ pub struct ActorInfo {
 
 struct Entry {
     info: ActorInfo,
+    /// The exact component the actor runs: restarts run it again, whatever the manifest's
+    /// file holds by then.
+    component: LoadedComponent,
     /// What a restart needs, kept after the actor's task ends.
     remains: Option<(ActorCtx, Option<Vec<u8>>)>,
     /// Stopped on purpose by its supervisor or the runtime: do not report the exit upward.
@@ -72,8 +89,12 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 
 const TYPES_INTERFACE: &str = "theater:simple/types";
 
+/// Longest a restart waits for an ended actor's remains (they follow its end at once).
+const REMAINS_WAIT: Duration = Duration::from_secs(10);
+
 pub(crate) struct Inner {
     engine: Arc<TheaterEngine>,
+    components: ComponentStore,
     db: ChainDb,
     data_dir: PathBuf,
     logs: LogSink,
@@ -81,6 +102,9 @@ pub(crate) struct Inner {
     linkers: Mutex<HashMap<Granted, Arc<Linker<ActorCtx>>>>,
     pres: Mutex<HashMap<(Hash, Granted), InstancePre<ActorCtx>>>,
     actors: Mutex<HashMap<String, Entry>>,
+    names: Names,
+    /// Signalled whenever an ended actor's remains are stored (a restart waits for them).
+    exited: tokio::sync::Notify,
     /// Open channels: id -> the two participants.
     channels: Mutex<HashMap<String, (String, String)>>,
     /// Who waits for whose answer right now (requests, channel opens).
@@ -141,10 +165,11 @@ impl Theater {
     pub fn new(config: TheaterConfig) -> Result<Theater, RuntimeError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| RuntimeError::io(&config.data_dir, e))?;
         let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
-        let db = ChainDb::open(&paths::chain_db(&config.data_dir))?;
+        let db = ChainDb::open_with(&paths::chain_db(&config.data_dir), config.chain)?;
         Ok(Theater {
             inner: Arc::new(Inner {
                 engine,
+                components: ComponentStore::new(&paths::component_store(&config.data_dir)),
                 db,
                 handlers: handlers::all(&config.data_dir),
                 data_dir: config.data_dir,
@@ -152,6 +177,8 @@ impl Theater {
                 linkers: Mutex::new(HashMap::new()),
                 pres: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
+                names: Names::default(),
+                exited: tokio::sync::Notify::new(),
                 channels: Mutex::new(HashMap::new()),
                 waiting: Mutex::new(HashMap::new()),
                 root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
@@ -175,6 +202,11 @@ impl Theater {
         &self.inner.engine
     }
 
+    /// Every component an actor of this data directory ran, by hash.
+    pub fn components(&self) -> &ComponentStore {
+        &self.inner.components
+    }
+
     pub fn db(&self) -> &ChainDb {
         &self.inner.db
     }
@@ -188,10 +220,25 @@ impl Theater {
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
     /// With a `parent`, the actor is that actor's child.
     pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
+        self.spawn_named(manifest, init_state, parent, None).await
+    }
+
+    /// [`spawn`](Self::spawn), giving the actor `name` (unique on this runtime) before
+    /// `init` runs; the name is recorded in its `lifecycle/started` event.
+    pub async fn spawn_named(
+        &self,
+        manifest: Manifest,
+        init_state: Option<Vec<u8>>,
+        parent: Option<String>,
+        name: Option<String>,
+    ) -> Result<String, RuntimeError> {
         if self.is_closing() {
             return Err(RuntimeError::ShuttingDown);
         }
         let reservation = self.reserve(parent.as_deref())?;
+        if let Some(name) = &name {
+            crate::names::validate(name)?;
+        }
         let manifest = Arc::new(manifest);
         let granted = manifest.granted_interfaces();
         let bytes = read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?;
@@ -203,6 +250,7 @@ impl Theater {
             }
         }
         let loaded = self.inner.engine.load_bytes(&bytes, &manifest.component)?;
+        self.inner.components.put(&loaded.hash, &bytes)?;
         let init_state = match init_state {
             Some(s) => Some(s),
             None => match &manifest.init_state {
@@ -212,43 +260,62 @@ impl Theater {
         };
 
         let id = uuid::Uuid::new_v4().to_string();
+        if let Some(name) = &name {
+            self.register_name(name, &id)?;
+        }
         let sink = self.inner.db.sink();
-        let key = sink.register_actor(ActorRecord {
-            actor_id: id.clone(),
-            name: manifest.name.clone(),
-            parent_id: parent.clone(),
-            manifest: manifest.origin.clone(),
-            created_ms: now_ms(),
-            status: "running".into(),
-            events: 0,
-        });
+        let registered = sink
+            .register_actor(ActorRecord {
+                actor_id: id.clone(),
+                name: manifest.name.clone(),
+                parent_id: parent.clone(),
+                manifest: manifest.origin.clone(),
+                created_ms: now_ms(),
+                status: "running".into(),
+                events: 0,
+            })
+            .await;
+        let key = match registered {
+            Ok(key) => key,
+            Err(e) => {
+                self.inner.names.release(&id);
+                return Err(e.into());
+            }
+        };
         let mut chain = ActorChain::new(sink, key, &id);
-        chain.record(
-            "lifecycle/started",
-            encode(&map(vec![
-                ("actor", Value::Text(id.clone())),
-                ("name", Value::Text(manifest.name.clone())),
-                ("version", Value::Text(manifest.version.clone())),
-                ("component", Value::Bytes(loaded.hash.to_vec())),
-                ("manifest", Value::Text(manifest.source.clone())),
-                ("origin", Value::Text(manifest.origin.clone())),
-                ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
-                ("parent", parent.clone().map_or(Value::Null, Value::Text)),
-            ])),
-        );
+        let mut started = vec![
+            ("actor", Value::Text(id.clone())),
+            ("name", Value::Text(manifest.name.clone())),
+            ("version", Value::Text(manifest.version.clone())),
+            ("component", Value::Bytes(loaded.hash.to_vec())),
+            ("manifest", Value::Text(manifest.source.clone())),
+            ("origin", Value::Text(manifest.origin.clone())),
+            ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
+            ("parent", parent.clone().map_or(Value::Null, Value::Text)),
+        ];
+        if let Some(name) = name {
+            started.push(("registered_name", Value::Text(name)));
+        }
+        chain.record("lifecycle/started", encode(&map(started)));
         let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
         let closing = std::sync::atomic::AtomicBool::new(false);
-        let (registered, closing_seen) = (id.clone(), &closing);
+        let (registered, closing_seen, component) = (id.clone(), &closing, loaded.clone());
         let register: Register<'_> = Box::new(move |handle| {
             let mut entries = self.entries();
             // Read under the lock shutdown takes too: either shutdown sees this entry, or
             // this sees shutdown begun.
             let is_closing = self.is_closing();
             let info = ActorInfo { id: registered.clone(), handle, manifest, parent, restarts: 0 };
-            entries.insert(registered, Entry { info, remains: None, quiet: is_closing });
+            entries.insert(registered, Entry { info, component, remains: None, quiet: is_closing });
             closing_seen.store(is_closing, std::sync::atomic::Ordering::SeqCst);
         });
-        let handle = self.start(&loaded, ctx, init_state, register).await?;
+        let handle = match self.start(&loaded, ctx, init_state, StartMode::Init, register).await {
+            Ok(handle) => handle,
+            Err(e) => {
+                self.inner.names.release(&id);
+                return Err(e);
+            }
+        };
         drop(reservation);
         if closing.load(std::sync::atomic::Ordering::SeqCst) {
             handle.interrupt();
@@ -303,10 +370,17 @@ impl Theater {
         }).collect()
     }
 
-    /// Instantiate, run `init` with `state`, `register` the handle and start the actor's
-    /// task. Boxed because it is recursive through supervision (a task restarts children,
-    /// which start tasks).
-    fn start<'a>(&'a self, loaded: &'a LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>, register: Register<'a>) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
+    /// Instantiate, run `init` (or `resume`) with `state`, bring back the subtree of a
+    /// resumed actor, and start the actor's task. Boxed because it is recursive through
+    /// supervision (a task restarts children, which start tasks).
+    fn start<'a>(
+        &'a self,
+        loaded: &'a LoadedComponent,
+        ctx: ActorCtx,
+        state: Option<Vec<u8>>,
+        mode: StartMode,
+        register: Register<'a>,
+    ) -> BoxFuture<'a, Result<ActorHandle, RuntimeError>> {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
@@ -322,11 +396,22 @@ impl Theater {
                 }
             };
             instance.set_state(state);
-            let init = actor::contain(instance.init(id.clone())).await.unwrap_or_else(|panic| Err(actor::CallError::Trap(panic)));
-            if let Err(error) = init {
+            let started = match mode {
+                StartMode::Init => actor::contain(instance.init(id.clone())).await,
+                StartMode::Resume => actor::contain(instance.resume(id.clone())).await,
+            };
+            let started = started.unwrap_or_else(|panic| Err(actor::CallError::Trap(panic)));
+            if let Err(error) = started {
                 let mut ctx = instance.into_ctx();
                 fail_start(&mut ctx, &error.to_string()).await;
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
+            }
+            if mode == StartMode::Resume {
+                if let Err(reason) = crate::supervision::restore_children(&mut instance).await {
+                    let mut ctx = instance.into_ctx();
+                    fail_start(&mut ctx, &reason).await;
+                    return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+                }
             }
             let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
             register(handle.clone());
@@ -354,6 +439,7 @@ impl Theater {
                 None => (None, true),
             }
         };
+        self.inner.exited.notify_waiters();
         if quiet {
             return;
         }
@@ -404,24 +490,19 @@ impl Theater {
         }
     }
 
-    /// Restart an ended actor under the same id: a new instance, its chain continued with a
-    /// `lifecycle/restarted` event, `init` called with its last committed state.
+    /// Restart an ended actor under the same id: a new instance of the same component, its
+    /// chain continued with a `lifecycle/restarted` event (the reason and the component's
+    /// hash), started from its last committed state, with its subtree.
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let (remains, manifest) = {
-            let mut entries = self.entries();
-            let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
-            (entry.remains.take(), entry.info.manifest.clone())
-        };
-        let Some((mut ctx, state)) = remains else {
-            return Err(RuntimeError::NotFound(format!("{id} (still running)")));
-        };
+        let (mut ctx, state, loaded) = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
+        ctx.chain.clear_fault();
         ctx.clear_interrupt();
-        ctx.chain.record("lifecycle/restarted", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+        let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
+        ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
         ctx.chain.set_status("running");
-        let loaded = self.inner.engine.load_bytes(&read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?, &manifest.component)?;
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
                 entry.info.handle = handle;
@@ -429,7 +510,31 @@ impl Theater {
                 entry.quiet = false;
             }
         });
-        self.start(&loaded, ctx, state, register).await.map(drop)
+        self.start(&loaded, ctx, state, StartMode::Resume, register).await.map(drop)
+    }
+
+    /// What a restart of `id` needs, once its task has ended (a stop returns as soon as the
+    /// actor's end is published, a moment before its remains are stored).
+    async fn take_remains(&self, id: &str) -> Result<(ActorCtx, Option<Vec<u8>>, LoadedComponent), RuntimeError> {
+        let deadline = tokio::time::Instant::now() + REMAINS_WAIT;
+        loop {
+            let exited = self.inner.exited.notified();
+            tokio::pin!(exited);
+            exited.as_mut().enable();
+            {
+                let mut entries = self.entries();
+                let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
+                if let Some((ctx, state)) = entry.remains.take() {
+                    return Ok((ctx, state, entry.component.clone()));
+                }
+                if entry.info.handle.status() == ActorStatus::Running {
+                    return Err(RuntimeError::NotFound(format!("{id} (still running)")));
+                }
+            }
+            if tokio::time::timeout_at(deadline, exited).await.is_err() {
+                return Err(RuntimeError::NotFound(format!("{id} (its end was not recorded in time)")));
+            }
+        }
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or
@@ -482,6 +587,26 @@ impl Theater {
     /// The actor with this id (running, or ended and not forgotten).
     pub fn actor(&self, id: &str) -> Result<ActorInfo, ActorError> {
         self.entries().get(id).map(|e| e.info.clone()).ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
+    }
+
+    /// Give actor `id` the name `name`, unless another actor that is running (or still
+    /// starting) holds it.
+    pub fn register_name(&self, name: &str, id: &str) -> Result<(), NameError> {
+        self.inner.names.register(name, id, |holder| match self.entries().get(holder) {
+            Some(entry) => entry.info.handle.status() == ActorStatus::Running,
+            None => true,
+        })
+    }
+
+    /// The running actor named `name`.
+    pub fn lookup_name(&self, name: &str) -> Option<ActorInfo> {
+        let holder = self.inner.names.holder(name)?;
+        self.actor(&holder).ok().filter(|a| a.handle.status() == ActorStatus::Running)
+    }
+
+    /// The names actor `id` holds.
+    pub fn names_of(&self, id: &str) -> Vec<String> {
+        self.inner.names.of(id)
     }
 
     /// Every actor this runtime started, in no particular order.
@@ -586,6 +711,7 @@ impl Theater {
 /// Record why an actor never started and mark it failed.
 async fn fail_start(ctx: &mut ActorCtx, reason: &str) {
     ctx.chain.record("lifecycle/failed", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+    ctx.chain.sign_head();
     ctx.chain.set_status(&ActorStatus::Failed(reason.to_string()).to_string());
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);

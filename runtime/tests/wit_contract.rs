@@ -71,3 +71,31 @@ fn supervisor_handlers_include_handle_child_external_stop_with_its_upstream_sign
     assert!(params[1].1.contains("Tuple") && params[1].1.contains("String"), "params is tuple<string>: {}", params[1].1);
     assert_eq!(f.result.as_ref().map(show), exit.result.as_ref().map(show), "the same result type as handle-child-exit");
 }
+
+/// The additions of issue 16 are additions only: the SDK's world imports the name functions
+/// and exports the optional `actor-resume`, while a component of an upstream world (no
+/// `actor-resume`, no name functions) still links and reaches its `init`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_and_resume_are_additions_that_upstream_components_do_without() {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let sdk = resolve.select_world(&[pkg], Some("theater-actor")).expect("the SDK world");
+    let exports: Vec<String> = resolve.worlds[sdk].exports.keys().map(|k| resolve.name_world_key(k)).collect();
+    assert!(exports.iter().any(|e| e == "theater:simple/actor-resume"), "{exports:?}");
+    let host = resolve.interfaces.iter().find(|(_, i)| i.name.as_deref() == Some("message-server-host")).expect("message-server-host").1;
+    for f in ["register-name", "lookup-name", "send", "request"] {
+        assert!(host.functions.contains_key(f), "message-server-host lacks {f}");
+    }
+
+    let component = component_for_world("message-server-actor");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.wasm"), &component).unwrap();
+    std::fs::write(dir.path().join("old.toml"), "name = \"old\"\nversion = \"0\"\ncomponent = \"old.wasm\"\n").unwrap();
+    let mut config = TheaterConfig::new(Some(dir.path().join("home")));
+    config.logs = std::sync::Arc::new(|_| {});
+    let theater = Theater::new(config).unwrap();
+    match theater.spawn(Manifest::load(&dir.path().join("old.toml")).unwrap(), None, None).await.unwrap_err() {
+        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
+        other => panic!("an upstream-shaped component did not link: {other}"),
+    }
+}

@@ -19,10 +19,17 @@ pub trait Actor: ActorState + 'static {
     /// The name used in error messages: the state type's name.
     const NAME: &'static str;
 
-    /// Creates the state. `id` is the actor's own id; `initial` the initial state bytes the
-    /// host passed (the manifest's initial state, a parent's spawn bytes, or a state to
-    /// resume from), if any.
+    /// Creates the state of a new actor. `id` is the actor's own id; `initial` the initial
+    /// bytes the host passed (the manifest's `init_state` or a parent's spawn bytes), if
+    /// any. Never called for a restart: that is [`on_resume`](Self::on_resume).
     fn on_init(id: String, initial: Option<Vec<u8>>) -> Result<Self, String>;
+
+    /// A restarted or resumed actor (by its supervisor, `theater restart`, a server coming
+    /// back) starts from `state`, its last committed state. The default keeps it.
+    fn on_resume(id: String, state: Self) -> Result<Self, String> {
+        let _ = id;
+        Ok(state)
+    }
 
     /// A fire-and-forget message.
     fn on_send(&mut self, msg: Vec<u8>) -> Result<(), String> {

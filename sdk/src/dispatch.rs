@@ -11,6 +11,16 @@ pub(crate) fn init<A: Actor>(id: String, initial: Option<Vec<u8>>) -> Result<Vec
     save(&A::on_init(id, initial)?)
 }
 
+/// Runs `resume` on the committed state the host passed and returns the state bytes. An
+/// actor that never committed a state (the host passed none) starts as a new one.
+pub(crate) fn resume<A: Actor>(id: String, state: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+    let actor = match state {
+        Some(bytes) => A::on_resume(id, load::<A>(&bytes)?)?,
+        None => A::on_init(id, None)?,
+    };
+    save(&actor)
+}
+
 /// Runs a handler on the state the host passed; returns the new state bytes and the
 /// handler's result.
 pub(crate) fn call<A: Actor, R>(

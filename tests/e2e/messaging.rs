@@ -1,8 +1,8 @@
 //! Actors talking: requests, sends, channels and deferred replies between real fixture
-//! actors, with their causal links in both chains, and every failure mode a clear error
+//! actors, with their causal links in both chains followed to the exact events, and every failure mode a clear error
 //! to the calling actor, which keeps running.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use theater_e2e::{fixtures, Scratch};
@@ -42,7 +42,7 @@ fn link(event: &Event, key: &str) -> Option<(String, Vec<u8>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ping_pong_a_thousand_requests_linked_in_both_chains() {
+async fn ping_pong_a_thousand_requests_followed_through_cause_and_link_to_the_exact_events() {
     let s = Scratch::new();
     let theater = runtime(&s);
     let a = peer(&theater, &s, "a", "").await;
@@ -51,27 +51,38 @@ async fn ping_pong_a_thousand_requests_linked_in_both_chains() {
 
     let a_chain = chain(&theater, &a);
     let b_chain = chain(&theater, &b);
-    let a_hashes: HashSet<Vec<u8>> = a_chain.iter().map(|e| e.hash.to_vec()).collect();
-    let b_hashes: HashSet<Vec<u8>> = b_chain.iter().map(|e| e.hash.to_vec()).collect();
+    let b_by_hash: HashMap<[u8; 32], usize> = b_chain.iter().enumerate().map(|(i, e)| (e.hash, i)).collect();
 
-    // A's side: every request event links to an event in B's chain.
-    let requests: Vec<&Event> = a_chain.iter().filter(|e| e.event_type == "theater:simple/message-server-host/request").collect();
+    let requests: Vec<usize> =
+        a_chain.iter().enumerate().filter(|(_, e)| e.event_type == "theater:simple/message-server-host/request").map(|(i, _)| i).collect();
     assert_eq!(requests.len(), 1000);
-    for e in &requests {
-        let (actor, event) = link(e, "link").unwrap_or_else(|| panic!("request event {} has no link", e.seq));
+    let mut answered = HashSet::new();
+    for (n, &k) in requests.iter().enumerate() {
+        // The event that sent ping n: A's `message/outgoing`, recorded just before the call's own event.
+        let sent = &a_chain[k - 1];
+        assert_eq!(sent.event_type, "message/outgoing", "A's event {} is not the sending event", k - 1);
+        // B handled exactly that message: its call's cause names the sending event.
+        let calls: Vec<usize> = b_chain
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.event_type == "wasm/call" && link(e, "cause") == Some((a.clone(), sent.hash.to_vec())))
+            .map(|(j, _)| j)
+            .collect();
+        assert_eq!(calls.len(), 1, "ping {n}: B's calls caused by A's event {}: {calls:?}", k - 1);
+        let call = calls[0];
+        let params = decode_json(&b_chain[call]);
+        assert_eq!(params["params"][1], format!("ping {n}"), "ping {n} is the message B handled");
+        // A's request event links to B's result of that very call.
+        let (actor, event) = link(&a_chain[k], "link").unwrap_or_else(|| panic!("request {n} has no link"));
         assert_eq!(actor, b);
-        assert!(b_hashes.contains(&event), "A's event {} links to a hash not in B's chain", e.seq);
+        let result = b_by_hash.get(&<[u8; 32]>::try_from(event).unwrap()).copied().unwrap_or_else(|| panic!("request {n} links outside B"));
+        assert_eq!((b_chain[result].event_type.as_str(), result), ("wasm/result", call + 1), "request {n} links to B's result of its call");
+        assert!(answered.insert(result), "two requests link to one result");
     }
-    // B's side: every handled request names A and an event in A's chain.
-    let calls: Vec<&Event> = b_chain
-        .iter()
-        .filter(|e| e.event_type == "wasm/call" && link(e, "cause").is_some_and(|(actor, _)| actor == a))
-        .collect();
-    assert_eq!(calls.len(), 1000);
-    for e in calls {
-        let (_, event) = link(e, "cause").unwrap();
-        assert!(a_hashes.contains(&event), "B's event {} names a hash not in A's chain", e.seq);
-    }
+}
+
+fn decode_json(event: &Event) -> serde_json::Value {
+    theater_runtime::chain::payload::bytes_to_json(&event.payload)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -187,7 +187,8 @@ fn cli_replays_from_the_database_and_from_an_exported_file_and_refuses_a_tampere
 
     let text = std::fs::read_to_string(&file).unwrap();
     let mut lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    lines[3]["timestamp_ms"] = serde_json::json!(1);
+    // Line 0 is the signed head; line 4 is event 3.
+    lines[4]["timestamp_ms"] = serde_json::json!(1);
     let tampered = s.file("t.jsonl", lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"));
     let stderr = assert_clean_failure(&s.run(&["replay", tampered.to_str().unwrap()]));
     assert!(stderr.contains("does not verify") && stderr.contains("event 3:"), "{stderr}");

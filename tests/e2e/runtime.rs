@@ -50,7 +50,8 @@ fn run_json_reports_replies_events_and_head() {
     // started, init call+result, log, send call+result, request call+log+result, stopped
     assert!(v["events"].as_u64().unwrap() >= 10, "{v}");
     let verify = s.run(&["verify", id]);
-    assert_eq!(texts(&verify).0.trim(), format!("ok: {} events", v["events"]));
+    let head = v["head"].as_str().unwrap();
+    assert!(texts(&verify).0.starts_with(&format!("ok: {} events, head {head}, signed by ", v["events"])), "{}", texts(&verify).0);
 }
 
 #[test]
@@ -173,4 +174,47 @@ async fn oversized_messages_are_refused_before_delivery() {
     let err = theater.send(&id, vec![b'x'; 17]).await.unwrap_err();
     assert!(matches!(err, ActorError::MessageTooLarge { size: 17, limit: 16, .. }), "{err:?}");
     assert_eq!(theater.request(&id, b"get".to_vec()).await.unwrap(), b"0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_that_outpaces_the_chain_writer_waits_and_the_queue_stays_bounded() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const QUEUE_EVENTS: usize = 64;
+    const QUEUE_BYTES: usize = 256 * 1024;
+    const LINES: u64 = 20_000;
+    let s = Scratch::new();
+    let mut config = TheaterConfig::new(Some(s.home()));
+    config.logs = Arc::new(|_| {});
+    config.chain.queue_events = QUEUE_EVENTS;
+    config.chain.queue_bytes = QUEUE_BYTES;
+    let theater = Theater::new(config).expect("theater starts");
+    let m = s.manifest("spam", &fixtures().component("raw-misbehave"), "[[handler]]\ntype = \"runtime\"\n");
+    let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
+
+    // Sample what waits for the writer while the actor logs as fast as it can.
+    let (peak_events, peak_bytes, done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+    let sampler = {
+        let (sink, peak_events, peak_bytes, done) = (theater.db().sink(), peak_events.clone(), peak_bytes.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let (events, bytes) = sink.queued();
+                peak_events.fetch_max(events, Ordering::Relaxed);
+                peak_bytes.fetch_max(bytes, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        })
+    };
+    let reply = theater.request(&id, format!("spam {LINES} 1024").into_bytes()).await.unwrap();
+    done.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    assert_eq!(reply, LINES.to_string().into_bytes());
+
+    // The bound holds up to one host call's event past it (the call that found room), plus
+    // the export's own call and result events.
+    let (events, bytes) = (peak_events.load(Ordering::Relaxed), peak_bytes.load(Ordering::Relaxed));
+    assert!(events <= QUEUE_EVENTS + 3, "{events} events queued, bound {QUEUE_EVENTS}");
+    assert!(bytes <= QUEUE_BYTES + 3 * 2048, "{bytes} bytes queued, bound {QUEUE_BYTES}");
+    let logged = event_types(&theater, &id).iter().filter(|t| *t == "theater:simple/runtime/log").count() as u64;
+    assert_eq!(logged, LINES, "nothing was dropped to keep the bound");
+    assert!(theater.actor(&id).unwrap().handle.status() == ActorStatus::Running, "the actor lives on");
 }

@@ -1,27 +1,28 @@
-//! `theater export`: an actor's chain as JSON Lines, to stdout or a file.
+//! `theater export`: an actor's chain as JSON Lines (its latest signed head, then one event
+//! a line), to stdout or a file, streamed row by row.
 
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::chain::export::write_jsonl;
-use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::chain::export::export_actor;
+use theater_runtime::chain::ChainReader;
 
 use super::chain_db;
 use crate::cli::ExportArgs;
 
 pub fn export(args: ExportArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let reader = ChainReader::open(&chain_db(data_dir))?;
-    let events = reader.events(&args.actor_id, &EventFilter::default())?;
-    let blob = |h: &_| reader.blob(h).ok().flatten();
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            write_jsonl(&events, blob, BufWriter::new(file)).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("exported {} events to {}", events.len(), path.display());
+            let n = export_actor(&reader, &args.actor_id, BufWriter::new(file)).with_context(|| format!("cannot export to {}", path.display()))?;
+            eprintln!("exported {n} events to {}", path.display());
         }
-        None => write_jsonl(&events, blob, std::io::stdout().lock()).context("cannot write to stdout")?,
+        None => {
+            export_actor(&reader, &args.actor_id, BufWriter::new(std::io::stdout().lock()))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

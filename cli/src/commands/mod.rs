@@ -6,6 +6,7 @@ mod chain_source;
 mod events;
 mod export;
 mod inspect;
+mod key;
 mod list;
 mod replay;
 mod request;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events::events(args, data_dir),
         Command::Export(args) => export::export(args, data_dir),
         Command::Verify(args) => verify::verify(args, data_dir),
+        Command::Key(args) => key::key(args, data_dir),
         Command::Replay(args) => runtime()?.block_on(replay::replay(args, data_dir)),
         Command::Test(args) => runtime()?.block_on(test::test(args)),
         Command::Server(args) => runtime()?.block_on(server::server(args, data_dir)),

@@ -39,7 +39,9 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
         Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read --init-state file {}", p.display()))?),
         None => None,
     };
-    let theater = Theater::new(TheaterConfig::new(data_dir))?;
+    let mut config = TheaterConfig::new(data_dir);
+    config.chain.durability = args.durability.durability;
+    let theater = Theater::new(config)?;
     let id = match theater.spawn(manifest, init_state, None).await {
         Ok(id) => id,
         Err(e) => {
@@ -84,10 +86,13 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
     }
 
     let status = theater.stop(&id).await?;
-    theater.shutdown().await?;
+    // A failed flush (events the database refused) is reported after the actor's own end,
+    // which says why it stopped.
+    let flushed = theater.shutdown().await;
     let (events, head) = chain_summary(&theater, &id);
-    let error = match &status {
-        ActorStatus::Failed(reason) => Some(reason.clone()),
+    let error = match (&status, flushed) {
+        (ActorStatus::Failed(reason), _) => Some(reason.clone()),
+        (_, Err(e)) => Some(e.to_string()),
         _ => None,
     };
     if args.json {

@@ -43,6 +43,7 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
         );
     }
     let mut config = TheaterConfig::new(data_dir);
+    config.chain.durability = args.durability.durability;
     // Top-level actors are children of the root supervisor (DESIGN §6): their manifest's
     // `restart` applies.
     config.supervise_top_level = true;

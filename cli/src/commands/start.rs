@@ -20,7 +20,7 @@ pub async fn start(args: StartArgs) -> anyhow::Result<ExitCode> {
         Some(p) => Some(Bytes::of(&std::fs::read(p).with_context(|| format!("cannot read --init-state file {}", p.display()))?)),
         None => None,
     };
-    let request = StartRequest { manifest: manifest.display().to_string(), init_state };
+    let request = StartRequest { manifest: manifest.display().to_string(), init_state, name: args.name.clone() };
     let actor: ActorView = client.post("/v1/actors", &request).await?;
     if args.json {
         print_json(&serde_json::to_value(&actor)?);

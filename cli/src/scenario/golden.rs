@@ -7,8 +7,8 @@ use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use theater_runtime::chain::export::{read_jsonl, write_jsonl};
-use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::chain::export::{export_actor, read_jsonl};
+use theater_runtime::chain::ChainReader;
 use theater_runtime::replay::{ReplayInput, ReplayReport};
 use theater_runtime::{Manifest, Theater, TheaterConfig};
 
@@ -30,10 +30,9 @@ pub async fn record(run: &Run) -> anyhow::Result<Vec<PathBuf>> {
     let reader = ChainReader::open(run.theater.db().path())?;
     let mut written = Vec::new();
     for actor in &run.outcome.actors {
-        let events = reader.events(&actor.id, &EventFilter::default())?;
         let path = dir.join(format!("{}.jsonl", actor.name));
         let file = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        write_jsonl(&events, |h| reader.blob(h).ok().flatten(), BufWriter::new(file)).with_context(|| format!("cannot write {}", path.display()))?;
+        export_actor(&reader, &actor.id, BufWriter::new(file)).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     Ok(written)

@@ -56,6 +56,9 @@ pub struct ActorCtx {
     pub(crate) deferred: HashMap<String, ReplyTx>,
     /// Children in start order (the order rest-for-one and shutdown rely on).
     pub(crate) children: Vec<String>,
+    /// Children that were running when this actor's task ended and were stopped with it:
+    /// a restart of this actor brings them back (see `supervision::restore_children`).
+    pub(crate) stopped_with: Vec<String>,
     /// When this actor, as a supervisor, restarted children: the restart-intensity window.
     pub(crate) restarts: VecDeque<Instant>,
     /// Set when the actor is being replayed: host calls are answered from the recording.
@@ -118,6 +121,7 @@ impl ActorCtx {
             link: None,
             deferred: HashMap::new(),
             children: Vec::new(),
+            stopped_with: Vec::new(),
             restarts: VecDeque::new(),
             replay: None,
             event_rate: Rate::default(),
@@ -159,7 +163,8 @@ impl ActorCtx {
         Theater::upgrade(&self.theater).ok_or_else(|| "the runtime is shutting down".to_string())
     }
 
-    /// The causal link a message leaving now carries: this actor and its latest event.
+    /// The causal link a message leaving now carries: this actor and its latest event — for a
+    /// host call that sends, the `message/outgoing` event recorded just before it runs.
     pub(crate) fn cause(&self) -> super::Cause {
         super::Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
     }
@@ -261,6 +266,14 @@ impl ActorCtx {
         }
         *spent = total;
         Ok(())
+    }
+
+    /// Record that a message is about to leave through host call `call` (the call's own
+    /// event follows): the parameters by their SHA-256, which the call's event carries whole.
+    pub(crate) fn record_outgoing(&mut self, call: &str, params: &Value) -> Hash {
+        let digest = sha256(&encode(params));
+        let payload = map(vec![("call", Value::Text(call.to_string())), ("params_sha256", Value::Bytes(digest.to_vec()))]);
+        self.chain.record(crate::handlers::OUTGOING, encode(&payload))
     }
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.

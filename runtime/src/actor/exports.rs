@@ -15,12 +15,15 @@ pub type State = Option<Vec<u8>>;
 pub type Export<A, Ret> = TypedFunc<(State, A), (Result<Ret, String>,)>;
 
 pub const ACTOR: &str = "theater:simple/actor";
+/// Optional: exported by actors that start differently when restarted or resumed.
+pub const ACTOR_RESUME: &str = "theater:simple/actor-resume";
 pub const MESSAGE_SERVER: &str = "theater:simple/message-server-client";
 pub const SUPERVISOR_HANDLERS: &str = "theater:simple/supervisor-handlers";
 
 /// The typed exports of one instance.
 pub struct Exports {
     pub init: Export<(String,), (State,)>,
+    pub resume: Option<Export<(String,), (State,)>>,
     pub handle_send: Option<Export<(Vec<u8>,), (State,)>>,
     pub handle_request: Option<Export<(String, Vec<u8>), (State, (Option<Vec<u8>>,))>>,
     pub handle_channel_open: Option<Export<(String, Vec<u8>), (State, (ChannelAccept,))>>,
@@ -45,6 +48,7 @@ impl Exports {
         let init = find(store, instance, ACTOR, "init")?.ok_or(ExportError::NoInit)?;
         Ok(Exports {
             init,
+            resume: find(store, instance, ACTOR_RESUME, "resume")?,
             handle_send: find(store, instance, MESSAGE_SERVER, "handle-send")?,
             handle_request: find(store, instance, MESSAGE_SERVER, "handle-request")?,
             handle_channel_open: find(store, instance, MESSAGE_SERVER, "handle-channel-open")?,

@@ -15,9 +15,9 @@ use crate::chain::payload::{encode, map, Wire};
 use crate::chain::{sha256, Hash};
 use crate::limits::{self, CallTimeout, Interrupted, MemoryLimitExceeded};
 
-/// The causal link a message carries: its sender, and the hash of the sender's latest event
-/// when the message left (the event recording the sending call is the next one in the
-/// sender's chain). Recorded in the receiver's chain.
+/// The causal link a message carries: its sender, and the hash of the sender's event that
+/// sent it (`message/outgoing`, recorded before the message left; for a reply, the replier's
+/// `wasm/result`). Recorded in the receiver's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
     pub actor_id: String,
@@ -115,6 +115,15 @@ impl ActorInstance {
     pub(crate) async fn init(&mut self, id: String) -> Result<(), CallError> {
         let f = Some(self.exports.init.clone());
         self.call("init", f, (id,), None).await
+    }
+
+    /// Start a restarted or resumed instance from its committed state: `resume` when the
+    /// component exports it, else `init` (what the contract always did).
+    pub(crate) async fn resume(&mut self, id: String) -> Result<(), CallError> {
+        match self.exports.resume.clone() {
+            Some(f) => self.call("resume", Some(f), (id,), None).await,
+            None => self.init(id).await,
+        }
     }
 
     pub(crate) async fn handle_send(&mut self, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
@@ -222,6 +231,7 @@ impl ActorInstance {
 fn interface_of(export: &str) -> &'static str {
     match export {
         "init" => super::exports::ACTOR,
+        "resume" => super::exports::ACTOR_RESUME,
         "handle-child-error" | "handle-child-exit" | "handle-child-external-stop" => super::exports::SUPERVISOR_HANDLERS,
         _ => super::exports::MESSAGE_SERVER,
     }

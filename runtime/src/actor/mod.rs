@@ -14,4 +14,4 @@ pub use instance::Cause;
 pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;
-pub(crate) use runner::{contain, run, Exit};
+pub(crate) use runner::{contain, run, unrecorded, Exit};

@@ -237,11 +237,23 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         if actor.ctx().shutdown.is_some() {
             break (ActorStatus::Stopped, false);
         }
-        let envelope = tokio::select! {
+        // Between messages, wait while the chain writer is behind (back-pressure).
+        tokio::select! {
             biased;
             () = &mut until_interrupted => break (ActorStatus::Failed(Interrupted.to_string()), true),
-            envelope = mailbox.recv() => envelope,
+            _ = actor.ctx().chain.wait_for_room() => {}
+        }
+        if let Some(reason) = actor.ctx_mut().chain.fault() {
+            break (ActorStatus::Failed(unrecorded(&reason)), false);
+        }
+        // An idle actor wakes for a write failure too, so it stops at once.
+        let received = tokio::select! {
+            biased;
+            () = &mut until_interrupted => break (ActorStatus::Failed(Interrupted.to_string()), true),
+            envelope = mailbox.recv() => Some(envelope),
+            () = actor.ctx().chain.fault_raised() => None,
         };
+        let Some(envelope) = received else { continue };
         let Some(envelope) = envelope else { break (ActorStatus::Stopped, false) };
         match contain(handle(&mut actor, envelope, &mut next_request)).await.unwrap_or_else(Step::Fail) {
             Step::Continue => {}
@@ -250,6 +262,9 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
                 stop_waiters.push(done);
                 break (ActorStatus::Stopped, false);
             }
+        }
+        if let Some(reason) = actor.ctx_mut().chain.fault() {
+            break (ActorStatus::Failed(unrecorded(&reason)), false);
         }
     };
 
@@ -284,10 +299,16 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     }
 
     // A tree stops from the leaves: children end before their supervisor reports it ended.
+    // Those still running then come back if this actor is restarted.
     if let Ok(theater) = actor.ctx().theater() {
+        let mut stopped_with = Vec::new();
         for child in actor.ctx().children.clone().iter().rev() {
+            if theater.actor(child).is_ok_and(|c| c.handle.status() == ActorStatus::Running) {
+                stopped_with.push(child.clone());
+            }
             theater.stop_quietly(child).await;
         }
+        actor.ctx_mut().stopped_with = stopped_with;
     }
     let ctx = actor.ctx_mut();
     let (event_type, payload) = match &ended {
@@ -299,6 +320,7 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         _ => ("lifecycle/stopped", map(vec![("data", ctx.shutdown.clone().flatten().map_or(Value::Null, Value::Bytes))])),
     };
     ctx.chain.record(event_type, encode(&payload));
+    ctx.chain.sign_head();
     let status_text = if interrupted { "interrupted".to_string() } else { ended.to_string() };
     ctx.chain.set_status(&status_text);
     if let Err(e) = ctx.chain.flush().await {
@@ -310,6 +332,11 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
     }
     let state = actor.state().clone();
     Exit { status: ended, ctx: actor.into_ctx(), state }
+}
+
+/// Why an actor stops when its events cannot be stored.
+pub(crate) fn unrecorded(reason: &str) -> String {
+    format!("stopped because its events can no longer be recorded (it never runs unrecorded): {reason}")
 }
 
 fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {

@@ -1,16 +1,29 @@
 //! The event chain: one hash-linked sequence of events per actor, persisted in SQLite.
 //! See docs/chain-format.md for the exact hashed layout and the export format.
 
+mod backpressure;
 mod event;
 pub mod export;
+mod fault;
 pub mod payload;
+mod process;
+mod reader;
 mod recorder;
+mod schema;
+pub mod signing;
 mod store;
+#[cfg(test)]
+mod tests;
 pub mod verify;
+mod writer;
 
+pub use backpressure::{QUEUE_BYTES, QUEUE_EVENTS};
 pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
+pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
+pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
-pub use store::{ActorRecord, ChainDb, ChainReader, ChainSink, ChainUpdate, EventFilter, MIN_ID_PREFIX};
+pub use signing::SignedHead;
+pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +36,10 @@ pub enum ChainError {
     UnknownActor(String),
     #[error("the chain writer has stopped: {0}")]
     WriterGone(String),
+    #[error("{0}")]
+    Write(String),
+    #[error("{0}")]
+    Key(String),
     #[error("cannot read chain file {path}: {reason}")]
     File { path: String, reason: String },
 }

@@ -1,50 +1,30 @@
-//! SQLite persistence for chains. One writer thread owns the write connection and commits
-//! whatever has queued up in one transaction, so actors never wait for the disk; readers
-//! use their own connections (WAL mode lets them read while the writer writes).
+//! The chain database of one data directory, as this process writes it: opening (schema
+//! migration, registering this process, marking the actors of dead processes interrupted),
+//! and [`ChainSink`], the cheap handle actors append through. One writer thread per process
+//! owns the write connection (see `writer`); readers use their own connections (WAL mode
+//! lets them read while writers write). Any number of processes may open one database.
 //!
 //! The parent hash is not stored: it is the previous row's hash, and verification
 //! recomputes every link, so storing it would only add bytes per event.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, TransactionBehavior};
 
-use super::{ChainError, Event, Hash};
+use super::backpressure::{Budget, QUEUE_BYTES, QUEUE_EVENTS};
+use super::fault::FaultSlot;
+use super::process::{self, ProcessLock};
+use super::reader::ChainReader;
+use super::signing::{SignedHead, Signer};
+use super::writer::{Reply, WriteOp, Writer};
+use super::{schema, ChainError, Event, Hash};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS actors (
-    key         INTEGER PRIMARY KEY,
-    actor_id    TEXT NOT NULL UNIQUE,
-    name        TEXT NOT NULL,
-    parent_id   TEXT,
-    manifest    TEXT NOT NULL,
-    created_ms  INTEGER NOT NULL,
-    status      TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    actor        INTEGER NOT NULL,
-    seq          INTEGER NOT NULL,
-    event_type   TEXT NOT NULL,
-    timestamp_ms INTEGER NOT NULL,
-    payload      BLOB NOT NULL,
-    hash         BLOB NOT NULL,
-    PRIMARY KEY (actor, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS blobs (
-    hash BLOB PRIMARY KEY,
-    data BLOB NOT NULL
-) WITHOUT ROWID;
-";
-
-/// Largest number of queued writes committed in one transaction.
-const MAX_BATCH: usize = 8192;
-
-/// Shortest prefix of an actor id accepted in place of the whole id: eight hex digits of a
-/// UUID leave about four billion possibilities, too many to guess.
-pub const MIN_ID_PREFIX: usize = 8;
+/// How long a writer waits for another process's transaction before a write fails (and is
+/// retried).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An actor as recorded in the database.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -55,7 +35,7 @@ pub struct ActorRecord {
     /// The manifest's origin (its path, or `<inline>`).
     pub manifest: String,
     pub created_ms: u64,
-    /// Last status written: running, stopped, failed.
+    /// Last status written: running, stopped, failed: …, interrupted.
     pub status: String,
     pub events: u64,
 }
@@ -71,26 +51,26 @@ pub struct EventFilter {
     pub type_prefix: Option<String>,
 }
 
-enum WriteOp {
-    Actor { key: i64, record: ActorRecord },
-    Status { key: i64, status: String },
-    Event { actor: i64, event: Event },
-    Blob { hash: Hash, data: Vec<u8> },
-    Flush(FlushReply),
+/// What survives which crash once the writer has committed it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// `synchronous = NORMAL`: committed events survive the process being killed; a power
+    /// loss or OS crash may lose the last commits (never corrupt the chain).
+    #[default]
+    ProcessCrash,
+    /// `synchronous = FULL`: every commit is on disk before it is acknowledged.
+    PowerLoss,
 }
 
-/// Who is waiting for a flush: a plain thread, or an async task.
-enum FlushReply {
-    Blocking(mpsc::SyncSender<Result<(), String>>),
-    Async(tokio::sync::oneshot::Sender<Result<(), String>>),
-}
-
-impl FlushReply {
-    fn send(self, result: Result<(), String>) {
-        let _ = match self {
-            FlushReply::Blocking(tx) => tx.send(result).map_err(|_| ()),
-            FlushReply::Async(tx) => tx.send(result).map_err(|_| ()),
-        };
+impl std::str::FromStr for Durability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "process-crash" => Ok(Durability::ProcessCrash),
+            "power-loss" => Ok(Durability::PowerLoss),
+            other => Err(format!("unknown durability {other:?}: use \"process-crash\" or \"power-loss\"")),
+        }
     }
 }
 
@@ -108,20 +88,42 @@ const SUBSCRIBER_BUFFER: usize = 4096;
 #[derive(Clone)]
 pub struct ChainSink {
     tx: mpsc::Sender<WriteOp>,
-    next_key: Arc<AtomicI64>,
+    budget: Arc<Budget>,
+    signer: Arc<Signer>,
     updates: tokio::sync::broadcast::Sender<ChainUpdate>,
 }
 
 impl ChainSink {
-    /// Register a new actor; returns the database key its events are filed under.
-    pub fn register_actor(&self, record: ActorRecord) -> i64 {
-        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
-        let _ = self.tx.send(WriteOp::Actor { key, record });
-        key
+    fn send(&self, op: WriteOp) -> Result<(), ChainError> {
+        if let Some(bytes) = op.queued_bytes() {
+            self.budget.charge(bytes);
+        }
+        self.tx.send(op).map_err(|_| writer_gone())
+    }
+
+    /// Register a new actor; returns the key the database allocated for its events.
+    pub async fn register_actor(&self, record: ActorRecord) -> Result<i64, ChainError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(WriteOp::Register { record, reply: Reply::Async(tx) })?;
+        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
+    }
+
+    /// [`register_actor`](Self::register_actor) for plain threads. Not for async tasks.
+    pub fn register_actor_blocking(&self, record: ActorRecord) -> Result<i64, ChainError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(WriteOp::Register { record, reply: Reply::Blocking(tx) })?;
+        rx.recv().map_err(|_| writer_gone())?.map_err(ChainError::Write)
+    }
+
+    /// Where the writer reports failures to store actor `key`'s writes.
+    pub(crate) fn watch(&self, key: i64) -> Arc<FaultSlot> {
+        let slot = Arc::new(FaultSlot::default());
+        let _ = self.send(WriteOp::Watch { actor: key, slot: Arc::downgrade(&slot) });
+        slot
     }
 
     pub fn set_status(&self, key: i64, status: &str) {
-        let _ = self.tx.send(WriteOp::Status { key, status: status.to_string() });
+        let _ = self.send(WriteOp::Status { actor: key, status: status.to_string() });
     }
 
     pub fn append(&self, actor: i64, actor_id: &Arc<str>, event: Event) {
@@ -129,7 +131,7 @@ impl ChainSink {
         if self.updates.receiver_count() > 0 {
             let _ = self.updates.send(ChainUpdate { actor_id: actor_id.clone(), event: event.clone() });
         }
-        let _ = self.tx.send(WriteOp::Event { actor, event });
+        let _ = self.send(WriteOp::Event { actor, event });
     }
 
     /// Every event appended from now on, by any actor of this database's runtime.
@@ -137,62 +139,122 @@ impl ChainSink {
         self.updates.subscribe()
     }
 
-    pub fn put_blob(&self, hash: Hash, data: Vec<u8>) {
-        let _ = self.tx.send(WriteOp::Blob { hash, data });
+    /// Store a state value of actor `actor` by its hash.
+    pub fn put_blob(&self, actor: i64, hash: Hash, data: Vec<u8>) {
+        let _ = self.send(WriteOp::Blob { actor, hash, data });
+    }
+
+    /// Sign actor `actor`'s head (`seq`, `hash`) with this data directory's key and store it.
+    pub fn sign_head(&self, actor: i64, actor_id: &str, seq: u64, hash: &Hash) -> SignedHead {
+        let head = self.signer.sign(actor_id, seq, hash);
+        let _ = self.send(WriteOp::Head { actor, head: head.clone() });
+        head
+    }
+
+    /// Wait while the writer's queue is over its bounds (back-pressure for recording actors).
+    pub async fn wait_for_room(&self) {
+        self.budget.wait_for_room().await
+    }
+
+    /// Events and bytes waiting for the writer right now.
+    pub fn queued(&self) -> (usize, usize) {
+        self.budget.queued()
     }
 
     /// Block until everything sent before this call is committed. Not for async tasks.
     pub fn flush(&self) -> Result<(), ChainError> {
         let (tx, rx) = mpsc::sync_channel(1);
-        self.tx.send(WriteOp::Flush(FlushReply::Blocking(tx))).map_err(|_| writer_gone())?;
-        rx.recv().map_err(|_| writer_gone())?.map_err(ChainError::WriterGone)
+        self.send(WriteOp::Flush(Reply::Blocking(tx)))?;
+        rx.recv().map_err(|_| writer_gone())?.map_err(ChainError::Write)
     }
 
     /// Wait until everything sent before this call is committed.
     pub async fn flush_async(&self) -> Result<(), ChainError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.tx.send(WriteOp::Flush(FlushReply::Async(tx))).map_err(|_| writer_gone())?;
-        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::WriterGone)
+        self.send(WriteOp::Flush(Reply::Async(tx)))?;
+        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
+    }
+
+    /// End running actor `actor_id`'s chain with `lifecycle/interrupted` (signed), after
+    /// everything it queued so far, and write nothing more for it. For a process that must
+    /// exit while the actor still runs (a server past its shutdown deadline). Returns false
+    /// when the actor was not running (nothing to mark).
+    pub async fn mark_interrupted(&self, actor_id: &str, reason: &str) -> Result<bool, ChainError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(WriteOp::Interrupt { actor_id: actor_id.to_string(), reason: reason.to_string(), reply: Reply::Async(tx) })?;
+        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
     }
 }
 
-/// The chain database: owns the writer thread and opens read connections.
+/// How to open a chain database for writing.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainOptions {
+    pub durability: Durability,
+    /// Bounds of the writer's queue: events, and bytes.
+    pub queue_events: usize,
+    pub queue_bytes: usize,
+}
+
+impl Default for ChainOptions {
+    fn default() -> Self {
+        ChainOptions { durability: Durability::default(), queue_events: QUEUE_EVENTS, queue_bytes: QUEUE_BYTES }
+    }
+}
+
+/// The chain database: owns the writer thread and this process's registration.
 pub struct ChainDb {
     path: PathBuf,
     sink: ChainSink,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Held for the life of the database: proof to other processes that we are alive.
+    _lock: ProcessLock,
 }
 
 fn writer_gone() -> ChainError {
     ChainError::WriterGone("writer thread exited".into())
 }
 
-fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
+pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
     move |source| ChainError::Db { path: path.display().to_string(), source }
 }
 
 impl ChainDb {
-    /// Open (creating if needed) the database at `path` and start its writer.
+    /// Open (creating if needed) the database at `path` with default options.
     pub fn open(path: &Path) -> Result<ChainDb, ChainError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| ChainError::File { path: dir.display().to_string(), reason: e.to_string() })?;
-        }
-        let conn = Connection::open(path).map_err(db_err(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err(path))?;
+        ChainDb::open_with(path, ChainOptions::default())
+    }
+
+    /// Open (creating if needed) the database at `path`, mark the actors of dead processes
+    /// interrupted, and start this process's writer.
+    pub fn open_with(path: &Path, options: ChainOptions) -> Result<ChainDb, ChainError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| ChainError::File { path: dir.display().to_string(), reason: e.to_string() })?;
+        let mut conn = Connection::open(path).map_err(db_err(path))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err(path))?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err(path))?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_err(path))?;
-        conn.execute_batch(SCHEMA).map_err(db_err(path))?;
-        let max_key: i64 = conn.query_row("SELECT COALESCE(MAX(key), 0) FROM actors", [], |r| r.get(0)).map_err(db_err(path))?;
+        let synchronous = match options.durability {
+            Durability::ProcessCrash => "NORMAL",
+            Durability::PowerLoss => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous).map_err(db_err(path))?;
+        schema::migrate(&mut conn).map_err(|e| match e {
+            schema::SchemaError::Sql(source) => ChainError::Db { path: path.display().to_string(), source },
+            newer => ChainError::File { path: path.display().to_string(), reason: newer.to_string() },
+        })?;
+        let signer = Arc::new(Signer::load_or_create(dir).map_err(|e| ChainError::Key(e.to_string()))?);
+        let lock = register_and_recover(&mut conn, path, &signer)?;
+        let budget = Arc::new(Budget::new(options.queue_events, options.queue_bytes));
         let (tx, rx) = mpsc::channel();
-        let thread_path = path.to_path_buf();
-        let writer = std::thread::Builder::new()
+        let writer = Writer::new(conn, path.to_path_buf(), lock.id, signer.clone(), budget.clone());
+        let handle = std::thread::Builder::new()
             .name("theater-chain-writer".into())
-            .spawn(move || writer_loop(conn, rx, &thread_path))
+            .spawn(move || writer.run(rx))
             .map_err(|e| ChainError::WriterGone(e.to_string()))?;
         Ok(ChainDb {
             path: path.to_path_buf(),
-            sink: ChainSink { tx, next_key: Arc::new(AtomicI64::new(max_key + 1)), updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0 },
-            writer: Mutex::new(Some(writer)),
+            sink: ChainSink { tx, budget, signer, updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0 },
+            writer: Mutex::new(Some(handle)),
+            _lock: lock,
         })
     }
 
@@ -209,6 +271,11 @@ impl ChainDb {
         ChainReader::open(&self.path)
     }
 
+    /// End running actor `actor_id`'s chain as interrupted; see [`ChainSink::mark_interrupted`].
+    pub async fn mark_interrupted(&self, actor_id: &str, reason: &str) -> Result<bool, ChainError> {
+        self.sink.mark_interrupted(actor_id, reason).await
+    }
+
     /// Commit everything queued and stop the writer. Later writes are dropped.
     pub fn close(&self) -> Result<(), ChainError> {
         let result = self.sink.flush();
@@ -220,252 +287,16 @@ impl ChainDb {
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<WriteOp>, path: &Path) {
-    let mut failure: Option<String> = None;
-    while let Ok(first) = rx.recv() {
-        let mut flushes = Vec::new();
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => batch.push(op),
-                Err(_) => break,
-            }
-        }
-        let result = write_batch(&mut conn, batch, &mut flushes);
-        if let Err(e) = result {
-            let message = format!("writing {}: {e}", path.display());
-            tracing::error!("{message}");
-            failure = Some(message);
-        }
-        for f in flushes {
-            f.send(failure.clone().map_or(Ok(()), Err));
-        }
+/// In one transaction (so openers take turns): mark the actors of dead processes
+/// interrupted, then register this process.
+fn register_and_recover(conn: &mut Connection, path: &Path, signer: &Signer) -> Result<ProcessLock, ChainError> {
+    let locks = path.parent().unwrap_or(Path::new(".")).join("locks");
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err(path))?;
+    let marked = process::recover(&tx, &locks, signer).map_err(db_err(path))?;
+    let lock = process::register(&tx, &locks).map_err(|reason| ChainError::File { path: locks.display().to_string(), reason })?;
+    tx.commit().map_err(db_err(path))?;
+    if !marked.is_empty() {
+        tracing::warn!("{} actor(s) left running by a process that ended were marked interrupted: {}", marked.len(), marked.join(", "));
     }
-}
-
-fn write_batch(conn: &mut Connection, batch: Vec<WriteOp>, flushes: &mut Vec<FlushReply>) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut insert_event = tx.prepare_cached(
-            "INSERT OR IGNORE INTO events (actor, seq, event_type, timestamp_ms, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        let mut insert_blob = tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?;
-        for op in batch {
-            match op {
-                WriteOp::Event { actor, event } => {
-                    insert_event.execute(params![
-                        actor,
-                        event.seq as i64,
-                        event.event_type,
-                        event.timestamp_ms as i64,
-                        event.payload,
-                        &event.hash[..]
-                    ])?;
-                }
-                WriteOp::Blob { hash, data } => {
-                    insert_blob.execute(params![&hash[..], data])?;
-                }
-                WriteOp::Actor { key, record } => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO actors (key, actor_id, name, parent_id, manifest, created_ms, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![key, record.actor_id, record.name, record.parent_id, record.manifest, record.created_ms as i64, record.status],
-                    )?;
-                }
-                WriteOp::Status { key, status } => {
-                    tx.execute("UPDATE actors SET status = ?1 WHERE key = ?2", params![status, key])?;
-                }
-                WriteOp::Flush(reply) => flushes.push(reply),
-            }
-        }
-    }
-    tx.commit()
-}
-
-/// A read-only view of a chain database, usable while a server writes to it.
-pub struct ChainReader {
-    conn: Connection,
-    path: PathBuf,
-}
-
-impl ChainReader {
-    /// Open an existing database for reading.
-    pub fn open(path: &Path) -> Result<ChainReader, ChainError> {
-        if !path.is_file() {
-            return Err(ChainError::NoDatabase(path.display().to_string()));
-        }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(db_err(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err(path))?;
-        Ok(ChainReader { conn, path: path.to_path_buf() })
-    }
-
-    fn err(&self) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
-        db_err(&self.path)
-    }
-
-    /// Every recorded actor, oldest first.
-    pub fn actors(&self) -> Result<Vec<ActorRecord>, ChainError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT a.actor_id, a.name, a.parent_id, a.manifest, a.created_ms, a.status,
-                        (SELECT COUNT(*) FROM events e WHERE e.actor = a.key)
-                 FROM actors a ORDER BY a.key",
-            )
-            .map_err(self.err())?;
-        let rows = stmt.query_map([], row_to_actor).map_err(self.err())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
-    }
-
-    /// One actor, found by its id or by a unique prefix of it.
-    pub fn actor(&self, id: &str) -> Result<ActorRecord, ChainError> {
-        let key = self.key_of(id)?;
-        self.conn
-            .query_row(
-                "SELECT a.actor_id, a.name, a.parent_id, a.manifest, a.created_ms, a.status,
-                        (SELECT COUNT(*) FROM events e WHERE e.actor = a.key)
-                 FROM actors a WHERE a.key = ?1",
-                [key],
-                row_to_actor,
-            )
-            .map_err(self.err())
-    }
-
-    fn key_of(&self, id: &str) -> Result<i64, ChainError> {
-        let exact: Option<i64> =
-            self.conn.query_row("SELECT key FROM actors WHERE actor_id = ?1", [id], |r| r.get(0)).optional().map_err(self.err())?;
-        if let Some(k) = exact {
-            return Ok(k);
-        }
-        if id.len() < MIN_ID_PREFIX {
-            return Err(ChainError::UnknownActor(id.to_string()));
-        }
-        // A literal, case-sensitive prefix match: LIKE would treat `%` and `_` as wildcards
-        // and ignore case.
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key FROM actors WHERE substr(actor_id, 1, length(?1)) = ?1 LIMIT 2")
-            .map_err(self.err())?;
-        let keys = stmt.query_map([id], |r| r.get::<_, i64>(0)).map_err(self.err())?.collect::<Result<Vec<_>, _>>().map_err(self.err())?;
-        match keys.as_slice() {
-            [k] => Ok(*k),
-            _ => Err(ChainError::UnknownActor(id.to_string())),
-        }
-    }
-
-    /// How many events an actor's chain holds (its next sequence number).
-    pub fn len(&self, id: &str) -> Result<u64, ChainError> {
-        let key = self.key_of(id)?;
-        let next: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE actor = ?1", [key], |r| r.get(0))
-            .map_err(self.err())?;
-        Ok(u64::try_from(next).unwrap_or(0))
-    }
-
-    /// An actor's events in order, with parents filled in from the previous row.
-    pub fn events(&self, id: &str, filter: &EventFilter) -> Result<Vec<Event>, ChainError> {
-        let key = self.key_of(id)?;
-        // The parent of the first event read is the hash of the one before it.
-        // Sequence numbers are SQLite integers: a larger `from_seq` is past every event.
-        let from = i64::try_from(filter.from_seq).unwrap_or(i64::MAX);
-        let mut parent: Option<Hash> = if from == 0 {
-            None
-        } else {
-            self.conn
-                .query_row("SELECT hash FROM events WHERE actor = ?1 AND seq = ?2", params![key, from - 1], |r| {
-                    r.get::<_, Vec<u8>>(0)
-                })
-                .optional()
-                .map_err(self.err())?
-                .and_then(|h| h.try_into().ok())
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, event_type, timestamp_ms, payload, hash FROM events WHERE actor = ?1 AND seq >= ?2 ORDER BY seq",
-            )
-            .map_err(self.err())?;
-        let mut rows = stmt.query(params![key, from]).map_err(self.err())?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(self.err())? {
-            let hash_bytes: Vec<u8> = row.get(4).map_err(self.err())?;
-            // A stored hash of the wrong length is corruption; keep it visible to verify
-            // by padding rather than failing the read.
-            let mut hash = [0u8; 32];
-            let n = hash_bytes.len().min(32);
-            hash[..n].copy_from_slice(&hash_bytes[..n]);
-            let event = Event {
-                seq: row.get::<_, i64>(0).map_err(self.err())? as u64,
-                parent,
-                event_type: row.get(1).map_err(self.err())?,
-                timestamp_ms: row.get::<_, i64>(2).map_err(self.err())? as u64,
-                payload: row.get(3).map_err(self.err())?,
-                hash,
-            };
-            parent = Some(hash);
-            if filter.type_prefix.as_deref().is_some_and(|p| !event.event_type.starts_with(p)) {
-                continue;
-            }
-            out.push(event);
-            if filter.limit.is_some_and(|l| out.len() as u64 >= l) {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// A stored blob (a state value) by its SHA-256.
-    pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>, ChainError> {
-        self.conn.query_row("SELECT data FROM blobs WHERE hash = ?1", [&hash[..]], |r| r.get(0)).optional().map_err(self.err())
-    }
-}
-
-fn row_to_actor(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActorRecord> {
-    Ok(ActorRecord {
-        actor_id: r.get(0)?,
-        name: r.get(1)?,
-        parent_id: r.get(2)?,
-        manifest: r.get(3)?,
-        created_ms: r.get::<_, i64>(4)? as u64,
-        status: r.get(5)?,
-        events: r.get::<_, i64>(6)? as u64,
-    })
-}
-
-#[cfg(test)]
-mod prefix_tests {
-    use super::*;
-
-    #[test]
-    fn id_prefixes_match_literally_from_eight_characters() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chains.db");
-        let db = ChainDb::open(&path).unwrap();
-        let record = |id: &str| ActorRecord {
-            actor_id: id.into(),
-            name: "a".into(),
-            parent_id: None,
-            manifest: "m.toml".into(),
-            created_ms: 0,
-            status: "running".into(),
-            events: 0,
-        };
-        let keys: Vec<i64> = ["abcdefgh-one", "abcdefgX-two", "ABCDEFGH-three"].iter().map(|id| db.sink().register_actor(record(id))).collect();
-        let event = Event { seq: 0, parent: None, event_type: "t".into(), timestamp_ms: 0, payload: vec![], hash: [0; 32] };
-        db.sink().append(keys[0], &Arc::from("abcdefgh-one"), event);
-        db.sink().flush().unwrap();
-        let reader = ChainReader::open(&path).unwrap();
-        assert_eq!(reader.actor("abcdefgh").unwrap().actor_id, "abcdefgh-one", "case-sensitive and unique");
-        assert_eq!(reader.actor("abcdefgX").unwrap().actor_id, "abcdefgX-two");
-        for id in ["abcd", "abcdefg", "abcdefg_", "abcdefg%", "abcdef%%", "%%%%%%%%", "________"] {
-            assert!(matches!(reader.actor(id), Err(ChainError::UnknownActor(_))), "{id} must not match");
-        }
-        let all = EventFilter { from_seq: 0, limit: None, type_prefix: None };
-        assert_eq!(reader.events("abcdefgh-one", &all).unwrap().len(), 1);
-        for from_seq in [u64::MAX, 1 << 63] {
-            let filter = EventFilter { from_seq, limit: None, type_prefix: None };
-            assert!(reader.events("abcdefgh-one", &filter).unwrap().is_empty(), "{from_seq} is past every event, not a wrap to 0");
-        }
-    }
+    Ok(lock)
 }

@@ -1,6 +1,7 @@
 //! `theater:simple/message-server-host`: send, request, channels and deferred replies
-//! between actors. Every outgoing message carries a causal link (this actor and its latest
-//! event); a reply's link is recorded in the requesting call's event. Waiting for another
+//! between actors. Every outgoing message carries a causal link: this actor and its
+//! `message/outgoing` event, recorded before the message leaves (the wrapper does it for the
+//! sending functions). A reply's link is recorded in the requesting call's event. Waiting for another
 //! actor never blocks other actors, never counts against the caller's call timeout, and
 //! never deadlocks: a request cycle is refused at once and every wait has a timeout.
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use wasmtime::component::Linker;
 
-use super::{define_async, define_sync, Handler};
+use super::{define_sending_async, define_sending_sync, define_sync, Handler};
 use crate::actor::{ActorCtx, CallError, Envelope, Reply};
 use crate::theater::{Theater, WaitGuard};
 
@@ -27,23 +28,23 @@ impl Handler for MessageServerHandler {
 
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
-        define_sync(&mut inst, INTERFACE, "send", |ctx, (to, msg): (String, Vec<u8>)| Ok((send(ctx, &to, msg),)))?;
-        define_async(&mut inst, INTERFACE, "request", |ctx, (to, msg): (String, Vec<u8>)| {
+        define_sending_sync(&mut inst, INTERFACE, "send", |ctx, (to, msg): (String, Vec<u8>)| Ok((send(ctx, &to, msg),)))?;
+        define_sending_async(&mut inst, INTERFACE, "request", |ctx, (to, msg): (String, Vec<u8>)| {
             Box::pin(async move { Ok((request(ctx, &to, msg).await,)) })
         })?;
-        define_async(&mut inst, INTERFACE, "open-channel", |ctx, (to, msg): (String, Vec<u8>)| {
+        define_sending_async(&mut inst, INTERFACE, "open-channel", |ctx, (to, msg): (String, Vec<u8>)| {
             Box::pin(async move { Ok((open_channel(ctx, &to, msg).await,)) })
         })?;
-        define_sync(&mut inst, INTERFACE, "send-on-channel", |ctx, (channel, msg): (String, Vec<u8>)| {
+        define_sending_sync(&mut inst, INTERFACE, "send-on-channel", |ctx, (channel, msg): (String, Vec<u8>)| {
             Ok((send_on_channel(ctx, &channel, msg),))
         })?;
-        define_sync(&mut inst, INTERFACE, "close-channel", |ctx, (channel,): (String,)| Ok((close_channel(ctx, &channel),)))?;
+        define_sending_sync(&mut inst, INTERFACE, "close-channel", |ctx, (channel,): (String,)| Ok((close_channel(ctx, &channel),)))?;
         define_sync(&mut inst, INTERFACE, "list-outstanding-requests", |ctx, (): ()| {
             let mut ids: Vec<String> = ctx.deferred.keys().cloned().collect();
             ids.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
             Ok((ids,))
         })?;
-        define_sync(&mut inst, INTERFACE, "respond-to-request", |ctx, (id, response): (String, Vec<u8>)| {
+        define_sending_sync(&mut inst, INTERFACE, "respond-to-request", |ctx, (id, response): (String, Vec<u8>)| {
             let outcome = match ctx.deferred.remove(&id) {
                 Some(reply) => {
                     reply.send(Ok(Reply { bytes: response, cause: ctx.cause() })).map_err(|_| format!("the requester of {id} stopped waiting"))
@@ -51,6 +52,13 @@ impl Handler for MessageServerHandler {
                 None => Err(no_request(&id)),
             };
             Ok((outcome,))
+        })?;
+        define_sync(&mut inst, INTERFACE, "register-name", |ctx, (name,): (String,)| {
+            let outcome = ctx.theater().and_then(|t| t.register_name(&name, &ctx.id).map_err(|e| e.to_string()));
+            Ok((outcome,))
+        })?;
+        define_sync(&mut inst, INTERFACE, "lookup-name", |ctx, (name,): (String,)| {
+            Ok((ctx.theater().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
         })?;
         define_sync(&mut inst, INTERFACE, "cancel-request", |ctx, (id,): (String,)| {
             let outcome = match ctx.deferred.remove(&id) {

@@ -19,7 +19,7 @@ use wasmtime::component::Linker;
 
 use crate::actor::ActorCtx;
 
-pub(crate) use host_fn::{define_async, define_summarised, define_sync, define_sync_prepared};
+pub(crate) use host_fn::{define_async, define_sending_async, define_sending_sync, define_summarised, define_sync, define_sync_prepared, OUTGOING};
 
 /// A host interface that can be granted to actors.
 pub trait Handler: Send + Sync {

@@ -64,6 +64,8 @@ impl From<RuntimeError> for ApiError {
         let status = match &e {
             RuntimeError::Chain(chain) => return chain_status(chain, e.to_string()),
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
+            RuntimeError::Name(crate::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
+            RuntimeError::Name(_) => StatusCode::BAD_REQUEST,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
             | RuntimeError::File(_)
@@ -71,7 +73,10 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::Sandbox(_)
             | RuntimeError::InitFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             RuntimeError::TreeFull(_) => StatusCode::SERVICE_UNAVAILABLE,
-            RuntimeError::Engine { .. } | RuntimeError::StartFailed { .. } | RuntimeError::Replay(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RuntimeError::Engine { .. }
+            | RuntimeError::StartFailed { .. }
+            | RuntimeError::Replay(_)
+            | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
             RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.to_string())

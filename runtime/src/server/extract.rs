@@ -30,8 +30,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The `{id}` segment of an actor route: a full actor id or a prefix of at least
-/// [`MIN_ID_PREFIX`] characters, made of the characters ids have. Checked after
+/// The `{id}` segment of an actor route: a full actor id, a prefix of at least
+/// [`MIN_ID_PREFIX`] characters, or an actor name, made of the characters ids have. Checked after
 /// percent-decoding, so `%25` cannot pass for a character of an id.
 pub struct ActorId(pub String);
 
@@ -48,13 +48,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ActorId {
     }
 }
 
-/// An id or id prefix as the API accepts it.
+/// An id, id prefix or name as the API accepts it (a name may be shorter than a prefix).
 pub fn check_id(id: &str) -> Result<(), ApiError> {
     if id.len() > MAX_ID_LEN || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
         let shown: String = id.chars().take(40).collect();
         return Err(ApiError::bad_request(format!("{shown:?} is not an actor id (ids are letters, digits and '-')")));
     }
-    if id.len() < MIN_ID_PREFIX {
+    if id.len() < MIN_ID_PREFIX && crate::names::validate(id).is_err() {
         return Err(ApiError::bad_request(format!(
             "{id:?} is too short: give the full actor id or at least its first {MIN_ID_PREFIX} characters"
         )));
@@ -101,10 +101,11 @@ mod tests {
 
     #[test]
     fn ids_need_eight_characters_of_id_alphabet() {
-        for ok in ["0d5c2f1e", "0d5c2f1e-7b1a-4a57-9d0e-3f1c2b4a5d6e", "no-such-actor"] {
+        // `queue` is shorter than a prefix, but has the form of a name.
+        for ok in ["0d5c2f1e", "0d5c2f1e-7b1a-4a57-9d0e-3f1c2b4a5d6e", "no-such-actor", "queue"] {
             assert!(check_id(ok).is_ok(), "{ok}");
         }
-        for (bad, says) in [("0d5c", "too short"), ("7%%%", "not an actor id"), ("", "too short"), ("abcdefg", "too short")] {
+        for (bad, says) in [("0d5c", "too short"), ("7%%%", "not an actor id"), ("", "too short"), ("0bcdefg", "too short")] {
             let e = check_id(bad).unwrap_err();
             assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
             assert!(e.message.contains(says), "{bad}: {e}");

@@ -60,6 +60,9 @@ pub struct StartRequest {
     /// Overrides the manifest's `init_state`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_state: Option<Bytes>,
+    /// A name for the actor, unique on the server; usable wherever the API takes an id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// An actor as the server reports it (start, inspect, list, stop, restart).

@@ -119,7 +119,7 @@ async fn start(
     let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
     // In a task of its own, so a client that hangs up mid-call cannot cut the start in half.
     let view = whole(async move {
-        let id = theater.spawn(manifest, init_state, None).await?;
+        let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
         // All or nothing: an actor the caller is not told about must not keep running.
         match views::view(&theater, theater.actor(&id)?).await {
             Ok(view) => Ok(view),
@@ -168,6 +168,7 @@ async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParam
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let from_seq = check_seq(q.from.unwrap_or(0), "from")?;
     let filter = EventFilter { from_seq, limit: Some(limit), type_prefix: q.type_prefix };
+    let id = theater.lookup_name(&id).map_or(id, |named| named.id);
     let events = db::read(&theater, move |r| r.events(&id, &filter)).await?;
     let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
     Ok(Json(EventPage { events: events.iter().map(event_json).collect(), next_from }))

@@ -12,14 +12,18 @@ use super::model::{status_fields, ActorView, Tree, TreeNode};
 use crate::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
 use crate::{ActorError, ActorInfo, Theater};
 
-/// The actor on this server with id `id`, or whose id uniquely starts with `id` (at least
-/// [`MIN_ID_PREFIX`] characters).
+/// The actor on this server with id `id`, else the running actor named `id`, else the
+/// actor whose id uniquely starts with `id` (at least [`MIN_ID_PREFIX`] characters).
 pub fn resolve(theater: &Theater, id: &str) -> Result<ActorInfo, ApiError> {
-    if let Ok(info) = theater.actor(id) {
+    if let Some(info) = theater.actor(id).ok().or_else(|| theater.lookup_name(id)) {
         return Ok(info);
     }
-    let mut matches: Vec<ActorInfo> =
-        if id.len() >= MIN_ID_PREFIX { theater.actors().into_iter().filter(|a| a.id.starts_with(id)).collect() } else { Vec::new() };
+    if id.len() < MIN_ID_PREFIX {
+        return Err(ApiError::bad_request(format!(
+            "{id:?} is no running actor's name, and too short for an id: give the full actor id or at least its first {MIN_ID_PREFIX} characters"
+        )));
+    }
+    let mut matches: Vec<ActorInfo> = theater.actors().into_iter().filter(|a| a.id.starts_with(id)).collect();
     match matches.len() {
         0 => Err(ActorError::NoSuchActor(id.to_string()).into()),
         1 => Ok(matches.remove(0)),

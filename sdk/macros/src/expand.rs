@@ -11,13 +11,14 @@ use syn::spanned::Spanned;
 use syn::Type;
 
 use crate::handlers::{Kind, Param};
-use crate::spec::{ActorSpec, Handler, Init, Ret, RetKind};
+use crate::spec::{ActorSpec, Handler, Init, Resume, Ret, RetKind};
 
 pub fn expand(spec: &ActorSpec) -> TokenStream {
     let item = &spec.item;
     let self_ty = &spec.item.self_ty;
     let name = &spec.name;
     let init = expand_init(&spec.init, name);
+    let resume = spec.resume.as_ref().map(expand_resume);
     let handlers = spec.handlers.iter().map(|h| expand_handler(h, name));
     quote! {
         #item
@@ -25,6 +26,7 @@ pub fn expand(spec: &ActorSpec) -> TokenStream {
         impl ::theater_sdk::Actor for #self_ty {
             const NAME: &'static str = #name;
             #init
+            #resume
             #(#handlers)*
         }
 
@@ -61,6 +63,23 @@ fn expand_init(init: &Init, name: &str) -> TokenStream {
             initial: ::core::option::Option<::std::vec::Vec<u8>>,
         ) -> ::core::result::Result<Self, ::std::string::String> {
             #resume
+            #result
+        }
+    }
+}
+
+fn expand_resume(resume: &Resume) -> TokenStream {
+    let id = id_arg(&resume.id_ty);
+    let state_ty = &resume.state_ty;
+    // The user's parameter type must be the state type itself.
+    let state = quote_spanned!(state_ty.span()=> { let state: #state_ty = state; state });
+    let span = resume.ret.span;
+    let result = as_result(&resume.ret, quote_spanned!(span=> Self::resume(#id, #state)));
+    quote! {
+        fn on_resume(
+            id: ::std::string::String,
+            state: Self,
+        ) -> ::core::result::Result<Self, ::std::string::String> {
             #result
         }
     }

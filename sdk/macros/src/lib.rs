@@ -14,7 +14,8 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// fn init(id: String) -> Result<Self, E>                      required; or `-> Self`
-/// fn init(id: String, initial: Option<T>) -> Result<Self, E>
+/// fn init(id: String, config: Option<T>) -> Result<Self, E>
+/// fn resume(id: String, state: Self) -> Result<Self, E>        optional; or `-> Self`
 /// fn handle_send(&mut self, msg: M) -> Result<(), E>
 /// fn handle_request(&mut self, req: Q) -> Result<R, E>
 /// fn handle_request(&mut self, request_id: String, req: Q) -> Result<R, E>
@@ -33,9 +34,14 @@ use proc_macro::TokenStream;
 /// - `R`: any serde `Serialize` type (sent as JSON), `Raw`, or `theater_sdk::Reply<R>`,
 ///   whose `Reply::Deferred` leaves the request open for a later `respond_to_request`.
 /// - `A`: `theater_sdk::ChannelAccept` or `bool`.
-/// - `init(id)`: if the host passes initial state bytes (a manifest's initial state, a
-///   parent's spawn bytes, a restart), they are read as the state and `init` is not
-///   called. `init(id, initial)` is always called, with those bytes decoded as `T`.
+/// - `init` starts a new actor only. `init(id)`: if the host passes initial bytes (a
+///   manifest's `init_state`, a parent's spawn bytes), they are read as the state and
+///   `init` is not called. `init(id, config)` is always called, with those bytes decoded
+///   as `T` (configuration).
+/// - `fn resume(id: String, state: Self) -> Result<Self, E>` (optional) runs instead of
+///   `init` when the actor is restarted or resumed — by its supervisor, `theater restart`
+///   or a server coming back — with its last committed state. Without it the state is
+///   kept as it was.
 /// - A handler the actor does not define answers with an error
 ///   (`actor Counter does not handle requests ...`).
 ///

@@ -12,7 +12,16 @@ pub struct ActorSpec {
     pub item: ItemImpl,
     pub name: String,
     pub init: Init,
+    /// The optional `resume` hook for restarts and resumes.
+    pub resume: Option<Resume>,
     pub handlers: Vec<Handler>,
+}
+
+/// The actor's `resume(id, state: Self)`.
+pub struct Resume {
+    pub id_ty: Type,
+    pub state_ty: Type,
+    pub ret: Ret,
 }
 
 /// The actor's `init`.
@@ -74,6 +83,7 @@ pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<ActorSpec> {
 
     let mut errors: Vec<syn::Error> = Vec::new();
     let mut init = None;
+    let mut resume = None;
     let mut handlers = Vec::new();
     for method in item.items.iter().filter_map(|i| match i {
         ImplItem::Fn(f) => Some(f),
@@ -82,6 +92,8 @@ pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<ActorSpec> {
         let ident = method.sig.ident.to_string();
         let parsed = if ident == "init" {
             parse_init(method).map(|i| init = Some(i))
+        } else if ident == "resume" {
+            parse_resume(method).map(|r| resume = Some(r))
         } else if let Some(kind) = Kind::from_method(&ident) {
             parse_handler(kind, method).map(|h| handlers.push(h))
         } else if ident.starts_with("handle_") {
@@ -104,6 +116,7 @@ pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<ActorSpec> {
         item,
         name,
         init,
+        resume,
         handlers,
     })
 }
@@ -142,6 +155,26 @@ fn parse_init(method: &ImplItemFn) -> syn::Result<Init> {
         _ => Err(params_error(
                 sig,
                 format!("`init` takes the actor's id and, optionally, the initial state the host passed: {USAGE}"),
+        )),
+    }
+}
+
+fn parse_resume(method: &ImplItemFn) -> syn::Result<Resume> {
+    const USAGE: &str = "`fn resume(id: String, state: Self) -> Result<Self, String>`";
+    let sig = &method.sig;
+    check_plain_fn(sig, "resume")?;
+    if let Some(receiver) = sig.receiver() {
+        return Err(syn::Error::new_spanned(
+            receiver,
+            format!("`resume` receives the restarted actor's last committed state as a parameter, not as `self`: {USAGE}"),
+        ));
+    }
+    let mut types = typed_params(sig).into_iter();
+    match (types.next(), types.next(), types.next()) {
+        (Some(id_ty), Some(state_ty), None) => Ok(Resume { id_ty, state_ty, ret: ret_shape(sig) }),
+        _ => Err(params_error(
+            sig,
+            format!("`resume` takes the actor's id and its last committed state: {USAGE}"),
         )),
     }
 }

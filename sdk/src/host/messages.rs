@@ -47,6 +47,18 @@ pub fn respond_to_request(request_id: &str, reply: &impl Encode) -> Result<(), S
     sys::respond_to_request(request_id, &reply.encode()?)
 }
 
+/// Gives this actor a name, unique on its server, so clients (`theater request NAME …`) and
+/// actors ([`lookup_name`]) reach it without knowing its id. The name stays the actor's
+/// across restarts and server resumes; a name held by another running actor is refused.
+pub fn register_name(name: &str) -> Result<(), String> {
+    sys::register_name(name)
+}
+
+/// The id of the running actor named `name`, if any.
+pub fn lookup_name(name: &str) -> Option<String> {
+    sys::lookup_name(name)
+}
+
 /// Gives up on a deferred request; the requester gets an error.
 pub fn cancel_request(request_id: &str) -> Result<(), String> {
     sys::cancel_request(request_id)

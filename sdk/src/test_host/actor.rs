@@ -61,6 +61,15 @@ impl<A: Actor> TestActor<A> {
         })
     }
 
+    /// Restarts the actor as the runtime does after a failure, `theater restart` or a server
+    /// resuming it: from its last committed state, through `resume` (not `init`).
+    pub fn restart(&mut self) -> Result<(), String> {
+        let state = Some(self.state.clone());
+        let id = self.id.clone();
+        self.state = self.host.enter(|| dispatch::resume::<A>(id, state))?;
+        Ok(())
+    }
+
     /// Runs one handler call; commits the new state only if it succeeded.
     fn call<R>(&mut self, handler: impl FnOnce(&mut A) -> Result<R, String>) -> Result<R, String> {
         let state = Some(self.state.clone());

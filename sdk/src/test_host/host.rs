@@ -45,6 +45,9 @@ pub enum Outgoing {
     CancelRequest {
         request_id: String,
     },
+    RegisterName {
+        name: String,
+    },
     Spawn {
         manifest: String,
         init: Option<Vec<u8>>,
@@ -97,6 +100,8 @@ pub(crate) struct HostState {
     pub(crate) files: Files,
     pub(crate) children: Vec<String>,
     pub(crate) outstanding: Vec<String>,
+    /// Names other actors hold (scripted with [`TestHost::name`]), for `lookup_name`.
+    pub(crate) names: BTreeMap<String, String>,
     ids: u64,
 }
 
@@ -114,6 +119,7 @@ impl Default for HostState {
             files: Files::default(),
             children: Vec::new(),
             outstanding: Vec::new(),
+            names: BTreeMap::new(),
             ids: 0,
         }
     }
@@ -249,6 +255,12 @@ impl TestHost {
     /// Reseeds the random generator.
     pub fn set_seed(&self, seed: u64) -> &Self {
         self.state.borrow_mut().rng = Rng::new(seed);
+        self
+    }
+
+    /// Makes `lookup_name(name)` answer `actor_id` (a name another actor registered).
+    pub fn name(&self, name: &str, actor_id: &str) -> &Self {
+        self.state.borrow_mut().names.insert(name.to_string(), actor_id.to_string());
         self
     }
 

@@ -89,6 +89,21 @@ pub(crate) mod messages {
         )
     }
 
+    /// Registers unless [`TestHost::name`](crate::TestHost::name) gave the name to another actor.
+    pub(crate) fn register_name(name: &str) -> Result<(), String> {
+        with_state(|s| match s.names.get(name) {
+            Some(holder) => Err(format!("test host: the name {name:?} belongs to actor {holder}")),
+            None => {
+                s.outgoing.push(Outgoing::RegisterName { name: name.to_string() });
+                Ok(())
+            }
+        })
+    }
+
+    pub(crate) fn lookup_name(name: &str) -> Option<String> {
+        with_state(|s| s.names.get(name).cloned())
+    }
+
     pub(crate) fn cancel_request(request_id: &str) -> Result<(), String> {
         close_request(
             request_id,

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use super::bindings::exports::theater::simple::{
-    actor, message_server_client, supervisor_handlers,
+    actor, actor_resume, message_server_client, supervisor_handlers,
 };
 use super::bindings::theater::simple::types;
 use super::panic;
@@ -26,6 +26,13 @@ impl<A: Actor> actor::Guest for Exports<A> {
     fn init(state: Option<Vec<u8>>, (id,): (String,)) -> StateOnly {
         panic::install();
         dispatch::init::<A>(id, state).map(|state| (Some(state),))
+    }
+}
+
+impl<A: Actor> actor_resume::Guest for Exports<A> {
+    fn resume(state: Option<Vec<u8>>, (id,): (String,)) -> StateOnly {
+        panic::install();
+        dispatch::resume::<A>(id, state).map(|state| (Some(state),))
     }
 }
 

@@ -1,6 +1,6 @@
 //! An actor that misbehaves on request, to show the host contains it. Requests: `loop`
 //! (never returns), `alloc N` (allocates N MiB), `panic` (panics), `err` (returns an error),
-//! anything else is echoed. A send of `count` bumps a counter kept in the state, so tests
+//! `spam N SIZE` (logs N lines of SIZE bytes as fast as it can), anything else is echoed. A send of `count` bumps a counter kept in the state, so tests
 //! can see the committed state survive a failed call.
 
 wit_bindgen::generate!({ path: "../../../wit", world: "theater:simple/message-server-actor" });
@@ -43,6 +43,13 @@ impl MessageServer for Misbehave {
                 let block = vec![1u8; mb << 20];
                 let sum: u64 = block.iter().step_by(4096).map(|b| *b as u64).sum();
                 Ok((state, (Some(sum.to_string().into_bytes()),)))
+            }
+            ("spam", args) => {
+                let (n, size) = args.split_once(' ').unwrap_or((args, "0"));
+                let n: u64 = n.parse().map_err(|_| "spam needs a count".to_string())?;
+                let line = "x".repeat(size.parse().map_err(|_| "spam needs a line size".to_string())?);
+                (0..n).for_each(|_| log(&line));
+                Ok((state, (Some(n.to_string().into_bytes()),)))
             }
             ("panic", _) => panic!("deliberate panic for the test"),
             ("err", _) => Err("refused on purpose".to_string()),

@@ -8,7 +8,8 @@
 //! `defer` leaves its reply for later; `outstanding`; `respond REQ TEXT`; `open ID MSG`;
 //! `chsend CH MSG`; `chclose CH`; `log`; `spin` never returns; `fail` panics; `exit` shuts
 //! down. Supervision: `spawn MANIFEST`, `children`, `stop-child ID`, `restart-child ID`,
-//! `child-state ID`, `child-events ID`. Sends: `inc` bumps the count; anything else is logged.
+//! `child-state ID`, `child-events ID`. Names: `register NAME`, `lookup NAME` (the id or
+//! `none`). Sends: `inc` bumps the count; anything else is logged.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -136,6 +137,8 @@ impl MessageServer for Peer {
                 shutdown(None)?;
                 "exiting".into()
             }
+            "register" => outcome(msg::register_name(&arg(1)), |()| "registered".into()),
+            "lookup" => msg::lookup_name(&arg(1)).unwrap_or_else(|| "none".into()),
             "spawn" => outcome(sup::spawn(&rest(1), None), |id| id),
             "children" => sup::list_children().join(","),
             "stop-child" => outcome(sup::stop_child(&arg(1)), |()| "stopped".into()),
