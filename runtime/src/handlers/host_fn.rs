@@ -2,7 +2,7 @@
 //! parameters and the host's answer — as one chain event named `<interface>/<function>`,
 //! so each handler implements only its behaviour and the chain stays complete by
 //! construction. In a replay it does not run the handler at all: it checks that the guest
-//! asked for the recorded call and answers with the recorded result (`replay::answer`).
+//! asked for the recorded call and answers with the recorded result (`replay::answer_value`).
 //! A call that sends a message records `message/outgoing` first, so the message can name
 //! the event that sent it as its cause.
 //!
