@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use theater_e2e::{assert_clean_failure, fixtures, Scratch};
-use theater_runtime::chain::verify::verify;
+use theater_runtime::chain::verify::verify_links;
 use theater_runtime::chain::{ChainReader, Event, EventFilter};
 use theater_runtime::replay::ReplayInput;
 use theater_runtime::{ActorStatus, Manifest, RuntimeError, Theater, TheaterConfig};
@@ -94,7 +94,7 @@ impl Host {
         let reader = ChainReader::open(self.theater.db().path()).unwrap();
         for actor in reader.actors().unwrap() {
             let events = reader.events(&actor.actor_id, &EventFilter::default()).unwrap();
-            verify(&events).unwrap_or_else(|e| panic!("the chain of {} ({}) does not verify: {e}", actor.name, actor.actor_id));
+            verify_links(&events).unwrap_or_else(|e| panic!("the chain of {} ({}) does not verify: {e}", actor.name, actor.actor_id));
         }
     }
 
