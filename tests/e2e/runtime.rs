@@ -188,7 +188,9 @@ async fn an_actor_that_outpaces_the_chain_writer_waits_and_the_queue_stays_bound
     config.chain.queue_events = QUEUE_EVENTS;
     config.chain.queue_bytes = QUEUE_BYTES;
     let theater = Theater::new(config).expect("theater starts");
-    let m = s.manifest("spam", &fixtures().component("raw-misbehave"), "[[handler]]\ntype = \"runtime\"\n");
+    // Log as fast as it can: the rate limits are raised so the writer's queue is what binds.
+    let limits = "[limits]\nmax_logs_per_sec = 1000000\nmax_events_per_sec = 10000000\n";
+    let m = s.manifest("spam", &fixtures().component("raw-misbehave"), &format!("{limits}[[handler]]\ntype = \"runtime\"\n"));
     let id = theater.spawn(Manifest::load(&m).unwrap(), None, None).await.unwrap();
 
     // Sample what waits for the writer while the actor logs as fast as it can.
