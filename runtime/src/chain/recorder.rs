@@ -41,6 +41,9 @@ enum Target {
     Replay { recorded: Arc<Vec<Event>>, produced: Vec<Event> },
 }
 
+/// The events a chain whose writes failed may still record: how the actor ended.
+const TERMINAL_EVENTS: [&str; 3] = ["lifecycle/failed", "lifecycle/stopped", "lifecycle/interrupted"];
+
 /// The head of one actor's chain.
 pub struct ActorChain {
     target: Target,
@@ -66,6 +69,11 @@ impl ActorChain {
     /// Append an event; returns its hash. Live chains stamp it now.
     pub fn record(&mut self, event_type: &str, payload: Vec<u8>) -> Hash {
         self.poll_fault();
+        if self.refuses(event_type) {
+            // The chain rewound to what is stored; only how the actor ended may follow, or the
+            // events lost in between would vanish without a trace. Its head stays the cause.
+            return self.head.unwrap_or_default();
+        }
         let timestamp = match &self.target {
             Target::Db(_) => now_ms(),
             Target::Replay { recorded, .. } => {
@@ -112,6 +120,11 @@ impl ActorChain {
             live.signed = None;
         }
         live.failed = Some(fault.reason);
+    }
+
+    /// Whether an event must be dropped: after a write failure, only a terminal event.
+    fn refuses(&self, event_type: &str) -> bool {
+        matches!(&self.target, Target::Db(live) if live.failed.is_some()) && !TERMINAL_EVENTS.contains(&event_type)
     }
 
     /// Why this actor's events can no longer be stored, if they cannot: the actor must stop.
