@@ -7,44 +7,29 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use theater_e2e::peers::{PeerRig, PEER_GRANTS as GRANTS};
 use theater_e2e::{fixture_variant, fixtures, texts, Scratch};
 use theater_runtime::chain::{ChainReader, Event, EventFilter};
 use theater_runtime::replay::ReplayInput;
-use theater_runtime::{ActorStatus, LogLine, Manifest, Theater, TheaterConfig};
-
-const GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
+use theater_runtime::{ActorStatus, LogLine, Manifest};
 
 struct Rig {
-    s: Scratch,
-    theater: Theater,
+    rig: PeerRig,
     logs: Arc<Mutex<Vec<LogLine>>>,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = PeerRig;
+    fn deref(&self) -> &PeerRig {
+        &self.rig
+    }
 }
 
 impl Rig {
     fn new() -> Rig {
-        let s = Scratch::new();
         let logs = Arc::new(Mutex::new(Vec::new()));
-        let mut config = TheaterConfig::new(Some(s.home()));
         let sink = logs.clone();
-        config.logs = Arc::new(move |line: &LogLine| sink.lock().unwrap().push(line.clone()));
-        Rig { theater: Theater::new(config).unwrap(), s, logs }
-    }
-
-    /// A raw-peer manifest `name.toml` with `extra` TOML.
-    fn peer(&self, name: &str, extra: &str) {
-        self.s.manifest(name, &fixtures().component("raw-peer"), &format!("{extra}\n{GRANTS}"));
-    }
-
-    async fn start(&self, name: &str) -> String {
-        let m = Manifest::load(&self.s.path().join(format!("{name}.toml"))).unwrap();
-        self.theater.spawn(m, None, None).await.unwrap()
-    }
-
-    async fn ask(&self, id: &str, msg: &str) -> String {
-        match self.theater.request(id, msg.as_bytes().to_vec()).await {
-            Ok(bytes) => String::from_utf8(bytes).unwrap(),
-            Err(e) => format!("error: {e}"),
-        }
+        Rig { rig: PeerRig::new(Arc::new(move |line: &LogLine| sink.lock().unwrap().push(line.clone()))), logs }
     }
 
     /// Spawn `n` permanent workers under `sup`; worker i gets i+1 `inc`s.

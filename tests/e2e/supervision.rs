@@ -5,50 +5,33 @@
 
 use std::time::{Duration, Instant};
 
+use theater_e2e::peers::{PeerRig, PEER_GRANTS as GRANTS};
 use theater_e2e::{fixtures, Scratch};
 use theater_runtime::chain::{ChainReader, EventFilter};
 use theater_runtime::{ActorStatus, Manifest, Theater, TheaterConfig};
 
-const GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
+struct Tree(PeerRig);
 
-struct Tree {
-    s: Scratch,
-    theater: Theater,
+impl std::ops::Deref for Tree {
+    type Target = PeerRig;
+    fn deref(&self) -> &PeerRig {
+        &self.0
+    }
 }
 
 impl Tree {
     fn new() -> Tree {
-        let s = Scratch::new();
-        let mut config = TheaterConfig::new(Some(s.home()));
-        config.logs = std::sync::Arc::new(|_| {});
-        Tree { theater: Theater::new(config).unwrap(), s }
-    }
-
-    /// Write a peer manifest `name.toml` with extra TOML.
-    fn manifest(&self, name: &str, extra: &str) {
-        self.s.manifest(name, &fixtures().component("raw-peer"), &format!("{extra}\n{GRANTS}"));
-    }
-
-    async fn start(&self, name: &str) -> String {
-        let m = Manifest::load(&self.s.path().join(format!("{name}.toml"))).unwrap();
-        self.theater.spawn(m, None, None).await.unwrap()
-    }
-
-    async fn ask(&self, id: &str, msg: &str) -> String {
-        match self.theater.request(id, msg.as_bytes().to_vec()).await {
-            Ok(bytes) => String::from_utf8(bytes).unwrap(),
-            Err(e) => format!("error: {e}"),
-        }
+        Tree(PeerRig::new(std::sync::Arc::new(|_| {})))
     }
 
     /// A supervisor with the given [supervision] table and children c1..cN with restart types.
     async fn supervisor_with(&self, supervision: &str, restarts: &[&str]) -> (String, Vec<String>) {
-        self.manifest("sup", &format!("[supervision]\n{supervision}"));
+        self.peer("sup", &format!("[supervision]\n{supervision}"));
         let sup = self.start("sup").await;
         let mut children = Vec::new();
         for (i, restart) in restarts.iter().enumerate() {
             let name = format!("c{}", i + 1);
-            self.manifest(&name, &format!("restart = \"{restart}\""));
+            self.peer(&name, &format!("restart = \"{restart}\""));
             let id = self.ask(&sup, &format!("spawn {name}.toml")).await;
             assert!(!id.starts_with("error"), "{id}");
             children.push(id);
@@ -146,11 +129,11 @@ async fn a_transient_child_that_exits_normally_and_a_temporary_one_that_fails_ar
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exceeding_the_restart_intensity_stops_the_children_fails_the_supervisor_and_tells_its_parent() {
     let t = Tree::new();
-    t.manifest("grandparent", "");
+    t.peer("grandparent", "");
     let gp = t.start("grandparent").await;
-    t.manifest("sup", "restart = \"temporary\"\n[supervision]\nmax_restarts = 2\nwithin_secs = 30");
-    t.manifest("c1", "");
-    t.manifest("c2", "");
+    t.peer("sup", "restart = \"temporary\"\n[supervision]\nmax_restarts = 2\nwithin_secs = 30");
+    t.peer("c1", "");
+    t.peer("c2", "");
     let sup = t.ask(&gp, "spawn sup.toml").await;
     let c1 = t.ask(&sup, "spawn c1.toml").await;
     let c2 = t.ask(&sup, "spawn c2.toml").await;
