@@ -21,7 +21,7 @@ use crate::chain_page::PageSummary;
 use crate::chain::{sha256, ActorChain, Event, Hash};
 use crate::component_store::ComponentStoreError;
 use crate::error::RuntimeError;
-use crate::manifest::Manifest;
+use crate::recorded_start::RecordedStart;
 use crate::sandbox;
 use crate::theater::Theater;
 
@@ -181,31 +181,6 @@ fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
     ReplayError::Malformed { index, reason: reason.into() }
 }
 
-/// The fields of the recorded `lifecycle/started` event.
-struct Start {
-    actor: String,
-    manifest: Manifest,
-    component: Hash,
-}
-
-fn read_start(e: &Event) -> Result<Start, ReplayError> {
-    if e.event_type != "lifecycle/started" {
-        return Err(ReplayError::NoStart(e.event_type.clone()));
-    }
-    let bad = |r: String| malformed(0, r);
-    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
-    let text: String = f.get("manifest").map_err(|p| bad(p.to_string()))?;
-    let origin: String = f.get::<Option<String>>("origin").ok().flatten().unwrap_or_else(|| "<recorded manifest>".into());
-    let base_dir: String = f.get::<Option<String>>("base_dir").ok().flatten().unwrap_or_else(|| ".".into());
-    let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin).map_err(|e| bad(e.to_string()))?;
-    let component: Vec<u8> = f.get("component").map_err(|p| bad(p.to_string()))?;
-    Ok(Start {
-        actor: f.get("actor").map_err(|p| bad(p.to_string()))?,
-        manifest,
-        component: component.try_into().map_err(|_| bad("component hash is not 32 bytes".into()))?,
-    })
-}
-
 /// One recorded export call.
 struct Call {
     export: String,
@@ -306,7 +281,7 @@ impl Theater {
         let recorded = Arc::new(input.events);
         verify_links(&recorded).map_err(ReplayError::from)?;
         let first = recorded.first().ok_or(ReplayError::Empty)?;
-        let start = read_start(first)?;
+        let start = RecordedStart::read(first)?;
         let manifest = Arc::new(start.manifest);
 
         let (path, bytes) = self.replay_component(input.component.as_deref(), &manifest.component, &start.component)?;
@@ -347,8 +322,9 @@ impl Theater {
                     }
                     run_call(&mut instance, index, call).await?;
                 }
-                "lifecycle/restarted" => {
-                    // A restart is a new instance from the last committed state.
+                "lifecycle/restarted" | "lifecycle/resumed" => {
+                    // A restart (or a resume by a new server) is a new instance from the
+                    // last committed state.
                     let state = instance.state().clone();
                     let mut ctx = instance.into_ctx();
                     ctx.chain.record(&event.event_type, event.payload.clone());

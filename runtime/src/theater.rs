@@ -81,6 +81,17 @@ struct Entry {
     remains: Option<(ActorCtx, Option<Vec<u8>>)>,
     /// Stopped on purpose by its supervisor or the runtime: do not report the exit upward.
     quiet: bool,
+    /// Loaded from the chain of a previous server, not started by this one: its next start
+    /// is a resume (`lifecycle/resumed`).
+    dormant: bool,
+}
+
+/// What a restart of an ended actor starts from.
+struct Remains {
+    ctx: ActorCtx,
+    state: Option<Vec<u8>>,
+    component: LoadedComponent,
+    dormant: bool,
 }
 
 type Granted = BTreeSet<&'static str>;
@@ -306,7 +317,7 @@ impl Theater {
             // this sees shutdown begun.
             let is_closing = self.is_closing();
             let info = ActorInfo { id: registered.clone(), handle, manifest, parent, restarts: 0 };
-            entries.insert(registered, Entry { info, component, remains: None, quiet: is_closing });
+            entries.insert(registered, Entry { info, component, remains: None, quiet: is_closing, dormant: false });
             closing_seen.store(is_closing, std::sync::atomic::Ordering::SeqCst);
         });
         let handle = match self.start(&loaded, ctx, init_state, StartMode::Init, register).await {
@@ -493,20 +504,23 @@ impl Theater {
     /// Restart an ended actor under the same id: a new instance of the same component, its
     /// chain continued with a `lifecycle/restarted` event (the reason and the component's
     /// hash), started from its last committed state, with its subtree.
+    /// An actor loaded from a previous server's chain resumes instead (`lifecycle/resumed`).
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let (mut ctx, state, loaded) = self.take_remains(id).await?;
+        let Remains { mut ctx, state, component: loaded, dormant } = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.link = None;
         ctx.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();
         let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
-        ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
+        ctx.chain.record(if dormant { "lifecycle/resumed" } else { "lifecycle/restarted" }, encode(&map(fields)));
         ctx.chain.set_status("running");
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
                 entry.info.handle = handle;
-                entry.info.restarts += 1;
+                if !dormant {
+                    entry.info.restarts += 1;
+                }
                 entry.quiet = false;
             }
         });
@@ -515,7 +529,7 @@ impl Theater {
 
     /// What a restart of `id` needs, once its task has ended (a stop returns as soon as the
     /// actor's end is published, a moment before its remains are stored).
-    async fn take_remains(&self, id: &str) -> Result<(ActorCtx, Option<Vec<u8>>, LoadedComponent), RuntimeError> {
+    async fn take_remains(&self, id: &str) -> Result<Remains, RuntimeError> {
         let deadline = tokio::time::Instant::now() + REMAINS_WAIT;
         loop {
             let exited = self.inner.exited.notified();
@@ -525,7 +539,8 @@ impl Theater {
                 let mut entries = self.entries();
                 let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
                 if let Some((ctx, state)) = entry.remains.take() {
-                    return Ok((ctx, state, entry.component.clone()));
+                    let dormant = std::mem::take(&mut entry.dormant);
+                    return Ok(Remains { ctx, state, component: entry.component.clone(), dormant });
                 }
                 if entry.info.handle.status() == ActorStatus::Running {
                     return Err(RuntimeError::NotFound(format!("{id} (still running)")));
@@ -535,6 +550,24 @@ impl Theater {
                 return Err(RuntimeError::NotFound(format!("{id} (its end was not recorded in time)")));
             }
         }
+    }
+
+    /// Register an actor loaded from a previous server's chain, ended, with what its resume
+    /// needs (see `resume`); [`restart`](Self::restart) brings it back.
+    pub(crate) fn adopt(&self, info: ActorInfo, component: LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) {
+        let id = info.id.clone();
+        let entry = Entry { info, component, remains: Some((ctx, state)), quiet: true, dormant: true };
+        self.entries().insert(id, entry);
+    }
+
+    /// The channel new actors' chains write to, and where their log lines go.
+    pub(crate) fn chain_sink_and_logs(&self) -> (crate::chain::ChainSink, LogSink) {
+        (self.inner.db.sink(), self.inner.logs.clone())
+    }
+
+    /// How actors reach this runtime.
+    pub(crate) fn downgrade(&self) -> TheaterRef {
+        Arc::downgrade(&self.inner)
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or

@@ -64,6 +64,19 @@ pub enum ActorStatus {
     Failed(String),
 }
 
+impl ActorStatus {
+    /// The status as the chain database records it (`running`, `stopped`, `failed: …`,
+    /// `interrupted`); an interrupted actor did not fail by its own doing, but it is not
+    /// running either.
+    pub fn from_recorded(status: &str) -> ActorStatus {
+        match status {
+            "running" => ActorStatus::Running,
+            "stopped" => ActorStatus::Stopped,
+            other => ActorStatus::Failed(other.strip_prefix("failed: ").unwrap_or(other).to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for ActorStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -95,6 +108,14 @@ impl ActorHandle {
         let (tx, rx) = mpsc::channel(mailbox);
         let (status_tx, status) = watch::channel(ActorStatus::Running);
         (ActorHandle { id, tx, status, mailbox, max_message_bytes, interrupter }, rx, status_tx)
+    }
+
+    /// The handle of an actor that is not running here (loaded from a previous server's
+    /// chain, to be resumed): its mailbox is closed and its status is `status`.
+    pub(crate) fn ended(id: String, status: ActorStatus, limits: &crate::manifest::Limits, interrupter: Interrupter) -> ActorHandle {
+        let (handle, _mailbox, status_tx) = ActorHandle::new(id, limits.mailbox, limits.max_message_bytes, interrupter);
+        status_tx.send_replace(status);
+        handle
     }
 
     /// End the actor now: its running call traps, its host waits end, and the messages

@@ -9,6 +9,7 @@ pub mod payload;
 mod process;
 mod reader;
 mod recorder;
+mod resume;
 mod schema;
 pub mod signing;
 mod store;
@@ -22,6 +23,7 @@ pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
+pub use resume::{ClaimedChain, DormantActor};
 pub use signing::SignedHead;
 pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
 

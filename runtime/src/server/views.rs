@@ -62,6 +62,7 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
                 children: children_sorted(&children, &info.id).into_iter().map(|a| a.id.clone()).collect(),
                 id: info.id,
                 name: info.manifest.name.clone(),
+                names: theater.names_of(&info.id),
                 version: info.manifest.version.clone(),
                 manifest: info.manifest.origin.clone(),
                 status,
