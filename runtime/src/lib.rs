@@ -9,7 +9,6 @@ pub mod attenuation;
 mod bindings;
 pub mod capacity;
 pub mod chain_page;
-pub mod chain;
 pub mod component_store;
 mod engine;
 mod error;
@@ -18,13 +17,16 @@ mod limits;
 pub mod manifest;
 pub mod manifest_files;
 pub mod names;
-pub mod paths;
 pub mod replay;
 pub mod sandbox;
 pub mod server;
 mod shutdown;
 mod supervision;
 mod theater;
+
+/// The event chain (the `theater-chain` crate), re-exported for embedders and handlers.
+pub use theater_chain as chain;
+pub use theater_chain::paths;
 
 pub use actor::{ActorError, ActorHandle, ActorStatus, CallError, LogLine, LogSink};
 pub use engine::EngineConfig;

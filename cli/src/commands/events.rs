@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use theater_runtime::chain::export::event_json;
-use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_chain::export::event_json;
+use theater_chain::{ChainReader, EventFilter};
 use theater_runtime::server::model::EventPage;
 
 use super::subscribe::{self, Selection};

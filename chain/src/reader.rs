@@ -201,7 +201,7 @@ fn row_to_actor(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ActorRecord, Option<
 #[cfg(test)]
 mod prefix_tests {
     use super::*;
-    use crate::chain::ChainDb;
+    use crate::ChainDb;
     use std::sync::Arc;
 
     #[test]

@@ -1,11 +1,16 @@
 //! The event chain: one hash-linked sequence of events per actor, persisted in SQLite.
 //! See docs/chain-format.md for the exact hashed layout and the export format.
+//!
+//! This crate has no WebAssembly engine in it: tools that only read, verify or export
+//! chains (`theater events`, `export`, `verify`, `key`) depend on it alone. The runtime
+//! re-exports it as `theater_runtime::chain`.
 
 mod backpressure;
 mod event;
 pub mod export;
 mod fault;
 pub mod payload;
+pub mod paths;
 mod process;
 mod reader;
 mod recorder;
