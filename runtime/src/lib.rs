@@ -19,7 +19,6 @@ pub mod manifest_files;
 pub mod names;
 pub mod replay;
 pub mod sandbox;
-pub mod server;
 mod shutdown;
 mod supervision;
 mod theater;

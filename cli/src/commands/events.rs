@@ -10,7 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde_json::{json, Value};
 use theater_chain::export::event_json;
 use theater_chain::{ChainReader, EventFilter};
-use theater_runtime::server::model::EventPage;
+use theater_api::EventPage;
 
 use super::subscribe::{self, Selection};
 use super::{chain_db, runtime};

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use theater_runtime::server::model::StreamEnd;
+use theater_api::StreamEnd;
 use tokio::io::AsyncBufReadExt;
 use tokio::task::JoinSet;
 
