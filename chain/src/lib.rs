@@ -14,6 +14,7 @@ pub mod paths;
 mod process;
 mod reader;
 mod recorder;
+mod rows;
 mod schema;
 pub mod signing;
 mod store;
@@ -28,7 +29,8 @@ pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use signing::SignedHead;
-pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
+pub use rows::{ActorRecord, EventFilter};
+pub use store::{ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]

@@ -7,21 +7,27 @@
 pub mod actor;
 pub mod attenuation;
 mod bindings;
+mod channels;
 pub mod capacity;
 pub mod chain_page;
+mod component_cache;
 pub mod component_store;
 mod engine;
 mod error;
-mod handlers;
+pub mod handlers;
 mod limits;
 pub mod manifest;
 pub mod manifest_files;
 pub mod names;
 pub mod replay;
+mod replay_feed;
 pub mod sandbox;
 mod shutdown;
+mod status;
 mod supervision;
+pub mod system;
 mod theater;
+mod wait_for;
 
 /// The event chain (the `theater-chain` crate), re-exported for embedders and handlers.
 pub use theater_chain as chain;
@@ -33,4 +39,6 @@ pub use error::RuntimeError;
 pub use limits::{CallTimeout, Interrupted, MemoryLimitExceeded};
 pub use manifest::Manifest;
 pub use shutdown::ShutdownReport;
-pub use theater::{ActorInfo, Theater, TheaterConfig};
+pub use system::{ActorInfo, ActorSystem};
+pub use theater::{Theater, TheaterConfig};
+pub use wait_for::WaitGuard;

@@ -75,7 +75,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::TreeFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             RuntimeError::Engine { .. }
             | RuntimeError::StartFailed { .. }
-            | RuntimeError::Replay(_)
+            | RuntimeError::NotLive(_)
             | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
             RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };

@@ -3,6 +3,7 @@
 mod build;
 mod create;
 mod chain_source;
+mod event_printer;
 mod events;
 mod export;
 mod inspect;
