@@ -1,7 +1,9 @@
 //! The registry of actors: spawns them (sandbox check, compile or load, link only what is
 //! granted, instantiate, `init`), routes messages, restarts and stops them, and keeps the
-//! supervision tree, the open channels and the wait-for graph that turns request cycles
-//! into errors instead of deadlocks. One `Theater` owns one engine and one chain database.
+//! supervision tree and the root supervisor. Its parts live beside it: the component cache
+//! (`component_cache`), the open channels (`channels`) and the wait-for graph that turns
+//! request cycles into errors instead of deadlocks (`wait_for`). Actors and handlers see it
+//! only as an [`ActorSystem`]. One `Theater` owns one engine and one chain database.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
