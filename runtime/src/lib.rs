@@ -7,26 +7,33 @@
 pub mod actor;
 pub mod attenuation;
 mod bindings;
+mod channels;
 pub mod capacity;
 pub mod chain_page;
-pub mod chain;
+mod component_cache;
 pub mod component_store;
 mod engine;
 mod error;
-mod handlers;
+pub mod handlers;
 mod limits;
 pub mod manifest;
 pub mod manifest_files;
 pub mod names;
-pub mod paths;
 mod recorded_start;
 pub mod replay;
+mod replay_feed;
 mod resume;
 pub mod sandbox;
-pub mod server;
 mod shutdown;
+mod status;
 mod supervision;
+pub mod system;
 mod theater;
+mod wait_for;
+
+/// The event chain (the `theater-chain` crate), re-exported for embedders and handlers.
+pub use theater_chain as chain;
+pub use theater_chain::paths;
 
 pub use actor::{ActorError, ActorHandle, ActorStatus, CallError, LogLine, LogSink};
 pub use engine::EngineConfig;
@@ -35,4 +42,6 @@ pub use limits::{CallTimeout, Interrupted, MemoryLimitExceeded};
 pub use manifest::Manifest;
 pub use resume::{NotResumed, ResumeReport, ResumedTree};
 pub use shutdown::ShutdownReport;
-pub use theater::{ActorInfo, Theater, TheaterConfig};
+pub use system::{ActorInfo, ActorSystem};
+pub use theater::{Theater, TheaterConfig};
+pub use wait_for::WaitGuard;

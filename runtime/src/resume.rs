@@ -8,7 +8,6 @@
 //! supervisor's own restore (`supervision::restore_children`), each per its restart type.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::actor::{ActorCtx, ActorHandle, ActorStatus};
 use crate::chain::payload::{decode, to_json, Fields};
@@ -16,8 +15,8 @@ use crate::chain::{ActorChain, ChainReader, DormantActor, Hash, INTERRUPTED_STAT
 use crate::error::RuntimeError;
 use crate::manifest::RestartPolicy;
 use crate::recorded_start::RecordedStart;
-use crate::theater::ActorInfo;
-use crate::{paths, sandbox, Theater};
+use crate::system::ActorInfo;
+use crate::{sandbox, Theater};
 
 /// The event type of a name registered by the actor itself.
 const REGISTER_NAME: &str = "theater:simple/message-server-host/register-name";
@@ -93,7 +92,7 @@ impl Theater {
         root: &DormantActor,
         children: &HashMap<String, Vec<DormantActor>>,
     ) -> Result<ResumedTree, String> {
-        let facts = chain_facts(reader, &root.actor_id).map_err(|e| e.to_string())?;
+        let facts = chain_facts(reader, &root.actor_id)?;
         let start = facts.start.as_ref().ok_or("its chain has no lifecycle/started event")?;
         let policy = start.manifest.restart;
         if !resumes_with_server(policy, &root.status) {
@@ -131,11 +130,11 @@ impl Theater {
         children: &[DormantActor],
     ) -> Result<(), RuntimeError> {
         let start = facts.start.ok_or_else(|| RuntimeError::NotFound(format!("{} (no lifecycle/started)", actor.actor_id)))?;
-        let manifest = Arc::new(start.manifest);
+        let manifest = start.manifest;
         let bytes = self.components().get(&start.component)?;
         let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
         sandbox::check_imports(&imports, &manifest.granted_interfaces(), &manifest.name, &manifest.origin)?;
-        let component = self.engine().load_bytes(&bytes, &manifest.component)?;
+        let component = self.cache().load(&bytes, &manifest.component)?;
         let state = match facts.state {
             Some(hash) => Some(reader.blob(&hash)?.ok_or_else(|| {
                 RuntimeError::NotFound(format!("{} (its committed state {} is not stored)", actor.actor_id, hex::encode(hash)))
@@ -146,14 +145,13 @@ impl Theater {
             .db()
             .claim(&actor.actor_id)?
             .ok_or_else(|| RuntimeError::NotFound(format!("{} (another process resumed it)", actor.actor_id)))?;
-        let (sink, logs) = self.chain_sink_and_logs();
+        let (sink, logs, system) = self.actor_links();
         let chain = ActorChain::resumed(sink, claimed, &actor.actor_id);
-        let db_path = paths::chain_db(self.data_dir());
-        let mut ctx = ActorCtx::new(actor.actor_id.clone(), manifest.clone(), chain, logs, db_path, self.downgrade());
+        let mut ctx = ActorCtx::new(actor.actor_id.clone(), manifest.clone(), chain, logs, system);
         // They were running when the previous server ended, so each comes back per its own
         // restart type (see `supervision::comes_back`).
-        ctx.children = children.iter().map(|c| c.actor_id.clone()).collect();
-        ctx.stopped_with = ctx.children.clone();
+        ctx.supervising.children = children.iter().map(|c| c.actor_id.clone()).collect();
+        ctx.supervising.stopped_with = ctx.supervising.children.clone();
         let status = ActorStatus::from_recorded(&actor.status);
         let handle = ActorHandle::ended(actor.actor_id.clone(), status, &manifest.limits, ctx.interrupter());
         let info = ActorInfo { id: actor.actor_id.clone(), handle, manifest, parent: actor.parent_id.clone(), restarts: 0 };
@@ -180,7 +178,7 @@ fn resumes_with_server(policy: Option<RestartPolicy>, status: &str) -> bool {
 }
 
 /// Read an actor's chain once: its start, its committed state, the names it registered.
-fn chain_facts(reader: &ChainReader, actor_id: &str) -> Result<ChainFacts, RuntimeError> {
+fn chain_facts(reader: &ChainReader, actor_id: &str) -> Result<ChainFacts, String> {
     let mut facts = ChainFacts::default();
     let mut bad_start = None;
     reader.scan(actor_id, 0, |event| {
@@ -199,9 +197,10 @@ fn chain_facts(reader: &ChainReader, actor_id: &str) -> Result<ChainFacts, Runti
             _ => {}
         }
         Ok::<bool, crate::chain::ChainError>(true)
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     match bad_start {
-        Some(e) => Err(e.into()),
+        Some(e) => Err(format!("its lifecycle/started event cannot be read: {e}")),
         None => Ok(facts),
     }
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use theater_runtime::server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
 use theater_runtime::{ResumeReport, Theater, TheaterConfig};
+use theater_server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
 use tokio::sync::mpsc;
 
 use crate::cli::ServerArgs;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::server::model::StateView;
+use theater_api::StateView;
 
 use crate::cli::ActorArgs;
 use crate::client::{actor_path, Client};

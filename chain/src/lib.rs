@@ -1,15 +1,21 @@
 //! The event chain: one hash-linked sequence of events per actor, persisted in SQLite.
 //! See docs/chain-format.md for the exact hashed layout and the export format.
+//!
+//! This crate has no WebAssembly engine in it: tools that only read, verify or export
+//! chains (`theater events`, `export`, `verify`, `key`) depend on it alone. The runtime
+//! re-exports it as `theater_runtime::chain`.
 
 mod backpressure;
 mod event;
 pub mod export;
 mod fault;
 pub mod payload;
+pub mod paths;
 mod process;
 mod reader;
 mod recorder;
 mod resume;
+mod rows;
 mod schema;
 pub mod signing;
 mod store;
@@ -25,7 +31,8 @@ pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use resume::{ClaimedChain, DormantActor};
 pub use signing::SignedHead;
-pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
+pub use rows::{ActorRecord, EventFilter};
+pub use store::{ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]

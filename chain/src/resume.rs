@@ -7,7 +7,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::fault::StoredEnd;
-use super::store::{db_err, ChainDb};
+use super::rows::db_err;
+use super::store::ChainDb;
 use super::writer::stored_end;
 use super::{ChainError, Hash};
 

@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 
 use super::db;
 use super::error::ApiError;
-use super::model::{status_fields, ActorView, Tree, TreeNode};
-use crate::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
-use crate::{ActorError, ActorInfo, Theater};
+use super::model::{ActorView, Tree, TreeNode};
+use theater_runtime::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
+use theater_runtime::{ActorError, ActorInfo, ActorStatus, Theater};
 
 /// The actor on this server with id `id`, else the running actor named `id`, else the
 /// actor whose id uniquely starts with `id` (at least [`MIN_ID_PREFIX`] characters).
@@ -58,11 +58,12 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
         .zip(stats)
         .map(|(info, stats)| {
             let (status, reason) = status_fields(&info.handle.status());
+            let names = theater.names_of(&info.id);
             let view = ActorView {
                 children: children_sorted(&children, &info.id).into_iter().map(|a| a.id.clone()).collect(),
                 id: info.id,
                 name: info.manifest.name.clone(),
-                names: theater.names_of(&info.id),
+                names,
                 version: info.manifest.version.clone(),
                 manifest: info.manifest.origin.clone(),
                 status,
@@ -127,4 +128,13 @@ fn children_of(actors: &[ActorInfo]) -> HashMap<&str, Vec<&ActorInfo>> {
         }
     }
     map
+}
+
+/// An actor status as the API's `status` and `reason` fields.
+pub fn status_fields(status: &ActorStatus) -> (String, Option<String>) {
+    match status {
+        ActorStatus::Running => ("running".into(), None),
+        ActorStatus::Stopped => ("stopped".into(), None),
+        ActorStatus::Failed(reason) => ("failed".into(), Some(reason.clone())),
+    }
 }
