@@ -53,6 +53,9 @@ pub enum ChainError {
     File { path: String, reason: String },
 }
 
+/// Stored values (state blobs) by hash: from the database, or from an export file.
+pub type BlobLookup = dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync;
+
 /// Milliseconds since the Unix epoch, the chain's clock.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -96,7 +96,7 @@ impl ActorChain {
         match &mut self.target {
             Target::Db(live) => {
                 live.sink.append(live.key, &live.actor_id, event);
-                let due = live.signed.is_none_or(|s| self.next_seq - 1 >= s + SIGN_EVERY_EVENTS) || live.signed_at.elapsed() >= SIGN_EVERY;
+                let due = live.signed.is_none_or(|s| self.next_seq > s + SIGN_EVERY_EVENTS) || live.signed_at.elapsed() >= SIGN_EVERY;
                 if due {
                     self.sign_head();
                 }

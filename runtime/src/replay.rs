@@ -20,7 +20,7 @@ use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
 use crate::bindings::WitActorError;
 use crate::chain::payload::{decode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
-use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::chain::{sha256, ActorChain, BlobLookup, Event, Hash};
 use crate::component_cache::ComponentCache;
 use crate::component_store::{ComponentStore, ComponentStoreError};
 use crate::error::RuntimeError;
@@ -36,7 +36,7 @@ pub struct ReplayInput {
     /// Run this component instead of the recorded one (the upgrade check).
     pub component: Option<PathBuf>,
     /// Stored state values by hash (the initial state is recorded by hash only).
-    pub blobs: Box<dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync>,
+    pub blobs: Box<BlobLookup>,
 }
 
 pub use crate::replay_feed::{Divergence, EventView};
@@ -262,9 +262,6 @@ impl Replayer<'_> {
     }
 }
 
-/// Stored state values by hash.
-type Blobs = dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync;
-
 impl Run {
     /// A new instance for the replayed actor (at the start, and at each recorded restart).
     async fn instantiate(&self, ctx: ActorCtx) -> Result<ActorInstance, ReplayError> {
@@ -275,7 +272,7 @@ impl Run {
     }
 
     /// Feed the recording to the instance event by event, comparing as it goes.
-    async fn drive(&mut self, mut instance: ActorInstance, blobs: &Blobs) -> Result<ReplayReport, ReplayError> {
+    async fn drive(&mut self, mut instance: ActorInstance, blobs: &BlobLookup) -> Result<ReplayReport, ReplayError> {
         let recorded = self.recorded.clone();
         loop {
             let index = instance.ctx().chain.len();
@@ -315,7 +312,7 @@ impl Run {
 
     /// Replay recorded event `event` at `index`: run an export call, or take an input from
     /// outside the actor as recorded. A divergence found on the way is returned.
-    async fn step(&self, instance: &mut ActorInstance, index: u64, event: &Event, blobs: &Blobs) -> Result<Option<Divergence>, ReplayError> {
+    async fn step(&self, instance: &mut ActorInstance, index: u64, event: &Event, blobs: &BlobLookup) -> Result<Option<Divergence>, ReplayError> {
         match event.event_type.as_str() {
             "wasm/call" => {
                 let call = read_call(index, event)?;

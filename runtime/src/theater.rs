@@ -458,7 +458,7 @@ impl Theater {
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
         let Remains { mut ctx, state, component: loaded, dormant } = self.take_remains(id).await?;
         ctx.shutdown = None;
-        ctx.link = None;
+        ctx.call.link = None;
         ctx.supervising.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();

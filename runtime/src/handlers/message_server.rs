@@ -109,7 +109,7 @@ async fn request(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<Vec<u8>>
     let (reply, rx) = oneshot::channel();
     target.try_deliver(Envelope::Request { msg, cause: Some(ctx.cause()), reply }).map_err(|e| e.to_string())?;
     let answer = await_answer(ctx.manifest.limits.request_timeout_ms, to, rx, guard).await?;
-    ctx.link = Some(answer.cause.to_value());
+    ctx.call.link = Some(answer.cause.to_value());
     Ok(answer.bytes)
 }
 
