@@ -75,7 +75,7 @@ macro_rules! wire_int {
         }
     )*};
 }
-wire_int!(u32, u64, i64);
+wire_int!(i32, u32, u64, i64);
 
 impl Wire for f64 {
     fn to_value(&self) -> Value {

@@ -8,8 +8,8 @@ wasmtime::component::bindgen!({
     world: "theater:simple/host",
 });
 
-pub use theater::simple::filesystem::{FileKind, FileMetadata};
-pub use theater::simple::http_client::{HttpRequest, HttpResponse};
+pub use theater::simple::filesystem::{CommandError, CommandResult, CommandSuccess, FileKind, FileMetadata};
+pub use theater::simple::http_types::{HttpRequest, HttpResponse};
 pub use theater::simple::store::ContentRef;
 pub use theater::simple::types::{Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType};
 
@@ -149,6 +149,29 @@ impl Wire for FileMetadata {
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
         Ok(FileMetadata { kind: f.get("kind")?, size: f.get("size")? })
+    }
+}
+
+/// Recorded as `{"success": {stdout, stderr, exit-code}}` or `{"error": {message}}` (the
+/// host never runs a command, so only replays of an `err` decode one).
+impl Wire for CommandResult {
+    fn to_value(&self) -> Value {
+        match self {
+            CommandResult::Success(s) => map(vec![(
+                "success",
+                map(vec![("stdout", s.stdout.to_value()), ("stderr", s.stderr.to_value()), ("exit-code", s.exit_code.to_value())]),
+            )]),
+            CommandResult::Error(e) => map(vec![("error", map(vec![("message", e.message.to_value())]))]),
+        }
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        if let Some(success) = f.take_opt("success") {
+            let mut s = Fields::new(success)?;
+            return Ok(CommandResult::Success(CommandSuccess { stdout: s.get("stdout")?, stderr: s.get("stderr")?, exit_code: s.get("exit-code")? }));
+        }
+        let mut e = Fields::new(f.take("error")?)?;
+        Ok(CommandResult::Error(CommandError { message: e.get("message")? }))
     }
 }
 

@@ -14,12 +14,10 @@ use crate::chain::Hash;
 use crate::engine::{LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::Handler;
+use crate::manifest::TYPE_ONLY_INTERFACES;
 
 /// The interfaces a manifest grants.
 pub(crate) type Granted = BTreeSet<&'static str>;
-
-/// The shared types interface: it defines no functions, so no handler serves it.
-pub(crate) const TYPES_INTERFACE: &str = "theater:simple/types";
 
 /// A component compiled once, by hash, linked once per grant set.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -46,9 +44,9 @@ impl ComponentCache {
         self.engine.load_bytes(bytes, path)
     }
 
-    /// Refuse imports no handler of this build serves (the types interface needs none).
+    /// Refuse imports no handler of this build serves (type-only interfaces need none).
     pub(crate) fn check_served(&self, imports: &[String]) -> Result<(), RuntimeError> {
-        for import in imports.iter().filter(|i| *i != TYPES_INTERFACE) {
+        for import in imports.iter().filter(|i| !TYPE_ONLY_INTERFACES.contains(&i.as_str())) {
             if !self.handlers.iter().any(|h| h.interface() == import) {
                 return Err(RuntimeError::engine("link the actor", format!("no handler serves {import} in this build")));
             }
@@ -77,8 +75,11 @@ impl ComponentCache {
             return Ok(l.clone());
         }
         let mut linker = Linker::new(self.engine.engine());
-        // `types` defines no functions; an empty instance satisfies components importing it.
-        linker.instance(TYPES_INTERFACE).map_err(|e| RuntimeError::engine("link theater:simple/types", e))?;
+        // Type-only interfaces define no functions; an empty instance satisfies a component
+        // importing one.
+        for interface in TYPE_ONLY_INTERFACES {
+            linker.instance(interface).map_err(|e| RuntimeError::engine("link a type-only interface", e))?;
+        }
         for handler in self.handlers.iter().filter(|h| granted.contains(h.interface())) {
             handler.link(&mut linker).map_err(|e| RuntimeError::engine("link a handler", e))?;
         }

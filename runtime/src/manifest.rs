@@ -482,9 +482,13 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
     ("http-client", "theater:simple/http-client"),
 ];
 
-/// Interfaces every actor may import: `runtime`, and `types`, which holds only type
-/// definitions that other interfaces use.
-pub const ALWAYS_GRANTED: [&str; 2] = ["theater:simple/runtime", "theater:simple/types"];
+/// Interfaces that hold only type definitions other interfaces use: importing one grants
+/// nothing, so every actor may.
+pub const TYPE_ONLY_INTERFACES: [&str; 3] = ["theater:simple/types", "theater:simple/http-types", "theater:simple/websocket-types"];
+
+/// Interfaces every actor may import: `runtime`, and the type-only ones.
+pub const ALWAYS_GRANTED: [&str; 4] =
+    ["theater:simple/runtime", TYPE_ONLY_INTERFACES[0], TYPE_ONLY_INTERFACES[1], TYPE_ONLY_INTERFACES[2]];
 
 /// The WIT interface a handler type grants.
 pub fn interface_for_type(handler_type: &str) -> Option<&'static str> {

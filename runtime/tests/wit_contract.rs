@@ -99,3 +99,168 @@ async fn names_and_resume_are_additions_that_upstream_components_do_without() {
         other => panic!("an upstream-shaped component did not link: {other}"),
     }
 }
+
+/// A WIT type as written: named types by their name, the rest spelled out.
+fn render(resolve: &Resolve, ty: &wit_parser::Type) -> String {
+    use wit_parser::{Type, TypeDefKind};
+    let id = match ty {
+        Type::Id(id) => *id,
+        Type::String => return "string".into(),
+        Type::Bool => return "bool".into(),
+        Type::U8 => return "u8".into(),
+        Type::U16 => return "u16".into(),
+        Type::U32 => return "u32".into(),
+        Type::U64 => return "u64".into(),
+        Type::S32 => return "s32".into(),
+        Type::S64 => return "s64".into(),
+        other => return format!("{other:?}"),
+    };
+    let def = &resolve.types[id];
+    match &def.name {
+        Some(name) => name.clone(),
+        None => structure(resolve, &def.kind),
+    }
+}
+
+/// A type definition's shape (`list<u8>`, `option<string>`, …), whatever it is named.
+fn structure(resolve: &Resolve, kind: &wit_parser::TypeDefKind) -> String {
+    use wit_parser::TypeDefKind;
+    let list = |types: &[wit_parser::Type]| types.iter().map(|t| render(resolve, t)).collect::<Vec<_>>().join(", ");
+    let opt = |t: &Option<wit_parser::Type>| t.as_ref().map_or("_".to_string(), |t| render(resolve, t));
+    match kind {
+        TypeDefKind::Type(t) => render(resolve, t),
+        TypeDefKind::List(t) => format!("list<{}>", render(resolve, t)),
+        TypeDefKind::Option(t) => format!("option<{}>", render(resolve, t)),
+        TypeDefKind::Tuple(t) => format!("tuple<{}>", list(&t.types)),
+        TypeDefKind::Result(r) => format!("result<{}, {}>", opt(&r.ok), opt(&r.err)),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A named type's definition: `type T` for an alias, `record { … }`, `variant { … }`.
+fn definition(resolve: &Resolve, interface: wit_parser::InterfaceId, name: &str) -> String {
+    use wit_parser::TypeDefKind;
+    let id = resolve.interfaces[interface].types.get(name).unwrap_or_else(|| panic!("no type {name}"));
+    match &resolve.types[*id].kind {
+        TypeDefKind::Record(r) => {
+            let fields: Vec<String> = r.fields.iter().map(|f| format!("{}: {}", f.name, render(resolve, &f.ty))).collect();
+            format!("record {{ {} }}", fields.join(", "))
+        }
+        TypeDefKind::Variant(v) => {
+            let cases: Vec<String> =
+                v.cases.iter().map(|c| c.ty.as_ref().map_or(c.name.clone(), |t| format!("{}({})", c.name, render(resolve, t)))).collect();
+            format!("variant {{ {} }}", cases.join(", "))
+        }
+        other => format!("type {}", structure(resolve, other)),
+    }
+}
+
+/// The original Theater's signatures (its `wit/`, mid-2025), as this contract must keep
+/// them: interface, function, signature.
+const UPSTREAM_FUNCTIONS: &[(&str, &str, &str)] = &[
+    ("filesystem", "read-file", "func(path: string) -> result<list<u8>, string>"),
+    ("filesystem", "write-file", "func(path: string, content: string) -> result<_, string>"),
+    ("filesystem", "list-files", "func(path: string) -> result<list<string>, string>"),
+    ("filesystem", "delete-file", "func(path: string) -> result<_, string>"),
+    ("filesystem", "create-dir", "func(path: string) -> result<_, string>"),
+    ("filesystem", "delete-dir", "func(path: string) -> result<_, string>"),
+    ("filesystem", "path-exists", "func(path: string) -> result<bool, string>"),
+    ("filesystem", "execute-command", "func(dir: string, command: string, args: list<string>) -> result<command-result, string>"),
+    ("filesystem", "execute-nix-command", "func(dir: string, command: string) -> result<command-result, string>"),
+    ("http-client", "send-http", "func(req: http-request) -> result<http-response, string>"),
+    ("http-framework", "create-server", "func(config: server-config) -> result<server-id, string>"),
+    ("http-framework", "get-server-info", "func(server-id: server-id) -> result<server-info, string>"),
+    ("http-framework", "start-server", "func(server-id: server-id) -> result<u16, string>"),
+    ("http-framework", "stop-server", "func(server-id: server-id) -> result<_, string>"),
+    ("http-framework", "destroy-server", "func(server-id: server-id) -> result<_, string>"),
+    ("http-framework", "register-handler", "func(handler-name: string) -> result<handler-id, string>"),
+    ("http-framework", "add-route", "func(server-id: server-id, path: string, method: string, handler-id: handler-id) -> result<route-id, string>"),
+    ("http-framework", "remove-route", "func(route-id: route-id) -> result<_, string>"),
+    ("http-framework", "add-middleware", "func(server-id: server-id, path: string, handler-id: handler-id) -> result<middleware-id, string>"),
+    ("http-framework", "remove-middleware", "func(middleware-id: middleware-id) -> result<_, string>"),
+    (
+        "http-framework",
+        "enable-websocket",
+        "func(server-id: server-id, path: string, connect-handler-id: option<handler-id>, message-handler-id: handler-id, disconnect-handler-id: option<handler-id>) -> result<_, string>",
+    ),
+    ("http-framework", "send-websocket-message", "func(server-id: server-id, connection-id: u64, message: websocket-message) -> result<_, string>"),
+    ("http-framework", "close-websocket", "func(server-id: server-id, connection-id: u64) -> result<_, string>"),
+    (
+        "http-handlers",
+        "handle-request",
+        "func(state: option<list<u8>>, params: tuple<handler-id, http-request>) -> result<tuple<option<list<u8>>, tuple<http-response>>, string>",
+    ),
+    (
+        "http-handlers",
+        "handle-middleware",
+        "func(state: option<list<u8>>, params: tuple<handler-id, http-request>) -> result<tuple<option<list<u8>>, tuple<middleware-result>>, string>",
+    ),
+    (
+        "http-handlers",
+        "handle-websocket-connect",
+        "func(state: option<list<u8>>, params: tuple<handler-id, u64, string, option<string>>) -> result<tuple<option<list<u8>>>, string>",
+    ),
+    (
+        "http-handlers",
+        "handle-websocket-message",
+        "func(state: option<list<u8>>, params: tuple<handler-id, u64, websocket-message>) -> result<tuple<option<list<u8>>, tuple<list<websocket-message>>>, string>",
+    ),
+    (
+        "http-handlers",
+        "handle-websocket-disconnect",
+        "func(state: option<list<u8>>, params: tuple<handler-id, u64>) -> result<tuple<option<list<u8>>>, string>",
+    ),
+];
+
+/// The original Theater's type definitions: interface, type, definition.
+const UPSTREAM_TYPES: &[(&str, &str, &str)] = &[
+    ("filesystem", "command-success", "record { stdout: string, stderr: string, exit-code: s32 }"),
+    ("filesystem", "command-error", "record { message: string }"),
+    ("filesystem", "command-result", "variant { success(command-success), error(command-error) }"),
+    ("http-types", "bytes", "type list<u8>"),
+    ("http-types", "http-request", "record { method: string, uri: string, headers: list<tuple<string, string>>, body: option<bytes> }"),
+    ("http-types", "http-response", "record { status: u16, headers: list<tuple<string, string>>, body: option<bytes> }"),
+    ("http-types", "server-config", "record { port: option<u16>, host: option<string>, tls-config: option<tls-config> }"),
+    ("http-types", "tls-config", "record { cert-path: string, key-path: string }"),
+    (
+        "http-types",
+        "server-info",
+        "record { id: u64, port: u16, host: string, running: bool, routes-count: u32, middleware-count: u32, websocket-enabled: bool }",
+    ),
+    ("http-types", "middleware-result", "record { proceed: bool, request: http-request }"),
+    ("http-framework", "server-id", "type u64"),
+    ("http-framework", "handler-id", "type u64"),
+    ("http-framework", "route-id", "type u64"),
+    ("http-framework", "middleware-id", "type u64"),
+    ("websocket-types", "message-type", "variant { text, binary, connect, close, ping, pong, other(string) }"),
+    ("websocket-types", "websocket-message", "record { ty: message-type, data: option<list<u8>>, text: option<string> }"),
+];
+
+/// Ours is a superset of the original Theater's contract: every function and type it has,
+/// under the same name with the same signature. A drift in any of them fails here.
+#[test]
+fn the_contract_keeps_the_original_theaters_signatures_exactly() {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let interface = |name: &str| *resolve.packages[pkg].interfaces.get(name).unwrap_or_else(|| panic!("wit/ has no interface {name}"));
+    let mut drift = Vec::new();
+    for (iface, name, expected) in UPSTREAM_FUNCTIONS {
+        let Some(f) = resolve.interfaces[interface(iface)].functions.get(*name) else {
+            drift.push(format!("{iface}.{name}: missing"));
+            continue;
+        };
+        let params: Vec<String> = f.params.iter().map(|p| format!("{}: {}", p.name, render(&resolve, &p.ty))).collect();
+        let result = f.result.as_ref().map_or(String::new(), |t| format!(" -> {}", render(&resolve, t)));
+        let actual = format!("func({}){result}", params.join(", "));
+        if actual != *expected {
+            drift.push(format!("{iface}.{name}:\n  expected {expected}\n  found    {actual}"));
+        }
+    }
+    for (iface, name, expected) in UPSTREAM_TYPES {
+        let actual = definition(&resolve, interface(iface), name);
+        if actual != *expected {
+            drift.push(format!("{iface}.{name}:\n  expected {expected}\n  found    {actual}"));
+        }
+    }
+    assert!(drift.is_empty(), "signatures differ from the original Theater's:\n{}", drift.join("\n"));
+}

@@ -24,7 +24,7 @@ use wasmtime::component::{ComponentNamedList, Lift, Linker, LinkerInstance, Lowe
 
 use super::{define_async, Handler};
 use crate::actor::{ActorCtx, Budget};
-use crate::bindings::{FileKind, FileMetadata};
+use crate::bindings::{CommandResult, FileKind, FileMetadata};
 use crate::chain::payload::Wire;
 use crate::manifest::{HandlerConfig, Manifest};
 
@@ -57,6 +57,8 @@ pub enum FsError {
     Root { root: String, reason: String },
     #[error("{path:?}: {source}")]
     Io { path: String, source: io::Error },
+    #[error("running {0:?} refused: Theater runs no commands (a command could reach anything outside this actor's grants)")]
+    NoCommands(String),
 }
 
 /// A guest path checked against the root: where it is on the host, and how the guest
@@ -243,6 +245,11 @@ impl Sandbox {
     }
 }
 
+/// The answer to every command an actor asks to run.
+fn refuse_command(command: String) -> Result<CommandResult, FsError> {
+    Err(FsError::NoCommands(command))
+}
+
 /// Serves `theater:simple/filesystem`.
 pub struct FilesystemHandler;
 
@@ -296,13 +303,16 @@ impl Handler for FilesystemHandler {
         let mut inst = linker.instance(INTERFACE)?;
         let i = &mut inst;
         define(i, "read-file", |s, (path,): (String,)| s.read_file(&path))?;
-        define_charged(i, "write-file", |(_, c): &(String, Vec<u8>)| c.len(), |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content))?;
+        define_charged(i, "write-file", |(_, c): &(String, String)| c.len(), |s, (path, content): (String, String)| s.write_file(&path, content.as_bytes()))?;
+        define_charged(i, "write-file-bytes", |(_, c): &(String, Vec<u8>)| c.len(), |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content))?;
         define(i, "list-files", |s, (path,): (String,)| s.list_files(&path))?;
         define(i, "delete-file", |s, (path,): (String,)| s.delete_file(&path))?;
         define(i, "create-dir", |s, (path,): (String,)| s.create_dir(&path))?;
         define(i, "delete-dir", |s, (path,): (String,)| s.delete_dir(&path))?;
         define(i, "path-exists", |s, (path,): (String,)| s.path_exists(&path))?;
         define(i, "metadata", |s, (path,): (String,)| s.metadata(&path))?;
+        define(i, "execute-command", |_, (_, command, _): (String, String, Vec<String>)| refuse_command(command))?;
+        define(i, "execute-nix-command", |_, (_, command): (String, String)| refuse_command(command))?;
         Ok(())
     }
 }

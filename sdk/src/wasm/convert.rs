@@ -1,7 +1,7 @@
 //! Conversions between the generated binding types and the SDK's own types, so the public
 //! API looks the same on wasm and in the native test host.
 
-use super::bindings::theater::simple::{filesystem, http_client, store, types};
+use super::bindings::theater::simple::{filesystem, http_types, store, types};
 use crate::host::filesystem::{FileKind, FileMetadata};
 use crate::host::http::{HttpRequest, HttpResponse};
 use crate::host::store::ContentRef;
@@ -104,9 +104,9 @@ impl From<filesystem::FileMetadata> for FileMetadata {
     }
 }
 
-impl From<HttpRequest> for http_client::HttpRequest {
+impl From<HttpRequest> for http_types::HttpRequest {
     fn from(r: HttpRequest) -> Self {
-        http_client::HttpRequest {
+        http_types::HttpRequest {
             method: r.method,
             uri: r.uri,
             headers: r.headers,
@@ -116,8 +116,8 @@ impl From<HttpRequest> for http_client::HttpRequest {
 }
 
 /// The host always sends a body; `none` would mean an empty one.
-impl From<http_client::HttpResponse> for HttpResponse {
-    fn from(r: http_client::HttpResponse) -> Self {
+impl From<http_types::HttpResponse> for HttpResponse {
+    fn from(r: http_types::HttpResponse) -> Self {
         HttpResponse {
             status: r.status,
             headers: r.headers,

@@ -99,9 +99,12 @@ pub(crate) mod store {
 pub(crate) mod filesystem {
     use crate::host::filesystem::FileMetadata;
     use crate::wasm::bindings::theater::simple::filesystem as sys;
-    pub(crate) use sys::{
-        create_dir, delete_dir, delete_file, list_files, path_exists, read_file, write_file,
-    };
+    pub(crate) use sys::{create_dir, delete_dir, delete_file, list_files, path_exists, read_file};
+
+    /// Any bytes, through `write-file-bytes` (`write-file` takes text, as upstream's does).
+    pub(crate) fn write_file(path: &str, content: &[u8]) -> Result<(), String> {
+        sys::write_file_bytes(path, content)
+    }
 
     pub(crate) fn metadata(path: &str) -> Result<FileMetadata, String> {
         sys::metadata(path).map(Into::into)

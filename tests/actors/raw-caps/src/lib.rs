@@ -121,11 +121,11 @@ fn run(line: &str) -> Result<String, String> {
         }
 
         "fs.read-file" => fs::read_file(a.next()?).map(text),
-        "fs.write-file" => unit(fs::write_file(a.next()?, a.rest().as_bytes())),
+        "fs.write-file" => unit(fs::write_file(a.next()?, a.rest())),
         // Writes N bytes of `x`, to test the write limit without a large message.
         "fs.write-n" => {
             let path = a.next()?;
-            unit(fs::write_file(path, &vec![b'x'; a.number()?]))
+            unit(fs::write_file(path, &"x".repeat(a.number()?)))
         }
         "fs.list-files" => fs::list_files(a.next()?).map(|l| l.join(",")),
         "fs.delete-file" => unit(fs::delete_file(a.next()?)),
