@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use wasmparser::{Encoding, Parser, Payload};
+use wasmparser::{ComponentTypeRef, Encoding, Parser, Payload, TypeBounds};
 
 use crate::manifest::type_for_interface;
 
@@ -75,7 +75,12 @@ pub fn component_imports(bytes: &[u8], origin: &str) -> Result<Vec<String>, Sand
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 1 => {
                 for import in reader {
-                    imports.push(import.map_err(|e| invalid(e.to_string()))?.name.name.to_string());
+                    let import = import.map_err(|e| invalid(e.to_string()))?;
+                    // A type import bound equal to another import's type (a world-level `use`)
+                    // is only an alias: it reaches nothing, so it needs no grant.
+                    if !matches!(import.ty, ComponentTypeRef::Type(TypeBounds::Eq(_))) {
+                        imports.push(import.name.name.to_string());
+                    }
                 }
             }
             _ => {}

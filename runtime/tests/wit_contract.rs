@@ -12,8 +12,17 @@ use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve};
 
 /// A component that imports every function of the world and exports its exports.
 fn component_for_world(world_name: &str) -> Vec<u8> {
+    component_for(world_name, None)
+}
+
+/// [`component_for_world`], for a world of `extra` (a WIT package using theater:simple) if
+/// given, else of wit/ itself.
+fn component_for(world_name: &str, extra: Option<&str>) -> Vec<u8> {
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let (mut pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    if let Some(text) = extra {
+        pkg = resolve.push_str("extra.wit", text).expect("the extra package parses");
+    }
     let world = resolve.select_world(&[pkg], Some(world_name)).expect("the world exists");
     let mut module = wit_component::dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
     wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).expect("metadata embeds");
@@ -97,6 +106,34 @@ async fn names_and_resume_are_additions_that_upstream_components_do_without() {
     match theater.spawn(Manifest::load(&dir.path().join("old.toml")).unwrap(), None, None).await.unwrap_err() {
         RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
         other => panic!("an upstream-shaped component did not link: {other}"),
+    }
+}
+
+/// The type-only interfaces link without any grant, whatever else the component imports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_only_interfaces_link_without_a_grant() {
+    let world = "package test:types;
+        world types-user {
+            use theater:simple/websocket-types.{websocket-message};
+            use theater:simple/http-types.{http-request};
+            import theater:simple/runtime;
+            export theater:simple/actor;
+            export shown: func(m: websocket-message, r: http-request) -> string;
+        }";
+    let component = component_for("types-user", Some(world));
+    let imports = theater_runtime::sandbox::component_imports(&component, "types-user").unwrap();
+    for interface in ["theater:simple/websocket-types", "theater:simple/http-types"] {
+        assert!(imports.iter().any(|i| i == interface), "the component does not import {interface}: {imports:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.wasm"), &component).unwrap();
+    std::fs::write(dir.path().join("t.toml"), "name = \"t\"\nversion = \"0\"\ncomponent = \"t.wasm\"\n").unwrap();
+    let mut config = TheaterConfig::new(Some(dir.path().join("home")));
+    config.logs = std::sync::Arc::new(|_| {});
+    let theater = Theater::new(config).unwrap();
+    match theater.spawn(Manifest::load(&dir.path().join("t.toml")).unwrap(), None, None).await.unwrap_err() {
+        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
+        other => panic!("a component using only type-only interfaces did not link: {other}"),
     }
 }
 

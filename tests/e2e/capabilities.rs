@@ -311,6 +311,15 @@ async fn filesystem_works_inside_its_root_and_is_recorded() {
     assert_eq!(ok(&t, &id, "fs.delete-dir notes").await, "done");
     assert_eq!(ok(&t, &id, "fs.list-files .").await, "");
     assert!(data.is_dir());
+    // `write-file` takes text (upstream's signature); `write-file-bytes` any bytes.
+    assert_eq!(ok(&t, &id, "fs.write-bytes raw.bin").await, "done");
+    assert_eq!(std::fs::read(data.join("raw.bin")).unwrap(), [0xff, 0x00, 0xfe]);
+    // Upstream's command functions link, and never run anything.
+    for command in ["fs.exec touch", "fs.exec-nix touch pwned"] {
+        let e = refused(&t, &id, command).await;
+        assert!(e.contains("runs no commands"), "{command}: {e}");
+    }
+    assert!(!data.join("pwned").exists() && !s.path().join("pwned").exists());
 
     let writes = recorded(&t, &id, "theater:simple/filesystem/write-file");
     assert_eq!(writes[0], json!({"params": ["notes/2024/a.txt", "first note"], "result": [{"ok": null}]}));
@@ -511,6 +520,8 @@ async fn capability_calls_replay_identically_from_the_recording() {
         "fs.write-file r.txt recorded".into(),
         "fs.read-file r.txt".into(),
         "fs.metadata r.txt".into(),
+        "fs.write-bytes r.bin".into(),
+        "fs.exec touch".into(),
         "fs.read-file ../escape".into(),
         format!("http PUT http://127.0.0.1:{port}/r body"),
         "http GET http://not-allowed.example/".into(),
@@ -519,6 +530,7 @@ async fn capability_calls_replay_identically_from_the_recording() {
     }
     let served = connections.load(Ordering::SeqCst);
     std::fs::remove_file(s.path().join("data/r.txt")).unwrap();
+    std::fs::remove_file(s.path().join("data/r.bin")).unwrap();
 
     t.db().sink().flush().unwrap();
     let reader = ChainReader::open(t.db().path()).unwrap();

@@ -127,6 +127,10 @@ fn run(line: &str) -> Result<String, String> {
             let path = a.next()?;
             unit(fs::write_file(path, &"x".repeat(a.number()?)))
         }
+        "fs.write-bytes" => unit(fs::write_file_bytes(a.next()?, &[0xff, 0x00, 0xfe])),
+        // Upstream's command functions: the host must refuse them.
+        "fs.exec" => fs::execute_command(".", a.next()?, &[]).map(|r| format!("{r:?}")),
+        "fs.exec-nix" => fs::execute_nix_command(".", a.rest()).map(|r| format!("{r:?}")),
         "fs.list-files" => fs::list_files(a.next()?).map(|l| l.join(",")),
         "fs.delete-file" => unit(fs::delete_file(a.next()?)),
         "fs.create-dir" => unit(fs::create_dir(a.next()?)),
