@@ -740,7 +740,9 @@ mod tests {
         let m = parse_in(dir.path(), "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"a.wasm\"\n").unwrap();
         assert_eq!(m.limits, Limits::default());
         assert_eq!((m.restart, m.restart_policy()), (None, RestartPolicy::Permanent));
-        assert_eq!(m.granted_interfaces().into_iter().collect::<Vec<_>>(), vec!["theater:simple/runtime", "theater:simple/types"]);
+        let granted: Vec<&str> = m.granted_interfaces().into_iter().collect();
+        let always = ["theater:simple/http-types", "theater:simple/runtime", "theater:simple/types", "theater:simple/websocket-types"];
+        assert_eq!(granted, always, "runtime and the type-only interfaces");
         assert_eq!(m.component, dir.path().join("a.wasm"));
     }
 
