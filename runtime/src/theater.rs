@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::actor::{self, ActorError, ActorStatus, LogSink};
+use crate::actor::{self, ActorCtx, ActorError, ActorStatus, LogSink};
 use crate::channels::ChannelTable;
 use crate::component_store::ComponentStore;
 use crate::chain::{ChainDb, ChainOptions};
@@ -68,11 +68,17 @@ struct Entry {
     quiet: bool,
 }
 
+/// What a restart needs of an ended actor: its context (identity, chain), its last
+/// committed state and the exact component it ran.
+struct Remains {
+    ctx: ActorCtx,
+    state: Option<Vec<u8>>,
+    component: LoadedComponent,
+}
+
 mod actor_system;
 mod lifecycle;
 mod spawn;
-
-use lifecycle::Remains;
 
 pub(crate) struct Inner {
     /// This runtime itself, for the [`ActorSystem`] calls that start tasks.

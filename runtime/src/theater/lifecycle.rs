@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 use ciborium::value::Value;
 
 use super::spawn::{Register, StartMode};
-use super::Theater;
-use crate::actor::{self, ActorCtx, Exit};
+use super::{Remains, Theater};
+use crate::actor::{self, Exit};
 use crate::chain::payload::{encode, map};
-use crate::engine::LoadedComponent;
 use crate::error::RuntimeError;
 use crate::manifest::{RestartPolicy, Supervision};
 use crate::status::ActorStatus;
@@ -17,14 +16,6 @@ use crate::supervision::{self, ChildExit, Decision};
 
 /// Longest a restart waits for an ended actor's remains (they follow its end at once).
 const REMAINS_WAIT: Duration = Duration::from_secs(10);
-
-/// What a restart needs of an ended actor: its context (identity, chain), its last
-/// committed state and the exact component it ran.
-pub(super) struct Remains {
-    ctx: ActorCtx,
-    state: Option<Vec<u8>>,
-    component: LoadedComponent,
-}
 
 impl Theater {
     /// After an actor's task ends (its children already stopped): keep what a restart
