@@ -24,7 +24,7 @@ use crate::chain::{sha256, ActorChain, BlobLookup, Event, Hash};
 use crate::component_cache::ComponentCache;
 use crate::component_store::{ComponentStore, ComponentStoreError};
 use crate::error::RuntimeError;
-use crate::manifest::Manifest;
+use crate::recorded_start::{RecordedStart, StartError};
 use crate::replay_feed::ReplayFeed;
 use crate::sandbox;
 use crate::system::ActorSystem;
@@ -79,33 +79,17 @@ pub enum ReplayError {
     Runtime(#[from] RuntimeError),
 }
 
+impl From<StartError> for ReplayError {
+    fn from(e: StartError) -> ReplayError {
+        match e {
+            StartError::NotAStart(found) => ReplayError::NoStart(found),
+            StartError::Malformed(reason) => malformed(0, reason),
+        }
+    }
+}
+
 fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
     ReplayError::Malformed { index, reason: reason.into() }
-}
-
-/// The fields of the recorded `lifecycle/started` event.
-struct Start {
-    actor: String,
-    manifest: Arc<Manifest>,
-    component: Hash,
-}
-
-fn read_start(e: &Event) -> Result<Start, ReplayError> {
-    if e.event_type != "lifecycle/started" {
-        return Err(ReplayError::NoStart(e.event_type.clone()));
-    }
-    let bad = |r: String| malformed(0, r);
-    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
-    let text: String = f.get("manifest").map_err(|p| bad(p.to_string()))?;
-    let origin: String = f.get::<Option<String>>("origin").ok().flatten().unwrap_or_else(|| "<recorded manifest>".into());
-    let base_dir: String = f.get::<Option<String>>("base_dir").ok().flatten().unwrap_or_else(|| ".".into());
-    let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin).map_err(|e| bad(e.to_string()))?;
-    let component: Vec<u8> = f.get("component").map_err(|p| bad(p.to_string()))?;
-    Ok(Start {
-        actor: f.get("actor").map_err(|p| bad(p.to_string()))?,
-        manifest: Arc::new(manifest),
-        component: component.try_into().map_err(|_| bad("component hash is not 32 bytes".into()))?,
-    })
 }
 
 /// One recorded export call.
@@ -214,7 +198,7 @@ pub(crate) struct Replayer<'a> {
 struct Run {
     recorded: Arc<Vec<Event>>,
     pre: InstancePre<ActorCtx>,
-    start: Start,
+    start: RecordedStart,
     timeout: Duration,
     /// Events of the replay compared with the recording so far.
     compared: usize,
@@ -226,7 +210,7 @@ impl Replayer<'_> {
         let recorded = Arc::new(input.events);
         verify_links(&recorded)?;
         let first = recorded.first().ok_or(ReplayError::Empty)?.clone();
-        let start = read_start(&first)?;
+        let start = RecordedStart::read(&first)?;
         let pre = self.prepare(&start, input.component.as_deref())?;
         let system: Arc<dyn ActorSystem> = Arc::new(system::ReplaySystem::new(self.chain_db.clone()));
         let mut ctx = ActorCtx::new(
@@ -245,7 +229,7 @@ impl Replayer<'_> {
     }
 
     /// Check the component to replay against the recorded manifest's grants and link it.
-    fn prepare(&self, start: &Start, given: Option<&Path>) -> Result<InstancePre<ActorCtx>, ReplayError> {
+    fn prepare(&self, start: &RecordedStart, given: Option<&Path>) -> Result<InstancePre<ActorCtx>, ReplayError> {
         let manifest = &start.manifest;
         let (path, bytes) = self.replay_component(given, &manifest.component, &start.component)?;
         let granted = manifest.granted_interfaces();
@@ -293,7 +277,7 @@ impl Run {
         loop {
             let index = instance.ctx().chain.len();
             let Some(event) = usize::try_from(index).ok().and_then(|i| recorded.get(i)) else { break };
-            if event.event_type == "lifecycle/restarted" {
+            if matches!(event.event_type.as_str(), "lifecycle/restarted" | "lifecycle/resumed") {
                 instance = self.restart(instance, event).await?;
             } else if let Some(divergence) = self.step(&mut instance, index, event, blobs).await? {
                 return Ok(self.report(&instance, Some(divergence)));
@@ -315,7 +299,8 @@ impl Run {
         Ok(self.report(&instance, short))
     }
 
-    /// A recorded restart: a new instance from the last committed state.
+    /// A recorded restart (or a resume by a new server): a new instance from the last
+    /// committed state.
     async fn restart(&self, instance: ActorInstance, event: &Event) -> Result<ActorInstance, ReplayError> {
         let state = instance.state().clone();
         let mut ctx = instance.into_ctx();

@@ -4,7 +4,8 @@
 //! is interrupted: its running call traps at the next epoch tick, its host waits (a
 //! `timing.sleep`, a request to another actor) end, its mailbox is abandoned, and its chain
 //! ends with `lifecycle/interrupted`, counting the abandoned messages. Then the chain
-//! database is flushed: the shutdown succeeds only if that flush does.
+//! database is flushed: the shutdown succeeds only if that flush does. A server's database
+//! then flags the actors that were running for the next server to resume (`resume`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -57,6 +58,8 @@ impl Theater {
         let _ = tokio::time::timeout(INTERRUPT_GRACE, async { while ending.join_next().await.is_some() {} }).await;
         let unfinished = late.iter().filter(|h| h.status() == ActorStatus::Running).count();
         self.db().sink().flush_async().await?;
+        let ids: Vec<String> = running.iter().map(|h| h.id().to_string()).collect();
+        self.db().mark_resumable(&ids)?;
         Ok(ShutdownReport { running: running.len(), interrupted: late.len(), unfinished })
     }
 }

@@ -74,6 +74,9 @@ struct Remains {
     ctx: ActorCtx,
     state: Option<Vec<u8>>,
     component: LoadedComponent,
+    /// Loaded from the chain of a previous server, not left by a run of this one: the
+    /// next start is a resume (`lifecycle/resumed`).
+    dormant: bool,
 }
 
 mod actor_system;
@@ -171,6 +174,26 @@ impl Theater {
             entry.quiet = true;
             entry.info.clone()
         }).collect()
+    }
+
+    /// The channel new actors' chains write to, where their log lines go, and how they reach
+    /// this runtime: what a resumed actor's context needs.
+    pub(crate) fn actor_links(&self) -> (crate::chain::ChainSink, LogSink, Weak<dyn ActorSystem>) {
+        let system: Weak<dyn ActorSystem> = Arc::downgrade(&self.inner) as Weak<dyn ActorSystem>;
+        (self.inner.db.sink(), self.inner.logs.clone(), system)
+    }
+
+    /// The engine's component cache (compiled components, linkers).
+    pub(crate) fn cache(&self) -> &ComponentCache {
+        &self.inner.cache
+    }
+
+    /// Register an actor loaded from a previous server's chain, ended, with what its resume
+    /// needs (see `resume`); [`restart`](Self::restart) brings it back.
+    pub(crate) fn adopt(&self, info: ActorInfo, component: LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) {
+        let id = info.id.clone();
+        let remains = Remains { ctx, state, component: component.clone(), dormant: true };
+        self.entries().insert(id, Entry { info, component, remains: Some(remains), quiet: true });
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or

@@ -27,7 +27,7 @@ impl Theater {
             let mut entries = self.entries();
             match entries.get_mut(id) {
                 Some(entry) => {
-                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone() });
+                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone(), dormant: false });
                     (entry.info.parent.clone(), entry.quiet)
                 }
                 None => (None, true),
@@ -73,21 +73,24 @@ impl Theater {
 
     /// Restart an ended actor under the same id: a new instance of the same component, its
     /// chain continued with a `lifecycle/restarted` event (the reason and the component's
-    /// hash), started from its last committed state, with its subtree.
+    /// hash), started from its last committed state, with its subtree. An actor loaded from
+    /// a previous server's chain resumes instead (`lifecycle/resumed`).
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let Remains { mut ctx, state, component: loaded } = self.take_remains(id).await?;
+        let Remains { mut ctx, state, component: loaded, dormant } = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.call.link = None;
         ctx.supervising.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();
         let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
-        ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
+        ctx.chain.record(if dormant { "lifecycle/resumed" } else { "lifecycle/restarted" }, encode(&map(fields)));
         ctx.chain.set_status("running");
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
                 entry.info.handle = handle;
-                entry.info.restarts += 1;
+                if !dormant {
+                    entry.info.restarts += 1;
+                }
                 entry.quiet = false;
             }
         });
