@@ -37,25 +37,30 @@ async fn every_function_of_the_contract_links_with_its_exact_signature() {
         assert!(imports.iter().any(|i| i == interface), "the SDK world does not import {interface}: {imports:?}");
     }
 
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("all.wasm"), &component).unwrap();
-    std::fs::create_dir(dir.path().join("files")).unwrap();
-    let mut manifest = String::from("name = \"all\"\nversion = \"0\"\ncomponent = \"all.wasm\"\n");
+    let mut grants = String::new();
     for (handler, _) in theater_runtime::manifest::HANDLER_TYPES {
-        manifest.push_str(&format!("[[handler]]\ntype = \"{handler}\"\n"));
+        grants.push_str(&format!("[[handler]]\ntype = \"{handler}\"\n"));
         if *handler == "filesystem" {
-            manifest.push_str("root = \"files\"\n");
+            grants.push_str("root = \"files\"\n");
         }
     }
-    std::fs::write(dir.path().join("all.toml"), manifest).unwrap();
+    assert_links(&component, &grants, "the contract").await;
+}
 
+/// Spawn `component` under a manifest granting `grants` (a `files/` directory beside it):
+/// it must link and reach its dummy `init`, which traps by design.
+async fn assert_links(component: &[u8], grants: &str, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.wasm"), component).unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    let manifest = format!("name = \"c\"\nversion = \"0\"\ncomponent = \"c.wasm\"\n{grants}");
+    std::fs::write(dir.path().join("c.toml"), manifest).unwrap();
     let mut config = TheaterConfig::new(Some(dir.path().join("home")));
     config.logs = std::sync::Arc::new(|_| {});
     let theater = Theater::new(config).unwrap();
-    let err = theater.spawn(Manifest::load(&dir.path().join("all.toml")).unwrap(), None, None).await.unwrap_err();
-    match err {
+    match theater.spawn(Manifest::load(&dir.path().join("c.toml")).unwrap(), None, None).await.unwrap_err() {
         RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
-        other => panic!("the contract did not link: {other}"),
+        other => panic!("{what} did not link: {other}"),
     }
 }
 
@@ -97,16 +102,7 @@ async fn names_and_resume_are_additions_that_upstream_components_do_without() {
     }
 
     let component = component_for_world("message-server-actor");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("old.wasm"), &component).unwrap();
-    std::fs::write(dir.path().join("old.toml"), "name = \"old\"\nversion = \"0\"\ncomponent = \"old.wasm\"\n").unwrap();
-    let mut config = TheaterConfig::new(Some(dir.path().join("home")));
-    config.logs = std::sync::Arc::new(|_| {});
-    let theater = Theater::new(config).unwrap();
-    match theater.spawn(Manifest::load(&dir.path().join("old.toml")).unwrap(), None, None).await.unwrap_err() {
-        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
-        other => panic!("an upstream-shaped component did not link: {other}"),
-    }
+    assert_links(&component, "", "an upstream-shaped component").await;
 }
 
 /// The type-only interfaces link without any grant, whatever else the component imports.
@@ -125,16 +121,7 @@ async fn type_only_interfaces_link_without_a_grant() {
     for interface in ["theater:simple/websocket-types", "theater:simple/http-types"] {
         assert!(imports.iter().any(|i| i == interface), "the component does not import {interface}: {imports:?}");
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("t.wasm"), &component).unwrap();
-    std::fs::write(dir.path().join("t.toml"), "name = \"t\"\nversion = \"0\"\ncomponent = \"t.wasm\"\n").unwrap();
-    let mut config = TheaterConfig::new(Some(dir.path().join("home")));
-    config.logs = std::sync::Arc::new(|_| {});
-    let theater = Theater::new(config).unwrap();
-    match theater.spawn(Manifest::load(&dir.path().join("t.toml")).unwrap(), None, None).await.unwrap_err() {
-        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
-        other => panic!("a component using only type-only interfaces did not link: {other}"),
-    }
+    assert_links(&component, "", "a component using only type-only interfaces").await;
 }
 
 /// A WIT type as written: named types by their name, the rest spelled out.

@@ -95,9 +95,13 @@ async fn five_hundred_streams_get_429_past_the_limits_while_health_answers() {
 async fn connections_past_the_limit_get_503_and_calls_past_the_timeout_get_503() {
     let s = Scratch::new();
     let server = ServerProc::start(&s, &["--max-connections", "4", "--request-timeout", "2s"]);
-    let api = Api::new(&server);
+    // No idle pooled connections: each call's connection closes when it is answered, so
+    // only the streams below hold slots (a pooled one would be a fifth, racing them).
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("a client");
+    let api = Api { http, ..Api::new(&server) };
     // Four open event streams hold the four connections.
     let id = start(&api, &counter(&s)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let (held, statuses) = open_streams(&api, &id, 4).await;
     assert_eq!(held.len(), 4, "{statuses:?}");
     let refused = reqwest::Client::new().get(format!("{}/v1/health", server.url)).send().await;
