@@ -4,7 +4,7 @@
 //! is interrupted: its running call traps at the next epoch tick, its host waits (a
 //! `timing.sleep`, a request to another actor) end, its mailbox is abandoned, and its chain
 //! ends with `lifecycle/interrupted`, counting the abandoned messages. Then the chain
-//! database is flushed: the shutdown succeeds only if that flush does.
+//! database is flushed and checkpointed: the shutdown succeeds only if that flush does.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use crate::actor::ActorStatus;
+use crate::chain::Checkpoint;
 use crate::error::RuntimeError;
 use crate::Theater;
 
@@ -56,7 +57,20 @@ impl Theater {
         }
         let _ = tokio::time::timeout(INTERRUPT_GRACE, async { while ending.join_next().await.is_some() {} }).await;
         let unfinished = late.iter().filter(|h| h.status() == ActorStatus::Running).count();
-        self.db().sink().flush_async().await?;
+        self.finish_chains().await?;
         Ok(ShutdownReport { running: running.len(), interrupted: late.len(), unfinished })
+    }
+
+    /// Flush the chains, then fold the write-ahead log into `chains.db`, so the database
+    /// file alone holds every chain once this process is done. Only the flush can fail the
+    /// shutdown: a checkpoint another process holds up is done by a later one.
+    pub(crate) async fn finish_chains(&self) -> Result<(), RuntimeError> {
+        self.db().sink().flush_async().await?;
+        match self.db().checkpoint() {
+            Ok(Checkpoint::Complete) => {}
+            Ok(Checkpoint::Busy) => tracing::debug!("chains.db is in use by another process; its log is folded in later"),
+            Err(e) => tracing::warn!("the chain database's log was not folded into the file: {e}"),
+        }
+        Ok(())
     }
 }

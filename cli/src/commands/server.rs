@@ -49,10 +49,11 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     config.supervise_top_level = true;
     config.engine.max_actors = args.max_actors;
     if args.log_stdout {
-        config.logs = Arc::new(|line| println!("[{} {}] {}", line.actor_name, line.actor_id, line.message));
+        config.logs = Arc::new(|line| println!("{line}"));
     }
     let data = config.data_dir.clone();
     let theater = Theater::new(config)?;
+    super::lifecycle_log::spawn(&theater);
     let file = ServerFile { address: format!("http://{}", client_addr(addr)), token, pid: std::process::id() };
     file.write(&data)?;
     eprintln!(
