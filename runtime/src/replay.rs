@@ -18,10 +18,11 @@ use crate::bindings::WitActorError;
 use crate::chain::payload::{bytes_to_json, decode, encode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
 use crate::chain_page::PageSummary;
-use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::chain::{sha256, state_hash, ActorChain, Event, Hash};
 use crate::component_store::ComponentStoreError;
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
+use crate::state_view::decoded_state;
 use crate::sandbox;
 use crate::theater::Theater;
 
@@ -41,11 +42,27 @@ pub struct EventView {
     #[serde(rename = "type")]
     pub event_type: String,
     pub payload: serde_json::Value,
+    /// The state the payload names by hash, decoded (JSON, else text, else hex), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<serde_json::Value>,
+    #[serde(skip)]
+    state_hash: Option<Hash>,
 }
 
 impl EventView {
     fn of(e: &Event) -> EventView {
-        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload) }
+        let state_hash = state_hash(&e.payload);
+        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload), state: None, state_hash }
+    }
+
+    /// What the replay did instead of a recorded event: no event, so no state.
+    fn unrecorded(event_type: String, payload: serde_json::Value) -> EventView {
+        EventView { event_type, payload, state: None, state_hash: None }
+    }
+
+    /// Fill in the state the payload names, from `lookup`.
+    fn decode_state(&mut self, lookup: &dyn Fn(&Hash) -> Option<Vec<u8>>) {
+        self.state = self.state_hash.as_ref().and_then(lookup).map(|bytes| decoded_state(&bytes));
     }
 }
 
@@ -158,10 +175,8 @@ fn answer_with<R>(ctx: &mut ActorCtx, event_type: &str, params: Value, convert: 
         }
         (expected, _) => {
             let feed = ctx.replay.as_mut().ok_or_else(|| wasmtime::Error::msg("replay answer outside a replay"))?;
-            let actual = EventView {
-                event_type: event_type.to_string(),
-                payload: serde_json::json!({ "params": crate::chain::payload::to_json(&params) }),
-            };
+            let params = serde_json::json!({ "params": crate::chain::payload::to_json(&params) });
+            let actual = EventView::unrecorded(event_type.to_string(), params);
             feed.diverged = Some(Divergence { index, expected: expected.as_ref().map(EventView::of), actual: Some(actual) });
             Err(wasmtime::Error::msg(format!("replay diverged at event {index}")))
         }
@@ -186,6 +201,12 @@ struct Start {
     actor: String,
     manifest: Manifest,
     component: Hash,
+}
+
+/// The manifest a chain's first event (`lifecycle/started`) recorded: what the actor ran
+/// with, its component path resolved against the directory it was started from.
+pub fn recorded_manifest(first: &Event) -> Result<Manifest, ReplayError> {
+    read_start(first).map(|start| start.manifest)
 }
 
 fn read_start(e: &Event) -> Result<Start, ReplayError> {
@@ -363,10 +384,10 @@ impl Theater {
                     instance.ctx_mut().chain.record(&event.event_type, event.payload.clone());
                 }
                 other => {
-                    return Ok(self.report(&instance, &recorded, Some(Divergence {
+                    return Ok(self.report(&instance, &recorded, &*input.blobs, Some(Divergence {
                         index,
                         expected: Some(EventView::of(event)),
-                        actual: Some(EventView { event_type: format!("(no host call: {other} outside an export call)"), payload: serde_json::Value::Null }),
+                        actual: Some(EventView::unrecorded(format!("(no host call: {other} outside an export call)"), serde_json::Value::Null)),
                     })));
                 }
             }
@@ -374,7 +395,7 @@ impl Theater {
             let produced = instance.ctx().chain.produced();
             let found = diverged.or_else(|| first_difference(produced, &recorded, compared));
             if found.is_some() {
-                return Ok(self.report(&instance, &recorded, found));
+                return Ok(self.report(&instance, &recorded, &*input.blobs, found));
             }
             compared = produced.len();
         }
@@ -384,7 +405,7 @@ impl Theater {
             expected: recorded.get(produced.len()).map(EventView::of),
             actual: None,
         });
-        Ok(self.report(&instance, &recorded, short))
+        Ok(self.report(&instance, &recorded, &*input.blobs, short))
     }
 
     /// The component to replay: the one given, else the recorded one from the component
@@ -410,7 +431,22 @@ impl Theater {
         Ok((manifest_path.to_path_buf(), bytes))
     }
 
-    fn report(&self, instance: &ActorInstance, recorded: &[Event], divergence: Option<Divergence>) -> ReplayReport {
+    /// The report, with the states both sides of a divergence name decoded: the recorded
+    /// ones from the stored blobs, the replayed one from the instance (its current state).
+    fn report(
+        &self,
+        instance: &ActorInstance,
+        recorded: &[Event],
+        blobs: &(dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync),
+        mut divergence: Option<Divergence>,
+    ) -> ReplayReport {
+        let current = instance.state().clone();
+        let lookup = |hash: &Hash| blobs(hash).or_else(|| current.clone().filter(|s| sha256(s) == *hash));
+        if let Some(d) = &mut divergence {
+            for view in [&mut d.expected, &mut d.actual].into_iter().flatten() {
+                view.decode_state(&lookup);
+            }
+        }
         let produced = instance.ctx().chain.produced();
         let identical = divergence.as_ref().map_or(produced.len() as u64, |d| d.index);
         ReplayReport { identical, recorded: recorded.len() as u64, head: produced.last().map(|e| e.hash), divergence }
