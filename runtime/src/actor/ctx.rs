@@ -42,6 +42,9 @@ pub struct ActorCtx {
     pub(crate) call_deadline: Instant,
     /// The last line logged during the current call, to explain a trap (e.g. a panic message).
     pub(crate) last_log: Option<String>,
+    /// The actor whose message the current call handles (`current-sender`); none for calls
+    /// from outside actors.
+    pub(crate) sender: Option<String>,
     /// The chain database, for `get-chain`.
     pub(crate) db_path: std::path::PathBuf,
     /// The manifest the actor was started from (handlers read their options here).
@@ -114,6 +117,7 @@ impl ActorCtx {
             shutdown: None,
             call_deadline: Instant::now(),
             last_log: None,
+            sender: None,
             db_path,
             manifest,
             extensions: HashMap::new(),

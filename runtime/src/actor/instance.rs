@@ -182,6 +182,7 @@ impl ActorInstance {
         let ctx = self.store.data_mut();
         ctx.chain.record("wasm/call", encode(&map(call)));
         ctx.last_log = None;
+        ctx.sender = cause.as_ref().map(|c| c.actor_id.clone());
         ctx.call_deadline = Instant::now() + self.call_timeout;
 
         let Some(func) = func else {
