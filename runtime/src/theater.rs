@@ -18,6 +18,7 @@ use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions, Hash}
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
+use crate::ids::{IdScheme, Ids};
 use crate::manifest::Manifest;
 use crate::names::{NameError, Names};
 use crate::manifest_files::{read_regular, MAX_COMPONENT_BYTES, MAX_INIT_STATE_BYTES};
@@ -44,19 +45,22 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
-    /// How the chain database is written (durability, queue bounds).
+    /// How the chain database is written (durability, queue bounds, clock).
     pub chain: ChainOptions,
+    /// How actor and channel ids are made (random, or derived for reproducible recordings).
+    pub ids: IdScheme,
 }
 
 impl TheaterConfig {
-    /// Defaults: `$THEATER_HOME`, logs to stderr as `[name] line`.
+    /// Defaults: `$THEATER_HOME`, logs to stderr as `[name 1a2b3c4d] line`.
     pub fn new(data_dir: Option<PathBuf>) -> TheaterConfig {
         TheaterConfig {
             data_dir: data_dir.unwrap_or_else(paths::theater_home),
             engine: EngineConfig::default(),
-            logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
+            logs: Arc::new(|line| eprintln!("{line}")),
             supervise_top_level: false,
             chain: ChainOptions::default(),
+            ids: IdScheme::Random,
         }
     }
 }
@@ -119,6 +123,7 @@ pub(crate) struct Inner {
     /// Spawns under way (reservation -> parent), counted against the caps until registered.
     pending: Mutex<HashMap<u64, Option<String>>>,
     next_reservation: std::sync::atomic::AtomicU64,
+    ids: Ids,
 }
 
 /// A spawn under way: holds its place against the caps until the actor is registered.
@@ -186,6 +191,7 @@ impl Theater {
                 max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
                 pending: Mutex::new(HashMap::new()),
                 next_reservation: std::sync::atomic::AtomicU64::new(0),
+                ids: Ids::new(config.ids),
             }),
         })
     }
@@ -259,7 +265,7 @@ impl Theater {
             },
         };
 
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = self.inner.ids.next();
         if let Some(name) = &name {
             self.register_name(name, &id)?;
         }
@@ -651,14 +657,13 @@ impl Theater {
         Ok(info.handle.status())
     }
 
-    /// Stop every actor, children before parents, and flush the chain database.
+    /// Stop every actor, children before parents, flush the chain database and checkpoint it.
     pub async fn shutdown(&self) -> Result<(), RuntimeError> {
         let roots: Vec<String> = self.actors().into_iter().filter(|a| a.parent.is_none()).map(|a| a.id).collect();
         for id in roots {
             self.stop_quietly(&id).await;
         }
-        self.inner.db.sink().flush_async().await?;
-        Ok(())
+        self.finish_chains().await
     }
 
     /// Record that `from` waits for `to`'s answer, refusing if `to` (transitively) waits for
@@ -687,7 +692,7 @@ impl Theater {
 
     /// Register an open channel between two actors; returns its id.
     pub(crate) fn open_channel(&self, a: &str, b: &str) -> String {
-        let id = format!("ch-{}", uuid::Uuid::new_v4());
+        let id = format!("ch-{}", self.inner.ids.next());
         self.inner.channels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (a.to_string(), b.to_string()));
         id
     }

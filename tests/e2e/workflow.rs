@@ -324,3 +324,77 @@ fn golden_chains_are_recorded_and_catch_a_behaviour_change() {
     assert!(stdout.contains("FAILED golden tests/golden/counter/main.jsonl") && stdout.contains("behaves differently"), "{stdout}");
     assert!(stdout.contains("counting from 0") && stdout.contains("starting"), "both sides shown:\n{stdout}");
 }
+
+// ---- the shared target directory ------------------------------------------------------
+
+/// `theater build` in `dir` as a user who set no CARGO_TARGET_DIR, with `home` as THEATER_HOME.
+fn build_in_shared_target(dir: &Path, home: &Path) -> std::process::Child {
+    let mut cmd = Command::new(&installed().bin);
+    cmd.arg("build").current_dir(dir);
+    user_env(&mut cmd);
+    cmd.env_remove("CARGO_TARGET_DIR").env("THEATER_HOME", home);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("start theater build")
+}
+
+#[test]
+fn projects_share_one_target_dir_and_concurrent_builds_keep_their_own_components() {
+    let user = User::new();
+    // This THEATER_HOME's shared target directory is the e2e builds' warm one, so the test
+    // measures sharing, not a cold compile.
+    let home = user.path().join("home");
+    std::fs::create_dir_all(&home).expect("mkdir home");
+    let warm = repo_root().join("target").join("workflow");
+    std::fs::create_dir_all(&warm).expect("mkdir the warm target dir");
+    std::os::unix::fs::symlink(&warm, home.join("target")).expect("link the shared target dir");
+
+    // Two projects of the same package name: their cargo outputs have the same path.
+    for dir in ["one", "two"] {
+        std::fs::create_dir_all(user.path().join(dir)).expect("mkdir");
+        let mut cmd = Command::new(&installed().bin);
+        cmd.args(["create", "twin", "--template", "message-server"]).current_dir(user.path().join(dir));
+        user_env(&mut cmd);
+        cmd.env("THEATER_HOME", &home);
+        succeeded(&cmd.output().expect("run theater create"));
+    }
+    edit(&user, "two/twin/src/lib.rs", "Msg::Increment {} => 1,", "Msg::Increment {} => 2,");
+    let builds: Vec<_> = ["one", "two"].iter().map(|d| build_in_shared_target(&user.path().join(d).join("twin"), &home)).collect();
+    for build in builds {
+        succeeded(&build.wait_with_output().expect("wait for theater build"));
+    }
+    for (dir, count) in [("one", "1"), ("two", "2")] {
+        let project = format!("{dir}/twin");
+        assert!(!user.path().join(&project).join("target/wasm32-unknown-unknown").exists(), "{dir} built in the shared directory");
+        let (stdout, _) = succeeded(&user.run(&project, &["manifest.toml", "--send", r#"{"increment":{}}"#, "--request", r#"{"get":{}}"#]));
+        assert_eq!(stdout.trim(), count, "{dir} runs its own component");
+    }
+    assert!(warm.join("wasm32-unknown-unknown/release/twin.wasm").is_file());
+}
+
+/// The bytes of every golden file of a project, by name.
+fn goldens(user: &User, dir: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let entries = std::fs::read_dir(user.path().join(dir)).unwrap_or_else(|e| panic!("read {dir}: {e}"));
+    entries.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read a golden file"))).collect()
+}
+
+#[test]
+fn golden_chains_cover_spawned_workers_and_re_recording_changes_no_byte() {
+    let user = User::new();
+    succeeded(&user.theater(".", &["create", "tt-tree", "--template", "supervisor"]));
+    let (stdout, _) = succeeded(&user.theater("tt-tree", &["test", "--record"]));
+    for file in ["main", "main.child-0", "main.child-1"] {
+        assert!(stdout.contains(&format!("recorded tests/golden/supervision/{file}.jsonl")), "{stdout}");
+    }
+    let first = goldens(&user, "tt-tree/tests/golden/supervision");
+    assert_eq!(first.len(), 3, "{:?}", first.keys());
+    succeeded(&user.theater("tt-tree", &["test", "--record", "--no-build"]));
+    assert!(goldens(&user, "tt-tree/tests/golden/supervision") == first, "re-recording an unchanged scenario rewrote the golden files");
+
+    // A worker logs differently: the parent's replies (all the scenario checks) are the same.
+    edit(&user, "tt-tree/child/src/lib.rs", "worker {id} ready", "worker {id} up");
+    let out = user.theater("tt-tree", &["test"]);
+    let (stdout, _) = texts(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("ok     scenario hands work to both workers") && stdout.contains("ok     golden tests/golden/supervision/main.jsonl"), "{stdout}");
+    assert!(stdout.contains("FAILED golden tests/golden/supervision/main.child-0.jsonl") && stdout.contains("behaves differently"), "{stdout}");
+    assert!(stdout.contains(" ready") && stdout.contains(" up"), "both sides shown:\n{stdout}");
+}

@@ -2,6 +2,8 @@
 //! See docs/chain-format.md for the exact hashed layout and the export format.
 
 mod backpressure;
+mod checkpoint;
+mod committed_state;
 mod event;
 pub mod export;
 mod fault;
@@ -18,12 +20,14 @@ pub mod verify;
 mod writer;
 
 pub use backpressure::{QUEUE_BYTES, QUEUE_EVENTS};
+pub use checkpoint::Checkpoint;
+pub use committed_state::state_hash;
 pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use signing::SignedHead;
-pub use store::{ActorRecord, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
+pub use store::{ActorRecord, ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]
