@@ -5,6 +5,7 @@
 //! Start with [`Theater`]: `Theater::new(TheaterConfig::new(None))?.spawn(manifest, None, None)`.
 
 pub mod actor;
+pub mod actor_label;
 pub mod attenuation;
 mod bindings;
 pub mod capacity;
@@ -14,6 +15,7 @@ pub mod component_store;
 mod engine;
 mod error;
 mod handlers;
+pub mod ids;
 mod limits;
 pub mod manifest;
 pub mod manifest_files;
@@ -23,6 +25,7 @@ pub mod replay;
 pub mod sandbox;
 pub mod server;
 mod shutdown;
+pub mod state_view;
 mod supervision;
 mod theater;
 
