@@ -286,16 +286,16 @@ pub struct ServerArgs {
     #[arg(long, default_value_t = theater_runtime::EngineConfig::default().max_actors, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub max_actors: u32,
     /// Connections served at once; more get 503
-    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    #[arg(long, default_value_t = theater_server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
     /// Time an API call may take (event streams excepted), e.g. 60s; longer calls get 503
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub request_timeout: std::time::Duration,
     /// Event streams open at once on the server; more get 429
-    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_STREAMS, value_name = "N")]
+    #[arg(long, default_value_t = theater_server::DEFAULT_MAX_STREAMS, value_name = "N")]
     pub max_streams: usize,
     /// Event streams open at once from one client address; more get 429
-    #[arg(long, default_value_t = theater_runtime::server::DEFAULT_MAX_STREAMS_PER_CLIENT, value_name = "N")]
+    #[arg(long, default_value_t = theater_server::DEFAULT_MAX_STREAMS_PER_CLIENT, value_name = "N")]
     pub max_streams_per_client: usize,
     /// At Ctrl-C or SIGTERM, how long actors get to finish their queued messages before they
     /// are interrupted (a second signal interrupts them at once), e.g. 10s

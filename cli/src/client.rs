@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use theater_runtime::server::model::{ErrorBody, StreamEnd};
-use theater_runtime::server::ServerFile;
+use theater_api::{ErrorBody, StreamEnd};
+use theater_server::ServerFile;
 
 /// Where the server is when neither --server, THEATER_SERVER nor server.json says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:9000";
@@ -18,7 +18,7 @@ pub enum ClientError {
     #[error("no theater server at {url} — start one with `theater server`{}", stale.as_ref().map(|s| format!("\n  note: {s}")).unwrap_or_default())]
     NoServer { url: String, stale: Option<String> },
     #[error("{0}")]
-    ServerFile(#[from] theater_runtime::server::ServerFileError),
+    ServerFile(#[from] theater_server::ServerFileError),
     /// The server answered with an error; `message` is its `error` text.
     #[error("{message}{}", hint(*status, message))]
     Api { status: u16, message: String },

@@ -32,9 +32,6 @@ pub enum RuntimeError {
     #[error(transparent)]
     Components(#[from] crate::component_store::ComponentStoreError),
 
-    #[error(transparent)]
-    Replay(#[from] crate::replay::ReplayError),
-
     /// A tree's actor cap (`[limits] max_tree_actors`) is reached.
     #[error(transparent)]
     TreeFull(crate::capacity::CapacityError),
@@ -54,6 +51,10 @@ pub enum RuntimeError {
 
     #[error("the runtime is shutting down: no new actor starts")]
     ShuttingDown,
+
+    /// A replayed actor reached for the live runtime (its host calls come from the recording).
+    #[error("{0} is not possible during a replay: host calls are answered from the recording")]
+    NotLive(&'static str),
 
     #[error("{running} actors are running, this runtime's limit (max_actors); stop some, or raise the limit (theater server --max-actors)")]
     TooManyActors { running: usize, limit: usize },

@@ -17,6 +17,16 @@ pub enum IdScheme {
     Derived(String),
 }
 
+impl IdScheme {
+    /// The scheme of a second, independent sequence (channel ids beside actor ids).
+    pub fn sub(&self, name: &str) -> IdScheme {
+        match self {
+            IdScheme::Random => IdScheme::Random,
+            IdScheme::Derived(seed) => IdScheme::Derived(format!("{seed}/{name}")),
+        }
+    }
+}
+
 /// The id maker of one runtime.
 #[derive(Debug, Default)]
 pub(crate) struct Ids {

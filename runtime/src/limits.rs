@@ -6,9 +6,7 @@
 
 use std::time::Instant;
 
-use wasmtime::{ResourceLimiter, StoreContextMut, UpdateDeadline};
-
-use crate::actor::ActorCtx;
+use wasmtime::ResourceLimiter;
 
 /// Raised (as a trap) when a guest grows its memory past `limits.memory_mb`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,19 +85,6 @@ impl ResourceLimiter for Limiter {
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
-}
-
-/// Called by wasmtime at each epoch tick while guest code runs: yield to other tasks, or
-/// stop the call once its deadline has passed.
-pub(crate) fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<UpdateDeadline> {
-    let data = ctx.data();
-    if data.interrupted() {
-        return Err(Interrupted.into());
-    }
-    if Instant::now() >= data.call_deadline {
-        return Err(CallTimeout { limit_ms: data.limiter.call_timeout_ms }.into());
-    }
-    Ok(UpdateDeadline::Yield(1))
 }
 
 #[cfg(test)]

@@ -537,6 +537,39 @@ pub struct Manifest {
     pub source: String,
 }
 
+impl RawManifest {
+    /// Check the values that need no file: a name, limits and supervision in their ranges,
+    /// each handler's options in theirs, and each handler type listed once.
+    fn check_values(&self, origin: &str) -> Result<(), ManifestError> {
+        if self.name.trim().is_empty() {
+            return Err(ManifestError::Semantic { origin: origin.into(), message: "`name` must not be empty".into() });
+        }
+        let limits = &self.limits;
+        let limit_error = |message: String| ManifestError::Semantic { origin: origin.into(), message };
+        limits.check_ranges().map_err(limit_error)?;
+        let sup = &self.supervision;
+        if sup.within_secs == 0 || sup.within_secs > MAX_WITHIN_SECS || sup.max_restarts > MAX_RESTARTS {
+            return Err(limit_error(format!(
+                "[supervision] max_restarts = {}, within_secs = {}: use max_restarts 0 to {MAX_RESTARTS} and within_secs 1 to {MAX_WITHIN_SECS}",
+                sup.max_restarts, sup.within_secs
+            )));
+        }
+        for h in &self.handlers {
+            h.check_ranges().map_err(limit_error)?;
+        }
+        let mut seen = BTreeSet::new();
+        for h in &self.handlers {
+            if !seen.insert(h.type_name()) {
+                return Err(limit_error(format!(
+                    "handler type \"{}\" is listed twice: keep one [[handler]] entry per type",
+                    h.type_name()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Manifest {
     /// Read and validate a manifest file; relative paths resolve against its directory.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
@@ -572,31 +605,7 @@ impl Manifest {
             line: line_of(text, span.start),
             message,
         };
-        if raw.name.trim().is_empty() {
-            return Err(ManifestError::Semantic { origin: origin.into(), message: "`name` must not be empty".into() });
-        }
-        let limits = &raw.limits;
-        let limit_error = |message: String| ManifestError::Semantic { origin: origin.into(), message };
-        limits.check_ranges().map_err(limit_error)?;
-        let sup = &raw.supervision;
-        if sup.within_secs == 0 || sup.within_secs > MAX_WITHIN_SECS || sup.max_restarts > MAX_RESTARTS {
-            return Err(limit_error(format!(
-                "[supervision] max_restarts = {}, within_secs = {}: use max_restarts 0 to {MAX_RESTARTS} and within_secs 1 to {MAX_WITHIN_SECS}",
-                sup.max_restarts, sup.within_secs
-            )));
-        }
-        for h in &raw.handlers {
-            h.check_ranges().map_err(limit_error)?;
-        }
-        let mut seen = BTreeSet::new();
-        for h in &raw.handlers {
-            if !seen.insert(h.type_name()) {
-                return Err(limit_error(format!(
-                    "handler type \"{}\" is listed twice: keep one [[handler]] entry per type",
-                    h.type_name()
-                )));
-            }
-        }
+        raw.check_values(origin)?;
 
         let component = resolve(base_dir, raw.component.get_ref());
         if check_files && !component.is_file() {

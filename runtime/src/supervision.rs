@@ -1,129 +1,107 @@
-//! Erlang/OTP supervision, run by the supervising actor's own task when one of its
-//! children exits: tell the parent's code, then (unless the strategy is `manual`) restart
-//! per the child's restart type and the parent's strategy, within the restart intensity.
-//! Every decision is an event in the supervisor's chain. When a supervisor itself is
-//! restarted, `restore_children` brings back the subtree it had (docs/supervision.md).
-//! The parent's callbacks may change its list of children (stop or restart one), so
-//! children are looked up by id after them, never by a position taken before.
+//! Erlang/OTP supervision as pure decisions: from how a child ended, its restart type, the
+//! supervisor's strategy and its recent restarts, what happens next. The supervising
+//! actor's task (`actor::supervise`) and the root supervisor (`theater.rs`) apply them;
+//! nothing here touches an actor, so every rule is tested here (docs/supervision.md).
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use ciborium::value::Value;
+use crate::manifest::{RestartPolicy, Strategy, Supervision};
+use crate::status::ActorStatus;
 
-use crate::actor::{ActorInstance, ActorStatus, CallError};
-use crate::bindings::{WitActorError, WitErrorType};
-use crate::chain::payload::{encode, map};
-use crate::manifest::{RestartPolicy, Strategy};
-
-fn record(actor: &mut ActorInstance, event_type: &str, fields: Vec<(&str, Value)>) {
-    actor.ctx_mut().chain.record(event_type, encode(&map(fields)));
+/// How a child ended, as its supervisor sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChildExit<'a> {
+    pub child: &'a str,
+    /// Its restart type.
+    pub policy: RestartPolicy,
+    /// It failed (rather than stopping normally).
+    pub failed: bool,
 }
 
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
+/// A supervisor's restart-intensity window: when it restarted lately.
+#[derive(Debug, Default)]
+pub(crate) struct RestartWindow {
+    times: VecDeque<Instant>,
 }
 
-/// Handle the exit of `child`. `Err` means this supervisor must fail (its callback trapped,
-/// or restarts exceeded their intensity), which escalates to its own parent.
-pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status: &ActorStatus, data: Option<Vec<u8>>) -> Result<(), String> {
-    if !actor.ctx().children.iter().any(|c| c == child) {
-        return Ok(()); // no longer ours (stopped by the parent already)
-    }
-    let theater = actor.ctx().theater()?;
-    let policy = theater.actor(child).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
-    let failure = match status {
-        ActorStatus::Failed(reason) => Some(reason.clone()),
-        _ => None,
-    };
-    match &failure {
-        Some(reason) => record(actor, "supervision/child-failed", vec![("child", text(child)), ("reason", text(reason))]),
-        None => record(actor, "supervision/child-exited", vec![("child", text(child))]),
+impl RestartWindow {
+    /// Count one restart at `now`, unless `limits.max_restarts` were made within the last
+    /// `limits.within_secs` already (then nothing is counted).
+    pub(crate) fn admit(&mut self, limits: &Supervision, now: Instant) -> bool {
+        let window = Duration::from_secs(limits.within_secs);
+        while self.times.front().is_some_and(|t| now.duration_since(*t) > window) {
+            self.times.pop_front();
+        }
+        if self.times.len() >= usize::try_from(limits.max_restarts).unwrap_or(usize::MAX) {
+            return false;
+        }
+        self.times.push_back(now);
+        true
     }
 
-    // The parent's code is told whether or not the runtime restarts the child.
-    tell(actor, child, failure.as_deref(), data).await?;
+    /// Forget past restarts (the supervisor itself was restarted).
+    pub(crate) fn clear(&mut self) {
+        self.times.clear();
+    }
+}
 
-    // The callback may have stopped this child (or a sibling): what it took away stays away.
-    let Some(position) = actor.ctx().children.iter().position(|c| c == child) else {
-        record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", text("stopped by the supervisor's code"))]);
-        return Ok(());
+/// What a supervisor does after one child's exit, once its code has been told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// The supervisor's code stopped the child while being told: it stays away.
+    Removed,
+    /// `manual`: the supervisor's code decides; nothing is restarted.
+    Manual,
+    /// Its restart type says it stays down; it leaves the children.
+    NotRestarted,
+    /// Restarts passed their intensity: the supervisor fails, escalating to its parent.
+    GiveUp { reason: String },
+    /// Stop the rest of `group` (last started first), then restart it in start order.
+    Restart { group: Vec<String> },
+}
+
+/// Decide what follows `exit`, given the supervisor's `children` in start order. A
+/// restart is counted in `window`.
+pub(crate) fn decide(
+    exit: &ChildExit<'_>,
+    supervision: &Supervision,
+    children: &[String],
+    window: &mut RestartWindow,
+    now: Instant,
+) -> Decision {
+    let Some(position) = children.iter().position(|c| c == exit.child) else {
+        return Decision::Removed;
     };
-    let supervision = actor.ctx().manifest.supervision.clone();
     if supervision.strategy == Strategy::Manual {
-        record(actor, "supervision/manual", vec![("child", text(child))]);
-        return Ok(());
+        return Decision::Manual;
     }
-    if !restart_due(policy, failure.is_some()) {
-        actor.ctx_mut().children.retain(|c| c != child);
-        record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", text(&policy.to_string()))]);
-        return Ok(());
+    if !restart_due(exit.policy, exit.failed) {
+        return Decision::NotRestarted;
     }
-
-    // Restart intensity: at most max_restarts within within_secs.
-    let now = Instant::now();
-    let window = Duration::from_secs(supervision.within_secs);
-    let restarts = &mut actor.ctx_mut().restarts;
-    while restarts.front().is_some_and(|t| now.duration_since(*t) > window) {
-        restarts.pop_front();
-    }
-    if restarts.len() as u32 >= supervision.max_restarts {
+    if !window.admit(supervision, now) {
         let reason = format!(
-            "restart intensity exceeded: more than {} restarts within {} s (child {child} failed again)",
-            supervision.max_restarts, supervision.within_secs
+            "restart intensity exceeded: more than {} restarts within {} s (child {} failed again)",
+            supervision.max_restarts, supervision.within_secs, exit.child
         );
-        record(actor, "supervision/gave-up", vec![("child", text(child)), ("reason", text(&reason))]);
-        return Err(reason);
+        return Decision::GiveUp { reason };
     }
-    restarts.push_back(now);
-
-    let children = actor.ctx().children.clone();
-    let group: Vec<String> = match supervision.strategy {
-        Strategy::OneForAll => children,
+    let group = match supervision.strategy {
+        Strategy::OneForAll => children.to_vec(),
         Strategy::RestForOne => children.get(position..).unwrap_or_default().to_vec(),
-        _ => vec![child.to_string()],
+        Strategy::OneForOne | Strategy::Manual => vec![exit.child.to_string()],
     };
-    // Stop the rest of the group, last started first, then restart in start order.
-    for other in group.iter().rev().filter(|c| c.as_str() != child) {
-        theater.stop_quietly(other).await;
-    }
-    for member in &group {
-        let member_policy = theater.actor(member).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
-        if member != child && member_policy == RestartPolicy::Temporary {
-            actor.ctx_mut().children.retain(|c| c != member);
-            record(actor, "supervision/not-restarted", vec![("child", text(member)), ("restart", text("temporary"))]);
-            continue;
-        }
-        let why = if member == child { "its own exit" } else { "a sibling's exit" };
-        match theater.restart(member, &format!("restarted by supervisor {} after {why}", actor.ctx().id)).await {
-            Ok(()) => record(actor, "supervision/restarted", vec![("child", text(member)), ("strategy", text(strategy_name(supervision.strategy)))]),
-            Err(e) => {
-                let reason = format!("could not restart child {member}: {e}");
-                record(actor, "supervision/gave-up", vec![("child", text(member)), ("reason", text(&reason))]);
-                return Err(reason);
-            }
-        }
-    }
-    Ok(())
+    Decision::Restart { group }
 }
 
-/// Tell the supervisor's code that `child` ended (`failure` says why, if it failed). A
-/// trapping callback fails the supervisor.
-async fn tell(actor: &mut ActorInstance, child: &str, failure: Option<&str>, data: Option<Vec<u8>>) -> Result<(), String> {
-    let told = match failure {
-        Some(reason) => {
-            let error = WitActorError { error_type: WitErrorType::Internal, data: Some(reason.as_bytes().to_vec()) };
-            actor.handle_child_error(child.to_string(), error).await
-        }
-        None => actor.handle_child_exit(child.to_string(), data).await,
-    };
-    match told {
-        Err(CallError::Trap(reason)) => Err(format!("supervisor callback trapped: {reason}")),
-        _ => Ok(()),
-    }
+/// Whether a member of a restarted group other than the child that ended comes back with
+/// it: not a `temporary` one.
+pub(crate) fn sibling_restarts(policy: RestartPolicy) -> bool {
+    policy != RestartPolicy::Temporary
 }
 
 /// OTP's restart types: does a child that ended (failed or not) get restarted?
-fn restart_due(policy: RestartPolicy, failed: bool) -> bool {
+pub(crate) fn restart_due(policy: RestartPolicy, failed: bool) -> bool {
     match policy {
         RestartPolicy::Permanent => true,
         RestartPolicy::Transient => failed,
@@ -143,60 +121,8 @@ pub(crate) fn comes_back(strategy: Strategy, policy: RestartPolicy, ended_before
     }
 }
 
-/// Bring back the children of a supervisor that is being restarted or resumed, before it
-/// handles its first message: the same ids, each from its last committed state, in start
-/// order. Children that do not come back (or cannot) leave the children list, and the
-/// supervisor's code is told, as for any child that ended.
-pub(crate) async fn restore_children(actor: &mut ActorInstance) -> Result<(), String> {
-    let theater = actor.ctx().theater()?;
-    let strategy = actor.ctx().manifest.supervision.strategy;
-    let stopped_with = std::mem::take(&mut actor.ctx_mut().stopped_with);
-    let me = actor.ctx().id.clone();
-    for child in actor.ctx().children.clone() {
-        let Ok(info) = theater.actor(&child) else {
-            actor.ctx_mut().children.retain(|c| *c != child);
-            continue;
-        };
-        let status = info.handle.status();
-        let ended_before = (!stopped_with.contains(&child)).then_some(&status);
-        let failure = if comes_back(strategy, info.manifest.restart_policy(), ended_before) {
-            match theater.restart(&child, &format!("restarted with its supervisor {me}")).await {
-                Ok(()) => {
-                    record(actor, "supervision/restored", vec![("child", text(&child))]);
-                    continue;
-                }
-                Err(e) => Some(format!("could not be restarted with its supervisor: {e}")),
-            }
-        } else {
-            match status {
-                ActorStatus::Failed(reason) => Some(reason),
-                _ => None,
-            }
-        };
-        actor.ctx_mut().children.retain(|c| *c != child);
-        let restart = info.manifest.restart_policy().to_string();
-        record(actor, "supervision/not-restored", vec![("child", text(&child)), ("restart", text(&restart))]);
-        tell(actor, &child, failure.as_deref(), None).await?;
-    }
-    Ok(())
-}
-
-/// A child was stopped from outside (an operator's `theater stop`): record it, forget the
-/// child (a stop asked for is not restarted) and tell the parent's code. `Err` means the
-/// callback trapped, which fails this supervisor.
-pub(crate) async fn child_stopped(actor: &mut ActorInstance, child: &str) -> Result<(), String> {
-    if !actor.ctx().children.iter().any(|c| c == child) {
-        return Ok(());
-    }
-    actor.ctx_mut().children.retain(|c| c != child);
-    record(actor, "supervision/child-stopped", vec![("child", text(child))]);
-    match actor.handle_child_external_stop(child.to_string()).await {
-        Err(CallError::Trap(reason)) => Err(format!("supervisor callback trapped: {reason}")),
-        _ => Ok(()),
-    }
-}
-
-fn strategy_name(s: Strategy) -> &'static str {
+/// The strategy as the chain records it.
+pub(crate) fn strategy_name(s: Strategy) -> &'static str {
     match s {
         Strategy::OneForOne => "one-for-one",
         Strategy::OneForAll => "one-for-all",
@@ -208,6 +134,67 @@ fn strategy_name(s: Strategy) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sup(strategy: Strategy) -> Supervision {
+        Supervision { strategy, max_restarts: 2, within_secs: 5 }
+    }
+
+    fn kids() -> Vec<String> {
+        ["a", "b", "c"].map(String::from).to_vec()
+    }
+
+    fn failed(child: &str, policy: RestartPolicy) -> ChildExit<'_> {
+        ChildExit { child, policy, failed: true }
+    }
+
+    #[test]
+    fn the_strategy_picks_the_group_restarted() {
+        let now = Instant::now();
+        let exit = failed("b", RestartPolicy::Permanent);
+        let group = |s| match decide(&exit, &sup(s), &kids(), &mut RestartWindow::default(), now) {
+            Decision::Restart { group } => group,
+            other => panic!("{s:?}: {other:?}"),
+        };
+        assert_eq!(group(Strategy::OneForOne), ["b"]);
+        assert_eq!(group(Strategy::OneForAll), ["a", "b", "c"]);
+        assert_eq!(group(Strategy::RestForOne), ["b", "c"]);
+    }
+
+    #[test]
+    fn restart_types_manual_and_removed_children_restart_nothing() {
+        let now = Instant::now();
+        let mut window = RestartWindow::default();
+        let s = sup(Strategy::OneForOne);
+        let normal = ChildExit { child: "a", policy: RestartPolicy::Transient, failed: false };
+        assert_eq!(decide(&normal, &s, &kids(), &mut window, now), Decision::NotRestarted);
+        let temporary = failed("a", RestartPolicy::Temporary);
+        assert_eq!(decide(&temporary, &s, &kids(), &mut window, now), Decision::NotRestarted);
+        let gone = failed("z", RestartPolicy::Permanent);
+        assert_eq!(decide(&gone, &s, &kids(), &mut window, now), Decision::Removed);
+        let manual = failed("a", RestartPolicy::Permanent);
+        assert_eq!(decide(&manual, &sup(Strategy::Manual), &kids(), &mut window, now), Decision::Manual);
+        assert!(window.times.is_empty(), "no restart was counted");
+        assert!(!sibling_restarts(RestartPolicy::Temporary) && sibling_restarts(RestartPolicy::Transient));
+    }
+
+    #[test]
+    fn past_the_intensity_the_supervisor_gives_up_until_the_window_passes() {
+        let start = Instant::now();
+        let mut window = RestartWindow::default();
+        let s = sup(Strategy::OneForOne);
+        let exit = failed("a", RestartPolicy::Permanent);
+        for _ in 0..2 {
+            assert!(matches!(decide(&exit, &s, &kids(), &mut window, start), Decision::Restart { .. }));
+        }
+        match decide(&exit, &s, &kids(), &mut window, start) {
+            Decision::GiveUp { reason } => assert!(reason.contains("more than 2 restarts within 5 s"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        let later = start + Duration::from_secs(6);
+        assert!(matches!(decide(&exit, &s, &kids(), &mut window, later), Decision::Restart { .. }));
+        window.clear();
+        assert!(window.times.is_empty());
+    }
 
     #[test]
     fn children_stopped_with_their_supervisor_come_back_unless_temporary() {

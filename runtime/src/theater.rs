@@ -1,26 +1,33 @@
 //! The registry of actors: spawns them (sandbox check, compile or load, link only what is
 //! granted, instantiate, `init`), routes messages, restarts and stops them, and keeps the
-//! supervision tree, the open channels and the wait-for graph that turns request cycles
-//! into errors instead of deadlocks. One `Theater` owns one engine and one chain database.
+//! supervision tree and the root supervisor. Its parts live beside it: the component cache
+//! (`component_cache`), the open channels (`channels`) and the wait-for graph that turns
+//! request cycles into errors instead of deadlocks (`wait_for`). Actors and handlers see it
+//! only as an [`ActorSystem`]. One `Theater` owns one engine and one chain database.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ciborium::value::Value;
-use wasmtime::component::{InstancePre, Linker};
 
 use crate::actor::{self, ActorCtx, ActorError, ActorHandle, ActorInstance, ActorStatus, Exit, LogSink};
+use crate::channels::ChannelTable;
 use crate::component_store::ComponentStore;
 use crate::chain::payload::{encode, map};
-use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions, Hash};
+use crate::chain::{now_ms, ActorChain, ActorRecord, ChainDb, ChainOptions};
+use crate::component_cache::ComponentCache;
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::ids::{IdScheme, Ids};
-use crate::manifest::Manifest;
+use crate::replay::{ReplayError, ReplayInput, ReplayReport, Replayer};
+use crate::manifest::{Manifest, RestartPolicy, Supervision};
+use crate::supervision::{self, ChildExit, Decision, RestartWindow};
 use crate::names::{NameError, Names};
+use crate::system::{ActorInfo, ActorSystem, BoxFuture};
+use crate::wait_for::WaitForGraph;
 use crate::manifest_files::{read_regular, MAX_COMPONENT_BYTES, MAX_INIT_STATE_BYTES};
 use crate::{capacity, paths, sandbox};
 
@@ -47,6 +54,9 @@ pub struct TheaterConfig {
     pub supervise_top_level: bool,
     /// How the chain database is written (durability, queue bounds, clock).
     pub chain: ChainOptions,
+    /// Handlers added to the built-in ones; each replaces the built-in serving its
+    /// interface, if any.
+    pub handlers: Vec<Arc<dyn Handler>>,
     /// How actor and channel ids are made (random, or derived for reproducible recordings).
     pub ids: IdScheme,
 }
@@ -60,20 +70,10 @@ impl TheaterConfig {
             logs: Arc::new(|line| eprintln!("{line}")),
             supervise_top_level: false,
             chain: ChainOptions::default(),
+            handlers: Vec::new(),
             ids: IdScheme::Random,
         }
     }
-}
-
-/// An actor as the registry knows it.
-#[derive(Clone)]
-pub struct ActorInfo {
-    pub id: String,
-    pub handle: ActorHandle,
-    pub manifest: Arc<Manifest>,
-    pub parent: Option<String>,
-    /// Times the actor was restarted by its supervisor.
-    pub restarts: u32,
 }
 
 struct Entry {
@@ -82,39 +82,33 @@ struct Entry {
     /// file holds by then.
     component: LoadedComponent,
     /// What a restart needs, kept after the actor's task ends.
-    remains: Option<(ActorCtx, Option<Vec<u8>>)>,
+    remains: Option<Remains>,
     /// Stopped on purpose by its supervisor or the runtime: do not report the exit upward.
     quiet: bool,
 }
 
-type Granted = BTreeSet<&'static str>;
-
-type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-const TYPES_INTERFACE: &str = "theater:simple/types";
+mod actor_system;
 
 /// Longest a restart waits for an ended actor's remains (they follow its end at once).
 const REMAINS_WAIT: Duration = Duration::from_secs(10);
 
 pub(crate) struct Inner {
-    engine: Arc<TheaterEngine>,
+    /// This runtime itself, for the [`ActorSystem`] calls that start tasks.
+    me: Weak<Inner>,
+    /// The engine, the handlers and what is linked: shared by spawn, restart and replay.
+    cache: ComponentCache,
     components: ComponentStore,
     db: ChainDb,
     data_dir: PathBuf,
     logs: LogSink,
-    handlers: Vec<Arc<dyn Handler>>,
-    linkers: Mutex<HashMap<Granted, Arc<Linker<ActorCtx>>>>,
-    pres: Mutex<HashMap<(Hash, Granted), InstancePre<ActorCtx>>>,
     actors: Mutex<HashMap<String, Entry>>,
     names: Names,
     /// Signalled whenever an ended actor's remains are stored (a restart waits for them).
     exited: tokio::sync::Notify,
-    /// Open channels: id -> the two participants.
-    channels: Mutex<HashMap<String, (String, String)>>,
-    /// Who waits for whose answer right now (requests, channel opens).
-    waiting: Mutex<HashMap<String, String>>,
+    channels: ChannelTable,
+    waits: WaitForGraph,
     /// The root supervisor's restart-intensity window, when it supervises top-level actors.
-    root: Option<Mutex<std::collections::VecDeque<std::time::Instant>>>,
+    root: Option<Mutex<RestartWindow>>,
     /// Set when shutdown begins: no new actor starts after it.
     closing: std::sync::atomic::AtomicBool,
     /// Most actors running at once (`EngineConfig::max_actors`, which also sizes the
@@ -124,6 +118,14 @@ pub(crate) struct Inner {
     pending: Mutex<HashMap<u64, Option<String>>>,
     next_reservation: std::sync::atomic::AtomicU64,
     ids: Ids,
+}
+
+/// What a restart needs of an ended actor: its context (identity, chain), its last
+/// committed state and the exact component it ran.
+struct Remains {
+    ctx: ActorCtx,
+    state: Option<Vec<u8>>,
+    component: LoadedComponent,
 }
 
 /// A spawn under way: holds its place against the caps until the actor is registered.
@@ -142,27 +144,10 @@ impl Drop for Reservation {
 /// fast the actor ends, its end finds it registered.
 type Register<'a> = Box<dyn FnOnce(ActorHandle) + Send + 'a>;
 
-/// How actors reach the runtime without keeping it alive.
-pub(crate) type TheaterRef = Weak<Inner>;
-
 /// The actor runtime. Cheap to clone; clones share everything.
 #[derive(Clone)]
 pub struct Theater {
     inner: Arc<Inner>,
-}
-
-/// Removes a wait-for edge when the wait ends, however it ends.
-pub(crate) struct WaitGuard {
-    inner: Arc<Inner>,
-    from: String,
-}
-
-impl Drop for WaitGuard {
-    fn drop(&mut self) {
-        if let Ok(mut w) = self.inner.waiting.lock() {
-            w.remove(&self.from);
-        }
-    }
 }
 
 impl Theater {
@@ -172,21 +157,19 @@ impl Theater {
         let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
         let db = ChainDb::open_with(&paths::chain_db(&config.data_dir), config.chain)?;
         Ok(Theater {
-            inner: Arc::new(Inner {
-                engine,
+            inner: Arc::new_cyclic(|me| Inner {
+                me: me.clone(),
+                cache: ComponentCache::new(engine, handlers::extend(handlers::builtin(&config.data_dir), &config.handlers)),
                 components: ComponentStore::new(&paths::component_store(&config.data_dir)),
                 db,
-                handlers: handlers::all(&config.data_dir),
                 data_dir: config.data_dir,
                 logs: config.logs,
-                linkers: Mutex::new(HashMap::new()),
-                pres: Mutex::new(HashMap::new()),
                 actors: Mutex::new(HashMap::new()),
                 names: Names::default(),
                 exited: tokio::sync::Notify::new(),
-                channels: Mutex::new(HashMap::new()),
-                waiting: Mutex::new(HashMap::new()),
-                root: config.supervise_top_level.then(|| Mutex::new(std::collections::VecDeque::new())),
+                channels: ChannelTable::with_ids(Ids::new(config.ids.sub("channels"))),
+                waits: WaitForGraph::default(),
+                root: config.supervise_top_level.then(|| Mutex::new(RestartWindow::default())),
                 closing: std::sync::atomic::AtomicBool::new(false),
                 max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
                 pending: Mutex::new(HashMap::new()),
@@ -196,16 +179,8 @@ impl Theater {
         })
     }
 
-    pub(crate) fn upgrade(r: &TheaterRef) -> Option<Theater> {
-        r.upgrade().map(|inner| Theater { inner })
-    }
-
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
-    }
-
-    pub(crate) fn engine(&self) -> &TheaterEngine {
-        &self.inner.engine
     }
 
     /// Every component an actor of this data directory ran, by hash.
@@ -218,8 +193,7 @@ impl Theater {
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A panic while holding this lock would be a runtime bug; keep serving regardless.
-        self.inner.actors.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.entries()
     }
 
     /// Start an actor: check its imports against its grants, instantiate it and run `init`.
@@ -250,12 +224,8 @@ impl Theater {
         let bytes = read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?;
         let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
-        for import in imports.iter().filter(|i| *i != TYPES_INTERFACE) {
-            if !self.inner.handlers.iter().any(|h| h.interface() == import) {
-                return Err(RuntimeError::engine("link the actor", format!("no handler serves {import} in this build")));
-            }
-        }
-        let loaded = self.inner.engine.load_bytes(&bytes, &manifest.component)?;
+        self.inner.cache.check_served(&imports)?;
+        let loaded = self.inner.cache.load(&bytes, &manifest.component)?;
         self.inner.components.put(&loaded.hash, &bytes)?;
         let init_state = match init_state {
             Some(s) => Some(s),
@@ -303,7 +273,8 @@ impl Theater {
             started.push(("registered_name", Value::Text(name)));
         }
         chain.record("lifecycle/started", encode(&map(started)));
-        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), paths::chain_db(&self.inner.data_dir), Arc::downgrade(&self.inner));
+        let system: Weak<dyn ActorSystem> = Arc::downgrade(&self.inner) as Weak<dyn ActorSystem>;
+        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), system);
         let closing = std::sync::atomic::AtomicBool::new(false);
         let (registered, closing_seen, component) = (id.clone(), &closing, loaded.clone());
         let register: Register<'_> = Box::new(move |handle| {
@@ -390,7 +361,7 @@ impl Theater {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
-            let pre = self.instance_pre(loaded, &manifest.granted_interfaces())?;
+            let pre = self.inner.cache.instance_pre(loaded, &manifest.granted_interfaces())?;
             let limits = &manifest.limits;
             let timeout = Duration::from_millis(limits.call_timeout_ms);
             let mut instance = match ActorInstance::new(&pre, ctx, timeout).await {
@@ -413,7 +384,7 @@ impl Theater {
                 return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
             }
             if mode == StartMode::Resume {
-                if let Err(reason) = crate::supervision::restore_children(&mut instance).await {
+                if let Err(reason) = actor::restore_children(&mut instance).await {
                     let mut ctx = instance.into_ctx();
                     fail_start(&mut ctx, &reason).await;
                     return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
@@ -434,12 +405,12 @@ impl Theater {
     /// needs, and tell its parent (unless the parent or the runtime stopped it on purpose).
     async fn on_exit(&self, id: &str, exit: Exit) {
         let Exit { status, ctx, state } = exit;
-        let data = ctx.shutdown.clone().flatten();
+        let data = ctx.shutdown.as_ref().and_then(|s| s.data.clone());
         let (parent, quiet) = {
             let mut entries = self.entries();
             match entries.get_mut(id) {
                 Some(entry) => {
-                    entry.remains = Some((ctx, state));
+                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone() });
                     (entry.info.parent.clone(), entry.quiet)
                 }
                 None => (None, true),
@@ -465,34 +436,21 @@ impl Theater {
     async fn root_supervise(&self, id: &str, status: &ActorStatus) {
         let Some(window) = &self.inner.root else { return };
         let Ok(info) = self.actor(id) else { return };
-        let failed = matches!(status, ActorStatus::Failed(_));
-        let restart = match info.manifest.restart {
-            Some(crate::manifest::RestartPolicy::Permanent) => true,
-            Some(crate::manifest::RestartPolicy::Transient) => failed,
-            Some(crate::manifest::RestartPolicy::Temporary) | None => false,
-        };
-        if !restart {
-            return;
-        }
-        let limits = crate::manifest::Supervision::default();
-        let allowed = {
+        let policy = info.manifest.restart.unwrap_or(RestartPolicy::Temporary);
+        let exit = ChildExit { child: id, policy, failed: matches!(status, ActorStatus::Failed(_)) };
+        let decision = {
             let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
-            let now = std::time::Instant::now();
-            while window.front().is_some_and(|t| now.duration_since(*t).as_secs() >= limits.within_secs) {
-                window.pop_front();
-            }
-            let allowed = (window.len() as u32) < limits.max_restarts;
-            if allowed {
-                window.push_back(now);
-            }
-            allowed
+            supervision::decide(&exit, &Supervision::default(), &[id.to_string()], &mut window, Instant::now())
         };
-        if !allowed {
-            tracing::warn!("root supervisor: not restarting {id}: more than {} restarts within {} s", limits.max_restarts, limits.within_secs);
-            return;
-        }
-        if let Err(e) = self.restart(id, &format!("restarted by the root supervisor after it {status}")).await {
-            tracing::warn!("root supervisor: could not restart {id}: {e}");
+        match decision {
+            Decision::Restart { .. } => {
+                let reason = format!("restarted by the root supervisor after it {status}");
+                if let Err(e) = self.restart(id, &reason).await {
+                    tracing::warn!("root supervisor: could not restart {id}: {e}");
+                }
+            }
+            Decision::GiveUp { reason } => tracing::warn!("root supervisor: not restarting {id}: {reason}"),
+            Decision::Removed | Decision::Manual | Decision::NotRestarted => {}
         }
     }
 
@@ -500,10 +458,10 @@ impl Theater {
     /// chain continued with a `lifecycle/restarted` event (the reason and the component's
     /// hash), started from its last committed state, with its subtree.
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let (mut ctx, state, loaded) = self.take_remains(id).await?;
+        let Remains { mut ctx, state, component: loaded } = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.link = None;
-        ctx.restarts.clear();
+        ctx.supervising.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();
         let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
@@ -521,7 +479,7 @@ impl Theater {
 
     /// What a restart of `id` needs, once its task has ended (a stop returns as soon as the
     /// actor's end is published, a moment before its remains are stored).
-    async fn take_remains(&self, id: &str) -> Result<(ActorCtx, Option<Vec<u8>>, LoadedComponent), RuntimeError> {
+    async fn take_remains(&self, id: &str) -> Result<Remains, RuntimeError> {
         let deadline = tokio::time::Instant::now() + REMAINS_WAIT;
         loop {
             let exited = self.inner.exited.notified();
@@ -530,8 +488,8 @@ impl Theater {
             {
                 let mut entries = self.entries();
                 let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
-                if let Some((ctx, state)) = entry.remains.take() {
-                    return Ok((ctx, state, entry.component.clone()));
+                if let Some(remains) = entry.remains.take() {
+                    return Ok(remains);
                 }
                 if entry.info.handle.status() == ActorStatus::Running {
                     return Err(RuntimeError::NotFound(format!("{id} (still running)")));
@@ -559,55 +517,31 @@ impl Theater {
         handle.stop().await;
     }
 
-    /// Linker with exactly the granted interfaces; one per distinct grant set.
-    fn linker(&self, granted: &Granted) -> Result<Arc<Linker<ActorCtx>>, RuntimeError> {
-        let mut linkers = self.inner.linkers.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(l) = linkers.get(granted) {
-            return Ok(l.clone());
-        }
-        let mut linker = Linker::new(self.inner.engine.engine());
-        // `types` defines no functions; an empty instance satisfies components importing it.
-        linker.instance(TYPES_INTERFACE).map_err(|e| RuntimeError::engine("link theater:simple/types", e))?;
-        for handler in self.inner.handlers.iter().filter(|h| granted.contains(h.interface())) {
-            handler.link(&mut linker).map_err(|e| RuntimeError::engine("link a handler", e))?;
-        }
-        let linker = Arc::new(linker);
-        linkers.insert(granted.clone(), linker.clone());
-        Ok(linker)
-    }
-
-    /// Pre-instantiated component for a grant set: type-checked once, instantiated per actor.
-    pub(crate) fn instance_pre(&self, loaded: &LoadedComponent, granted: &Granted) -> Result<InstancePre<ActorCtx>, RuntimeError> {
-        let key = (loaded.hash, granted.clone());
-        if let Some(pre) = self.inner.pres.lock().ok().and_then(|p| p.get(&key).cloned()) {
-            return Ok(pre);
-        }
-        let linker = self.linker(granted)?;
-        let pre = linker.instantiate_pre(&loaded.component).map_err(|e| RuntimeError::engine("link the actor's imports", e))?;
-        if let Ok(mut pres) = self.inner.pres.lock() {
-            pres.insert(key, pre.clone());
-        }
-        Ok(pre)
+    /// Replay a recorded chain against its component (or `input.component`), every host
+    /// call answered from the recording. Refuses a chain that does not verify.
+    pub async fn replay(&self, input: ReplayInput) -> Result<ReplayReport, ReplayError> {
+        let replayer = Replayer {
+            cache: &self.inner.cache,
+            components: &self.inner.components,
+            chain_db: paths::chain_db(&self.inner.data_dir),
+        };
+        replayer.replay(input).await
     }
 
     /// The actor with this id (running, or ended and not forgotten).
     pub fn actor(&self, id: &str) -> Result<ActorInfo, ActorError> {
-        self.entries().get(id).map(|e| e.info.clone()).ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
+        ActorSystem::actor(&*self.inner, id)
     }
 
     /// Give actor `id` the name `name`, unless another actor that is running (or still
     /// starting) holds it.
     pub fn register_name(&self, name: &str, id: &str) -> Result<(), NameError> {
-        self.inner.names.register(name, id, |holder| match self.entries().get(holder) {
-            Some(entry) => entry.info.handle.status() == ActorStatus::Running,
-            None => true,
-        })
+        self.inner.register(name, id)
     }
 
     /// The running actor named `name`.
     pub fn lookup_name(&self, name: &str) -> Option<ActorInfo> {
-        let holder = self.inner.names.holder(name)?;
-        self.actor(&holder).ok().filter(|a| a.handle.status() == ActorStatus::Running)
+        ActorSystem::lookup_name(&*self.inner, name)
     }
 
     /// The names actor `id` holds.
@@ -664,52 +598,6 @@ impl Theater {
             self.stop_quietly(&id).await;
         }
         self.finish_chains().await
-    }
-
-    /// Record that `from` waits for `to`'s answer, refusing if `to` (transitively) waits for
-    /// `from`: that wait could never end.
-    pub(crate) fn begin_wait(&self, from: &str, to: &str) -> Result<WaitGuard, String> {
-        let mut waiting = self.inner.waiting.lock().unwrap_or_else(|p| p.into_inner());
-        let mut path = vec![from.to_string(), to.to_string()];
-        let mut current = to.to_string();
-        while current != from {
-            match waiting.get(&current) {
-                Some(next) if path.len() <= waiting.len() + 2 => {
-                    path.push(next.clone());
-                    current = next.clone();
-                }
-                _ => {
-                    waiting.insert(from.to_string(), to.to_string());
-                    return Ok(WaitGuard { inner: self.inner.clone(), from: from.to_string() });
-                }
-            }
-        }
-        Err(format!(
-            "request cycle: {} — {to} is itself waiting for {from}'s answer, so neither could ever reply",
-            path.join(" → ")
-        ))
-    }
-
-    /// Register an open channel between two actors; returns its id.
-    pub(crate) fn open_channel(&self, a: &str, b: &str) -> String {
-        let id = format!("ch-{}", self.inner.ids.next());
-        self.inner.channels.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (a.to_string(), b.to_string()));
-        id
-    }
-
-    /// The other participant of a channel `me` is part of.
-    pub(crate) fn channel_peer(&self, channel: &str, me: &str) -> Result<String, String> {
-        let channels = self.inner.channels.lock().unwrap_or_else(|p| p.into_inner());
-        match channels.get(channel) {
-            Some((a, b)) if a == me => Ok(b.clone()),
-            Some((a, b)) if b == me => Ok(a.clone()),
-            Some(_) => Err(format!("channel {channel} belongs to other actors")),
-            None => Err(format!("no open channel {channel}")),
-        }
-    }
-
-    pub(crate) fn close_channel(&self, channel: &str) {
-        self.inner.channels.lock().unwrap_or_else(|p| p.into_inner()).remove(channel);
     }
 }
 

@@ -61,7 +61,7 @@ async fn five_hundred_streams_get_429_past_the_limits_while_health_answers() {
 
     // One client address: the per-client limit (default 64) decides.
     let (held, statuses) = open_streams(&api, &id, 500).await;
-    assert_eq!(held.len(), theater_runtime::server::DEFAULT_MAX_STREAMS_PER_CLIENT, "{statuses:?}");
+    assert_eq!(held.len(), theater_server::DEFAULT_MAX_STREAMS_PER_CLIENT, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
     let (status, took) = health(&server.url).await;
     assert_eq!(status, 200);

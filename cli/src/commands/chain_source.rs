@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use theater_runtime::chain::export::read_jsonl;
-use theater_runtime::chain::{ChainReader, Event, EventFilter, Hash};
+use theater_chain::export::read_jsonl;
+use theater_chain::{ChainReader, Event, EventFilter, Hash};
 
 use super::chain_db;
 

@@ -4,25 +4,19 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
-use theater_runtime::state_view::event_json_with_state;
-use theater_runtime::chain::{ChainReader, EventFilter};
-use theater_runtime::server::model::EventPage;
+use theater_api::EventPage;
+use theater_chain::state_view::event_json_with_state;
+use theater_chain::{ChainReader, EventFilter};
 
+use super::event_printer::EventPrinter;
 use super::subscribe::{self, Selection};
 use super::{chain_db, runtime, tree_members};
 use crate::cli::EventsArgs;
 use crate::client::{actor_path, escape, Client, ClientError};
 use crate::output::print_json;
 use crate::table::Layout;
-
-/// Longest detail column on a terminal before it is cut.
-const DETAIL_WIDTH: usize = 100;
-/// Column widths of event rows on a terminal: actor, seq, time, type.
-const WIDTHS: [usize; 4] = [36, 5, 24, 40];
 
 pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let Some(id) = args.actor_id.clone() else {
@@ -146,56 +140,4 @@ async fn from_server(client: &Client, id: &str, args: &EventsArgs) -> Result<Vec
         from = page.next_from.filter(|_| args.limit.is_none_or(|l| (events.len() as u64) < l));
     }
     Ok(events)
-}
-
-/// Prints events one at a time as rows (or JSON lines), for history and live streams.
-pub struct EventPrinter {
-    layout: Layout,
-    json: bool,
-    /// Whether rows start with the actor's id (streams of several actors).
-    actor_column: bool,
-    header_printed: AtomicBool,
-}
-
-impl EventPrinter {
-    pub fn new(json: bool, actor_column: bool) -> EventPrinter {
-        EventPrinter { layout: Layout::detect(), json, actor_column, header_printed: AtomicBool::new(false) }
-    }
-
-    /// Print one event as `event_json` shapes it (plus `actor` in streams).
-    pub fn print(&self, event: &Value) {
-        if self.json {
-            println!("{event}");
-            return;
-        }
-        let (widths, mut row, mut header) = if self.actor_column {
-            (&WIDTHS[..], vec![event["actor"].as_str().unwrap_or("-").to_string()], vec!["ACTOR".to_string()])
-        } else {
-            (&WIDTHS[1..], Vec::new(), Vec::new())
-        };
-        let time = event["timestamp_ms"]
-            .as_u64()
-            .map(|ms| humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string())
-            .unwrap_or_default();
-        row.extend([
-            event["seq"].to_string(),
-            time,
-            event["type"].as_str().unwrap_or_default().to_string(),
-            self.layout.fit(detail(event), DETAIL_WIDTH),
-        ]);
-        if self.layout == Layout::Aligned && !self.header_printed.swap(true, Ordering::Relaxed) {
-            header.extend(["SEQ", "TIME (UTC)", "TYPE", "DETAIL"].map(String::from));
-            self.layout.print_row(&header, widths);
-        }
-        self.layout.print_row(&row, widths);
-    }
-}
-
-/// The DETAIL column: the decoded payload, then the state it names, decoded, when known.
-fn detail(event: &Value) -> String {
-    let view = event.get("view").unwrap_or(&Value::Null);
-    match event.get("state") {
-        Some(state) => format!("{view} state: {state}"),
-        None => view.to_string(),
-    }
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::chain::export::export_actor;
-use theater_runtime::chain::ChainReader;
+use theater_chain::export::export_actor;
+use theater_chain::ChainReader;
 
 use super::chain_db;
 use crate::cli::ExportArgs;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use theater_runtime::server::model::ActorView;
+use theater_api::ActorView;
 
 use crate::cli::ActorArgs;
 use crate::client::{actor_path, Client};

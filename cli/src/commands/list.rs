@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use theater_runtime::server::model::ActorList;
+use theater_api::ActorList;
 
 use crate::cli::ListArgs;
 use crate::client::Client;

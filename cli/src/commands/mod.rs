@@ -3,6 +3,7 @@
 mod build;
 mod create;
 mod chain_source;
+mod event_printer;
 mod events;
 mod export;
 mod inspect;
@@ -66,5 +67,5 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The chain database of a data directory (default `$THEATER_HOME`).
 fn chain_db(data_dir: Option<std::path::PathBuf>) -> std::path::PathBuf {
-    theater_runtime::paths::chain_db(&data_dir.unwrap_or_else(theater_runtime::paths::theater_home))
+    theater_chain::paths::chain_db(&data_dir.unwrap_or_else(theater_chain::paths::theater_home))
 }

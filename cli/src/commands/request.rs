@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::server::model::{Bytes, Reply};
+use theater_api::{Bytes, Reply};
 
 use crate::cli::MessageArgs;
 use crate::client::{actor_path, Client};

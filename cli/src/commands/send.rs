@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use theater_runtime::server::model::{Bytes, Handled};
+use theater_api::{Bytes, Handled};
 
 use crate::cli::MessageArgs;
 use crate::client::{actor_path, Client};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use theater_runtime::server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
+use theater_server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
 use theater_runtime::{Theater, TheaterConfig};
 use tokio::sync::mpsc;
 

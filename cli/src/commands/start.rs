@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::server::model::{ActorView, Bytes, StartRequest};
+use theater_api::{ActorView, Bytes, StartRequest};
 
 use super::subscribe;
 use crate::cli::StartArgs;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use theater_runtime::chain::ChainReader;
-use theater_runtime::server::model::{Bytes, StateView};
+use theater_api::{Bytes, StateView};
+use theater_chain::ChainReader;
 
 use super::chain_db;
 use crate::cli::ActorArgs;

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use theater_runtime::server::model::StreamEnd;
+use theater_api::StreamEnd;
 use tokio::io::AsyncBufReadExt;
 use tokio::task::JoinSet;
 
-use super::events::EventPrinter;
+use super::event_printer::EventPrinter;
 use super::tree_members;
 use crate::cli::SubscribeArgs;
 use crate::client::{actor_path, escape, Client, ClientError};

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use theater_runtime::server::model::{Tree, TreeNode};
+use theater_api::{Tree, TreeNode};
 
 use crate::cli::ListArgs;
 use crate::client::Client;

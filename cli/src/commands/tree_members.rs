@@ -2,8 +2,8 @@
 //! their children — for `theater events --tree` and `theater subscribe --tree`: from the
 //! server's tree when one answers, else from the parent links the chain database records.
 
-use theater_runtime::chain::{ChainError, ChainReader};
-use theater_runtime::server::model::{ActorView, Tree, TreeNode};
+use theater_api::{ActorView, Tree, TreeNode};
+use theater_chain::{ChainError, ChainReader};
 
 use crate::client::{actor_path, Client, ClientError};
 

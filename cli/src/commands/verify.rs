@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use theater_runtime::chain::export::{for_each_line, Line};
-use theater_runtime::chain::verify::{Verified, Verifier, VerifyError};
-use theater_runtime::chain::ChainReader;
+use theater_chain::export::{for_each_line, Line};
+use theater_chain::verify::{Verified, Verifier, VerifyError};
+use theater_chain::ChainReader;
 
 use super::chain_db;
 use crate::cli::VerifyArgs;

@@ -105,7 +105,7 @@ pub async fn check(golden: &Golden, data_dir: &Path) -> anyhow::Result<ReplayRep
     let exported = read_jsonl(BufReader::new(file), &golden.path.display().to_string())?;
     let manifest = match (&golden.manifest, exported.events.first()) {
         (Some(path), _) => Manifest::load(path)?,
-        (None, Some(first)) => recorded_manifest(first)?,
+        (None, Some(first)) => (*recorded_manifest(first)?).clone(),
         (None, None) => anyhow::bail!("{} holds no events; re-record it with `theater test --record`", golden.path.display()),
     };
     let blobs = exported.blobs;

@@ -3,8 +3,8 @@
 //! rest of the runtime, except through the handles it holds.
 
 use std::any::{Any, TypeId};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use ciborium::value::Value;
@@ -14,9 +14,18 @@ use crate::chain::payload::{encode, map};
 use crate::chain::{sha256, ActorChain, Hash};
 use crate::limits::{LimitExceeded, Limiter, Rate};
 use crate::manifest::Manifest;
-use crate::theater::{Theater, TheaterRef};
+use crate::replay_feed::ReplayFeed;
+use crate::supervision::RestartWindow;
+use crate::system::ActorSystem;
 
-use super::runner::ReplyTx;
+use super::cause::Cause;
+use super::interrupt::Interrupter;
+use super::mailbox::ReplyTx;
+
+/// The event a message-sending host call records before its message leaves: the receiver's
+/// `cause` names it, so a reader follows a message from the exact event that sent it. The
+/// call's own event (parameters, result) follows it.
+pub(crate) const OUTGOING: &str = "message/outgoing";
 
 /// A line an actor wrote with `runtime.log`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -37,7 +46,7 @@ pub struct ActorCtx {
     pub(crate) limiter: Limiter,
     pub(crate) logs: LogSink,
     /// Set by `runtime.shutdown`: the actor stops after the current call.
-    pub(crate) shutdown: Option<Option<Vec<u8>>>,
+    pub(crate) shutdown: Option<ShutdownRequest>,
     /// When the current export call must end (guest time; host waits are not counted).
     pub(crate) call_deadline: Instant,
     /// The last line logged during the current call, to explain a trap (e.g. a panic message).
@@ -45,27 +54,20 @@ pub struct ActorCtx {
     /// The actor whose message the current call handles (`current-sender`); none for calls
     /// from outside actors.
     pub(crate) sender: Option<String>,
-    /// The chain database, for `get-chain`.
-    pub(crate) db_path: std::path::PathBuf,
     /// The manifest the actor was started from (handlers read their options here).
     pub(crate) manifest: Arc<Manifest>,
     /// Per-actor state of handlers, one value per type, created on first use.
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
     /// The runtime this actor runs in (weak: the runtime owns the actors, not the reverse).
-    pub(crate) theater: TheaterRef,
+    system: Weak<dyn ActorSystem>,
     /// The causal link the current host call attaches to its event (set by the handler).
     pub(crate) link: Option<Value>,
     /// Requests this actor deferred (`handle-request` returned no reply), by request id.
     pub(crate) deferred: HashMap<String, ReplyTx>,
-    /// Children in start order (the order rest-for-one and shutdown rely on).
-    pub(crate) children: Vec<String>,
-    /// Children that were running when this actor's task ended and were stopped with it:
-    /// a restart of this actor brings them back (see `supervision::restore_children`).
-    pub(crate) stopped_with: Vec<String>,
-    /// When this actor, as a supervisor, restarted children: the restart-intensity window.
-    pub(crate) restarts: VecDeque<Instant>,
+    /// This actor as a supervisor: its children and its recent restarts of them.
+    pub(crate) supervising: Supervising,
     /// Set when the actor is being replayed: host calls are answered from the recording.
-    pub(crate) replay: Option<crate::replay::ReplayFeed>,
+    pub(crate) replay: Option<ReplayFeed>,
     /// Host calls in the current second (`[limits] max_events_per_sec`).
     event_rate: Rate,
     /// Log lines in the current second (`[limits] max_logs_per_sec`).
@@ -76,6 +78,24 @@ pub struct ActorCtx {
     /// guest code traps at the next epoch tick and host waits end.
     interrupt: watch::Receiver<bool>,
     interrupter: Interrupter,
+}
+
+/// An actor's own request to stop (`runtime.shutdown`), with the data it ends with.
+#[derive(Debug, Clone)]
+pub(crate) struct ShutdownRequest {
+    pub data: Option<Vec<u8>>,
+}
+
+/// An actor as a supervisor.
+#[derive(Debug, Default)]
+pub(crate) struct Supervising {
+    /// Children in start order (the order rest-for-one and shutdown rely on).
+    pub children: Vec<String>,
+    /// Children that were running when this actor's task ended and were stopped with it:
+    /// a restart of this actor brings them back (see `actor::supervise::restore_children`).
+    pub stopped_with: Vec<String>,
+    /// When this actor restarted children: the restart-intensity window.
+    pub restarts: RestartWindow,
 }
 
 /// A lifetime byte budget of `[limits]`.
@@ -94,20 +114,10 @@ pub(crate) struct Spent {
     pub fs_bytes_written: u64,
 }
 
-/// Interrupts one actor: its running call traps, its host waits end, its task ends.
-#[derive(Clone)]
-pub struct Interrupter(Arc<watch::Sender<bool>>);
-
-impl Interrupter {
-    pub fn interrupt(&self) {
-        self.0.send_replace(true);
-    }
-}
-
 impl ActorCtx {
-    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, db_path: std::path::PathBuf, theater: TheaterRef) -> Self {
+    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, system: Weak<dyn ActorSystem>) -> Self {
         let limits = &manifest.limits;
-        let (interrupter, interrupt) = watch::channel(false);
+        let (interrupter, interrupt) = Interrupter::new();
         ActorCtx {
             id,
             name: manifest.name.clone(),
@@ -118,21 +128,18 @@ impl ActorCtx {
             call_deadline: Instant::now(),
             last_log: None,
             sender: None,
-            db_path,
             manifest,
             extensions: HashMap::new(),
-            theater,
+            system,
             link: None,
             deferred: HashMap::new(),
-            children: Vec::new(),
-            stopped_with: Vec::new(),
-            restarts: VecDeque::new(),
+            supervising: Supervising::default(),
             replay: None,
             event_rate: Rate::default(),
             log_rate: Rate::default(),
             spent: Spent::default(),
             interrupt,
-            interrupter: Interrupter(Arc::new(interrupter)),
+            interrupter,
         }
     }
 
@@ -159,18 +166,18 @@ impl ActorCtx {
 
     /// Clear an interruption before the actor runs again (a restart).
     pub(crate) fn clear_interrupt(&self) {
-        self.interrupter.0.send_replace(false);
+        self.interrupter.clear();
     }
 
     /// The runtime, or an error string for the guest if it is shutting down.
-    pub(crate) fn theater(&self) -> Result<Theater, String> {
-        Theater::upgrade(&self.theater).ok_or_else(|| "the runtime is shutting down".to_string())
+    pub(crate) fn system(&self) -> Result<Arc<dyn ActorSystem>, String> {
+        self.system.upgrade().ok_or_else(|| "the runtime is shutting down".to_string())
     }
 
     /// The causal link a message leaving now carries: this actor and its latest event — for a
     /// host call that sends, the `message/outgoing` event recorded just before it runs.
-    pub(crate) fn cause(&self) -> super::Cause {
-        super::Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
+    pub(crate) fn cause(&self) -> Cause {
+        Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
     }
 
     pub fn id(&self) -> &str {
@@ -277,7 +284,7 @@ impl ActorCtx {
     pub(crate) fn record_outgoing(&mut self, call: &str, params: &Value) -> Hash {
         let digest = sha256(&encode(params));
         let payload = map(vec![("call", Value::Text(call.to_string())), ("params_sha256", Value::Bytes(digest.to_vec()))]);
-        self.chain.record(crate::handlers::OUTGOING, encode(&payload))
+        self.chain.record(OUTGOING, encode(&payload))
     }
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.

@@ -6,29 +6,15 @@ use std::time::{Duration, Instant};
 
 use ciborium::value::Value;
 use wasmtime::component::{ComponentNamedList, InstancePre, Lift, Lower};
-use wasmtime::Store;
+use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 
+use super::cause::Cause;
 use super::exports::{Export, Exports, State};
 use super::{ActorCtx, CallError};
 use crate::bindings::{ChannelAccept, WitActorError};
 use crate::chain::payload::{encode, map, Wire};
-use crate::chain::{sha256, Hash};
-use crate::limits::{self, CallTimeout, Interrupted, MemoryLimitExceeded};
-
-/// The causal link a message carries: its sender, and the hash of the sender's event that
-/// sent it (`message/outgoing`, recorded before the message left; for a reply, the replier's
-/// `wasm/result`). Recorded in the receiver's chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cause {
-    pub actor_id: String,
-    pub event: Hash,
-}
-
-impl Cause {
-    pub(crate) fn to_value(&self) -> Value {
-        map(vec![("actor", Value::Text(self.actor_id.clone())), ("event", Value::Bytes(self.event.to_vec()))])
-    }
-}
+use crate::chain::sha256;
+use crate::limits::{CallTimeout, Interrupted, MemoryLimitExceeded};
 
 /// What an export returns besides the new state.
 trait ExportReturn: ComponentNamedList + Lift + Send + Sync + 'static {
@@ -73,7 +59,7 @@ impl ActorInstance {
     pub(crate) async fn new(pre: &InstancePre<ActorCtx>, ctx: ActorCtx, call_timeout: Duration) -> Result<ActorInstance, (StartError, ActorCtx)> {
         let mut store = Store::new(pre.engine(), ctx);
         store.limiter(|c| &mut c.limiter);
-        store.epoch_deadline_callback(limits::on_epoch);
+        store.epoch_deadline_callback(on_epoch);
         store.set_epoch_deadline(1);
         store.data_mut().call_deadline = Instant::now() + call_timeout;
         let instance = match pre.instantiate_async(&mut store).await {
@@ -258,4 +244,17 @@ pub(crate) fn describe_trap(e: &wasmtime::Error, last_log: Option<&str>) -> Stri
         Some(line) => format!("{what} (last log line: {line})"),
         None => what,
     }
+}
+
+/// Called by wasmtime at each epoch tick while guest code runs: yield to other tasks, or
+/// stop the call once its deadline has passed.
+fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<UpdateDeadline> {
+    let data = ctx.data();
+    if data.interrupted() {
+        return Err(Interrupted.into());
+    }
+    if Instant::now() >= data.call_deadline {
+        return Err(CallTimeout { limit_ms: data.limiter.call_timeout_ms }.into());
+    }
+    Ok(UpdateDeadline::Yield(1))
 }

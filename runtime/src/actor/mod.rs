@@ -1,17 +1,27 @@
 //! One actor: its wasmtime store and instance, its export calls, and the task that feeds
 //! it one message at a time from its bounded mailbox.
 
+mod cause;
 mod ctx;
 mod error;
 mod exports;
+mod handle;
 mod instance;
+mod interrupt;
+mod mailbox;
+mod replay_answer;
 mod runner;
+mod supervise;
 
-pub use ctx::{ActorCtx, Interrupter, LogLine, LogSink};
-pub(crate) use ctx::Budget;
+pub use ctx::{ActorCtx, LogLine, LogSink};
+pub use interrupt::Interrupter;
+pub(crate) use ctx::{Budget, ShutdownRequest};
 pub use error::{ActorError, CallError};
-pub use instance::Cause;
-pub use runner::{ActorHandle, ActorStatus, Envelope, Reply};
+pub use cause::Cause;
+pub use crate::status::ActorStatus;
+pub use handle::ActorHandle;
+pub use mailbox::{Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;
 pub(crate) use runner::{contain, run, unrecorded, Exit};
+pub(crate) use supervise::restore_children;

@@ -2,7 +2,8 @@
 //! parameters and the host's answer — as one chain event named `<interface>/<function>`,
 //! so each handler implements only its behaviour and the chain stays complete by
 //! construction. In a replay it does not run the handler at all: it checks that the guest
-//! asked for the recorded call and answers with the recorded result (`replay::answer_value`).
+//! asked for the recorded call and answers with the recorded result
+//! (`ActorCtx::answer_from_recording`).
 //! A call that sends a message records `message/outgoing` first, so the message can name
 //! the event that sent it as its cause.
 //!
@@ -25,12 +26,7 @@ use crate::chain::payload::Wire;
 use crate::limits::Interrupted;
 
 /// A boxed host future borrowing the actor's context.
-pub(crate) type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
-
-/// The event a message-sending host call records before its message leaves: the receiver's
-/// `cause` names it, so a reader follows a message from the exact event that sent it. The
-/// call's own event (parameters, result) follows it.
-pub(crate) const OUTGOING: &str = "message/outgoing";
+pub type HostFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
 
 /// Whether the time a handler takes counts against the guest's call timeout.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,13 +41,13 @@ enum HandlerTime {
 #[derive(Clone, Copy)]
 struct Recording {
     time: HandlerTime,
-    /// It sends a message: record [`OUTGOING`] before the handler runs.
+    /// It sends a message: record `message/outgoing` before the handler runs.
     sends: bool,
 }
 
 /// Define a host function that answers at once. An `Err` traps the guest: use it only for
 /// host faults and exceeded limits; refusals the guest should handle belong in the WIT result.
-pub(crate) fn define_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
@@ -63,7 +59,7 @@ where
 /// [`define_sync`], with the guest's parameters first passed through `prepare` (e.g. a log
 /// line cut to its limit), both live and in a replay, so the chain records what the
 /// handler was actually given.
-pub(crate) fn define_sync_prepared<P, R, F>(
+pub fn define_sync_prepared<P, R, F>(
     inst: &mut LinkerInstance<'_, ActorCtx>,
     interface: &str,
     name: &str,
@@ -79,8 +75,8 @@ where
     wrap(inst, interface, name, how, prepare, recorded_whole(at_once(f)), rebuilt_whole)
 }
 
-/// [`define_sync`] for a function that sends a message (recorded with [`OUTGOING`] first).
-pub(crate) fn define_sending_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+/// [`define_sync`] for a function that sends a message (recorded with `message/outgoing` first).
+pub fn define_sending_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
@@ -103,7 +99,7 @@ where
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
 /// the guest's call timeout. An interruption by the runtime ends the wait with a trap.
-pub(crate) fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
@@ -113,8 +109,8 @@ where
     wrap(inst, interface, name, how, |_, params| params, recorded_whole(f), rebuilt_whole)
 }
 
-/// [`define_async`] for a function that sends a message (recorded with [`OUTGOING`] first).
-pub(crate) fn define_sending_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+/// [`define_async`] for a function that sends a message (recorded with `message/outgoing` first).
+pub fn define_sending_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
@@ -128,7 +124,7 @@ where
 /// it returns the answer and the value to record as its result. A replay answers with
 /// `rebuild` from the guest's parameters and the recorded value (e.g. re-reading a page of
 /// a chain from its summary).
-pub(crate) fn define_summarised<P, R, F, G>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, live: F, rebuild: G) -> wasmtime::Result<()>
+pub fn define_summarised<P, R, F, G>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, live: F, rebuild: G) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Send + 'static,
@@ -200,7 +196,7 @@ where
                 if how.sends {
                     ctx.record_outgoing(&event_type, &recorded_params);
                 }
-                let recorded = crate::replay::answer_value(ctx, &event_type, recorded_params)?;
+                let recorded = ctx.answer_from_recording(&event_type, recorded_params)?;
                 return rebuild(ctx, params, recorded);
             }
             let until_interrupted = ctx.until_interrupted();

@@ -5,6 +5,7 @@
 //! actor never blocks other actors, never counts against the caller's call timeout, and
 //! never deadlocks: a request cycle is refused at once and every wait has a timeout.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -12,7 +13,8 @@ use wasmtime::component::Linker;
 
 use super::{define_sending_async, define_sending_sync, define_sync, Handler};
 use crate::actor::{ActorCtx, CallError, Envelope, Reply};
-use crate::theater::{Theater, WaitGuard};
+use crate::system::ActorSystem;
+use crate::wait_for::WaitGuard;
 
 const INTERFACE: &str = "theater:simple/message-server-host";
 
@@ -54,11 +56,11 @@ impl Handler for MessageServerHandler {
             Ok((outcome,))
         })?;
         define_sync(&mut inst, INTERFACE, "register-name", |ctx, (name,): (String,)| {
-            let outcome = ctx.theater().and_then(|t| t.register_name(&name, &ctx.id).map_err(|e| e.to_string()));
+            let outcome = ctx.system().and_then(|system| system.register_name(&name, &ctx.id));
             Ok((outcome,))
         })?;
         define_sync(&mut inst, INTERFACE, "lookup-name", |ctx, (name,): (String,)| {
-            Ok((ctx.theater().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
+            Ok((ctx.system().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
         })?;
         define_sync(&mut inst, INTERFACE, "current-sender", |ctx, (): ()| Ok((ctx.sender.clone(),)))?;
         define_sync(&mut inst, INTERFACE, "cancel-request", |ctx, (id,): (String,)| {
@@ -80,7 +82,7 @@ fn no_request(id: &str) -> String {
 }
 
 fn send(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<()> {
-    let target = ctx.theater()?.actor(to).map_err(|e| e.to_string())?.handle;
+    let target = ctx.system()?.actor(to).map_err(|e| e.to_string())?.handle;
     target.accepts(&msg).map_err(|e| e.to_string())?;
     target.try_deliver(Envelope::Send { msg, cause: Some(ctx.cause()), done: None }).map_err(|e| e.to_string())
 }
@@ -95,16 +97,16 @@ async fn await_answer<T>(limit: u64, to: &str, rx: oneshot::Receiver<Result<T, C
     }
 }
 
-fn target_and_wait(ctx: &ActorCtx, to: &str, msg: &[u8]) -> Outcome<(Theater, crate::actor::ActorHandle, WaitGuard)> {
-    let theater = ctx.theater()?;
-    let target = theater.actor(to).map_err(|e| e.to_string())?.handle;
+fn target_and_wait(ctx: &ActorCtx, to: &str, msg: &[u8]) -> Outcome<(Arc<dyn ActorSystem>, crate::actor::ActorHandle, WaitGuard)> {
+    let system = ctx.system()?;
+    let target = system.actor(to).map_err(|e| e.to_string())?.handle;
     target.accepts(msg).map_err(|e| e.to_string())?;
-    let guard = theater.begin_wait(&ctx.id, to)?;
-    Ok((theater, target, guard))
+    let guard = system.begin_wait(&ctx.id, to)?;
+    Ok((system, target, guard))
 }
 
 async fn request(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<Vec<u8>> {
-    let (_theater, target, guard) = target_and_wait(ctx, to, &msg)?;
+    let (_system, target, guard) = target_and_wait(ctx, to, &msg)?;
     let (reply, rx) = oneshot::channel();
     target.try_deliver(Envelope::Request { msg, cause: Some(ctx.cause()), reply }).map_err(|e| e.to_string())?;
     let answer = await_answer(ctx.manifest.limits.request_timeout_ms, to, rx, guard).await?;
@@ -113,8 +115,8 @@ async fn request(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<Vec<u8>>
 }
 
 async fn open_channel(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<String> {
-    let (theater, target, guard) = target_and_wait(ctx, to, &msg)?;
-    let channel = theater.open_channel(&ctx.id, to);
+    let (system, target, guard) = target_and_wait(ctx, to, &msg)?;
+    let channel = system.open_channel(&ctx.id, to);
     let (reply, rx) = oneshot::channel();
     let delivered = target.try_deliver(Envelope::ChannelOpen { channel: channel.clone(), msg, cause: Some(ctx.cause()), reply });
     let accepted = match delivered {
@@ -124,26 +126,26 @@ async fn open_channel(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<Str
     match accepted {
         Ok(accept) if accept.accepted => {
             // The acceptor's first message arrives like any later one on the channel.
-            if let (Some(first), Ok(me)) = (accept.message, theater.actor(&ctx.id)) {
+            if let (Some(first), Ok(me)) = (accept.message, system.actor(&ctx.id)) {
                 let _ = me.handle.try_deliver(Envelope::ChannelMessage { channel: channel.clone(), msg: first, cause: None });
             }
             Ok(channel)
         }
         Ok(_) => {
-            theater.close_channel(&channel);
+            system.close_channel(&channel);
             Err(format!("actor {to} declined the channel"))
         }
         Err(e) => {
-            theater.close_channel(&channel);
+            system.close_channel(&channel);
             Err(e)
         }
     }
 }
 
 fn send_on_channel(ctx: &mut ActorCtx, channel: &str, msg: Vec<u8>) -> Outcome<()> {
-    let theater = ctx.theater()?;
-    let peer = theater.channel_peer(channel, &ctx.id)?;
-    let target = theater.actor(&peer).map_err(|e| e.to_string())?.handle;
+    let system = ctx.system()?;
+    let peer = system.channel_peer(channel, &ctx.id)?;
+    let target = system.actor(&peer).map_err(|e| e.to_string())?.handle;
     target.accepts(&msg).map_err(|e| e.to_string())?;
     target
         .try_deliver(Envelope::ChannelMessage { channel: channel.to_string(), msg, cause: Some(ctx.cause()) })
@@ -151,10 +153,10 @@ fn send_on_channel(ctx: &mut ActorCtx, channel: &str, msg: Vec<u8>) -> Outcome<(
 }
 
 fn close_channel(ctx: &mut ActorCtx, channel: &str) -> Outcome<()> {
-    let theater = ctx.theater()?;
-    let peer = theater.channel_peer(channel, &ctx.id)?;
-    theater.close_channel(channel);
-    if let Ok(target) = theater.actor(&peer) {
+    let system = ctx.system()?;
+    let peer = system.channel_peer(channel, &ctx.id)?;
+    system.close_channel(channel);
+    if let Ok(target) = system.actor(&peer) {
         // A peer that already stopped has nothing left to close.
         let _ = target.handle.try_deliver(Envelope::ChannelClose { channel: channel.to_string(), cause: Some(ctx.cause()) });
     }

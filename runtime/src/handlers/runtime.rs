@@ -9,9 +9,9 @@
 use wasmtime::component::Linker;
 
 use super::{define_summarised, define_sync, define_sync_prepared, Handler};
-use crate::actor::ActorCtx;
+use crate::actor::{ActorCtx, ShutdownRequest};
 use crate::bindings::{Chain, MetaEvent, WitEvent};
-use crate::chain::{ChainReader, Event};
+use crate::chain::Event;
 use crate::chain_page::{self, PageSummary};
 use crate::limits::LimitExceeded;
 
@@ -42,12 +42,12 @@ impl Handler for RuntimeHandler {
             |ctx, (): ()| Box::pin(async move { Ok(read_chain(ctx).await) }),
             |ctx, (): (), recorded| {
                 let summary = PageSummary::from_value(recorded).ok_or_else(|| wasmtime::Error::msg("replay: malformed get-chain summary"))?;
-                let page = crate::replay::recorded_page(ctx, summary).map_err(wasmtime::Error::msg)?;
+                let page = ctx.recorded_page(summary).map_err(wasmtime::Error::msg)?;
                 Ok((to_chain(&page),))
             },
         )?;
         define_sync(&mut inst, INTERFACE, "shutdown", |ctx, (data,): (Option<Vec<u8>>,)| {
-            ctx.shutdown = Some(data);
+            ctx.shutdown = Some(ShutdownRequest { data });
             Ok((Ok::<(), String>(()),))
         })?;
         Ok(())
@@ -79,7 +79,9 @@ pub(crate) fn cut_marker(full_len: usize, limit: usize) -> String {
 async fn read_chain(ctx: &mut ActorCtx) -> ((Chain,), ciborium::value::Value) {
     let len = ctx.chain.len();
     let page = match ctx.chain.flush().await {
-        Ok(()) => ChainReader::open(&ctx.db_path).and_then(|r| chain_page::read_last_page(&r, &ctx.id, len)).map_err(|e| e.to_string()),
+        Ok(()) => ctx.system().and_then(|system| {
+            system.chain_reader().and_then(|r| chain_page::read_last_page(&r, &ctx.id, len)).map_err(|e| e.to_string())
+        }),
         Err(e) => Err(e.to_string()),
     };
     let page = page.unwrap_or_else(|e| {

@@ -15,7 +15,7 @@ use crate::actor::ActorCtx;
 use crate::attenuation;
 use crate::bindings::ChainEvent;
 use crate::chain::payload::{map, Fields, Wire};
-use crate::chain::{ChainReader, Event};
+use crate::chain::Event;
 use crate::chain_page::{self, PageSummary};
 use crate::manifest::Manifest;
 use crate::manifest_files::confine;
@@ -40,7 +40,7 @@ impl Handler for SupervisorHandler {
         define_async(&mut inst, INTERFACE, "resume", |ctx, (manifest, state): (String, Option<Vec<u8>>)| {
             Box::pin(async move { Ok((spawn(ctx, &manifest, state).await,)) })
         })?;
-        define_sync(&mut inst, INTERFACE, "list-children", |ctx, (): ()| Ok((ctx.children.clone(),)))?;
+        define_sync(&mut inst, INTERFACE, "list-children", |ctx, (): ()| Ok((ctx.supervising.children.clone(),)))?;
         define_async(&mut inst, INTERFACE, "stop-child", |ctx, (child,): (String,)| {
             Box::pin(async move { Ok((stop_child(ctx, &child).await,)) })
         })?;
@@ -86,18 +86,18 @@ fn child_manifest(ctx: &ActorCtx, spec: &str) -> Outcome<Manifest> {
 
 async fn spawn(ctx: &mut ActorCtx, spec: &str, init: Option<Vec<u8>>) -> Outcome<String> {
     let limit = ctx.manifest.limits.max_children;
-    if ctx.children.len() as u64 >= limit {
-        return Err(format!("this actor already supervises {} children, its limit ([limits] max_children = {limit})", ctx.children.len()));
+    if ctx.supervising.children.len() as u64 >= limit {
+        return Err(format!("this actor already supervises {} children, its limit ([limits] max_children = {limit})", ctx.supervising.children.len()));
     }
     let manifest = child_manifest(ctx, spec)?;
-    let theater = ctx.theater()?;
-    let id = theater.spawn(manifest, init, Some(ctx.id.clone())).await.map_err(|e| e.to_string())?;
-    ctx.children.push(id.clone());
+    let system = ctx.system()?;
+    let id = system.spawn(manifest, init, Some(ctx.id.clone())).await.map_err(|e| e.to_string())?;
+    ctx.supervising.children.push(id.clone());
     Ok(id)
 }
 
 fn own_child(ctx: &ActorCtx, child: &str) -> Outcome<()> {
-    if ctx.children.iter().any(|c| c == child) {
+    if ctx.supervising.children.iter().any(|c| c == child) {
         Ok(())
     } else {
         Err(format!("{child} is not a child of this actor (list-children shows them)"))
@@ -106,25 +106,25 @@ fn own_child(ctx: &ActorCtx, child: &str) -> Outcome<()> {
 
 async fn stop_child(ctx: &mut ActorCtx, child: &str) -> Outcome<()> {
     own_child(ctx, child)?;
-    ctx.children.retain(|c| c != child);
-    ctx.theater()?.stop_quietly(child).await;
+    ctx.supervising.children.retain(|c| c != child);
+    ctx.system()?.stop_quietly(child).await;
     Ok(())
 }
 
 async fn restart_child(ctx: &mut ActorCtx, child: &str) -> Outcome<()> {
     own_child(ctx, child)?;
-    let theater = ctx.theater()?;
-    let manifest = theater.actor(child).map_err(|e| e.to_string())?.manifest;
+    let system = ctx.system()?;
+    let manifest = system.actor(child).map_err(|e| e.to_string())?.manifest;
     attenuation::check(&manifest, &ctx.manifest).map_err(|e| e.to_string())?;
-    theater.stop_quietly(child).await;
-    theater.restart(child, &format!("restart-child called by {}", ctx.id)).await.map_err(|e| e.to_string())
+    system.stop_quietly(child).await;
+    system.restart(child, &format!("restart-child called by {}", ctx.id)).await.map_err(|e| e.to_string())
 }
 
 async fn child_state(ctx: &mut ActorCtx, child: &str) -> Outcome<Option<Vec<u8>>> {
     own_child(ctx, child)?;
-    let theater = ctx.theater()?;
-    let handle = theater.actor(child).map_err(|e| e.to_string())?.handle;
-    let _guard = theater.begin_wait(&ctx.id, child)?;
+    let system = ctx.system()?;
+    let handle = system.actor(child).map_err(|e| e.to_string())?.handle;
+    let _guard = system.begin_wait(&ctx.id, child)?;
     let limit = std::time::Duration::from_millis(ctx.manifest.limits.request_timeout_ms);
     match tokio::time::timeout(limit, handle.state()).await {
         Ok(result) => result.map_err(|e| e.to_string()),
@@ -146,7 +146,7 @@ async fn read_child_page(ctx: &mut ActorCtx, child: &str) -> Outcome<Vec<Event>>
     own_child(ctx, child)?;
     // The child's events reach the database through the same writer as this actor's.
     ctx.chain.flush().await.map_err(|e| e.to_string())?;
-    let reader = ChainReader::open(&ctx.db_path).map_err(|e| e.to_string())?;
+    let reader = ctx.system()?.chain_reader().map_err(|e| e.to_string())?;
     let len = reader.len(child).map_err(|e| e.to_string())?;
     chain_page::read_last_page(&reader, child, len).map_err(|e| e.to_string())
 }
@@ -159,7 +159,7 @@ fn reread_child_events(ctx: &mut ActorCtx, child: &str, recorded: Value) -> wasm
         return Ok(Err(String::from_value(err).map_err(|_| malformed())?));
     }
     let summary = fields.take_opt("ok").and_then(PageSummary::from_value).ok_or_else(malformed)?;
-    let reader = ChainReader::open(&ctx.db_path).map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+    let reader = ctx.system().and_then(|s| s.chain_reader().map_err(|e| e.to_string())).map_err(wasmtime::Error::msg)?;
     let events = chain_page::reread(&reader, child, summary).map_err(wasmtime::Error::msg)?;
     Ok(Ok(to_chain_events(&events)))
 }

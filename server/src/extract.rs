@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::connections::PeerAddr;
 use super::error::ApiError;
-use crate::chain::MIN_ID_PREFIX;
+use theater_runtime::chain::MIN_ID_PREFIX;
 
 /// Largest request body. Messages are bounded by each actor's own `max_message_bytes`
 /// (413 past it); this only keeps a single request from taking unbounded memory. Base64
@@ -54,7 +54,7 @@ pub fn check_id(id: &str) -> Result<(), ApiError> {
         let shown: String = id.chars().take(40).collect();
         return Err(ApiError::bad_request(format!("{shown:?} is not an actor id (ids are letters, digits and '-')")));
     }
-    if id.len() < MIN_ID_PREFIX && crate::names::validate(id).is_err() {
+    if id.len() < MIN_ID_PREFIX && theater_runtime::names::validate(id).is_err() {
         return Err(ApiError::bad_request(format!(
             "{id:?} is too short: give the full actor id or at least its first {MIN_ID_PREFIX} characters"
         )));

@@ -18,6 +18,7 @@ use super::backpressure::{Budget, QUEUE_BYTES, QUEUE_EVENTS};
 use super::fault::FaultSlot;
 use super::process::{self, ProcessLock};
 use super::reader::ChainReader;
+use super::rows::{db_err, ActorRecord};
 use super::signing::{SignedHead, Signer};
 use super::writer::{Reply, WriteOp, Writer};
 use super::{schema, ChainError, Event, Hash};
@@ -25,31 +26,6 @@ use super::{schema, ChainError, Event, Hash};
 /// How long a writer waits for another process's transaction before a write fails (and is
 /// retried).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// An actor as recorded in the database.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ActorRecord {
-    pub actor_id: String,
-    pub name: String,
-    pub parent_id: Option<String>,
-    /// The manifest's origin (its path, or `<inline>`).
-    pub manifest: String,
-    pub created_ms: u64,
-    /// Last status written: running, stopped, failed: …, interrupted.
-    pub status: String,
-    pub events: u64,
-}
-
-/// Which events to read.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    /// Skip events before this sequence number.
-    pub from_seq: u64,
-    /// At most this many events (all if `None`).
-    pub limit: Option<u64>,
-    /// Only events whose type starts with this prefix.
-    pub type_prefix: Option<String>,
-}
 
 /// What survives which crash once the writer has committed it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -235,9 +211,6 @@ fn writer_gone() -> ChainError {
     ChainError::WriterGone("writer thread exited".into())
 }
 
-pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
-    move |source| ChainError::Db { path: path.display().to_string(), source }
-}
 
 impl ChainDb {
     /// Open (creating if needed) the database at `path` with default options.

@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 
 use super::db;
 use super::error::ApiError;
-use super::model::{status_fields, ActorView, Tree, TreeNode};
-use crate::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
-use crate::{ActorError, ActorInfo, Theater};
+use super::model::{ActorView, Tree, TreeNode};
+use theater_runtime::chain::{ChainError, ChainReader, EventFilter, MIN_ID_PREFIX};
+use theater_runtime::{ActorError, ActorInfo, ActorStatus, Theater};
 
 /// The actor on this server with id `id`, else the running actor named `id`, else the
 /// actor whose id uniquely starts with `id` (at least [`MIN_ID_PREFIX`] characters).
@@ -126,4 +126,13 @@ fn children_of(actors: &[ActorInfo]) -> HashMap<&str, Vec<&ActorInfo>> {
         }
     }
     map
+}
+
+/// An actor status as the API's `status` and `reason` fields.
+pub fn status_fields(status: &ActorStatus) -> (String, Option<String>) {
+    match status {
+        ActorStatus::Running => ("running".into(), None),
+        ActorStatus::Stopped => ("stopped".into(), None),
+        ActorStatus::Failed(reason) => ("failed".into(), Some(reason.clone())),
+    }
 }

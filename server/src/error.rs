@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::model::ErrorBody;
-use crate::actor::{ActorError, CallError};
-use crate::chain::ChainError;
-use crate::RuntimeError;
+use theater_runtime::actor::{ActorError, CallError};
+use theater_runtime::chain::ChainError;
+use theater_runtime::RuntimeError;
 
 /// An API error: the status and the message the client sees.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +64,7 @@ impl From<RuntimeError> for ApiError {
         let status = match &e {
             RuntimeError::Chain(chain) => return chain_status(chain, e.to_string()),
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
-            RuntimeError::Name(crate::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
+            RuntimeError::Name(theater_runtime::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
             RuntimeError::Name(_) => StatusCode::BAD_REQUEST,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
@@ -75,7 +75,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::TreeFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             RuntimeError::Engine { .. }
             | RuntimeError::StartFailed { .. }
-            | RuntimeError::Replay(_)
+            | RuntimeError::NotLive(_)
             | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
             RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
@@ -127,7 +127,7 @@ impl From<serde_json::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::ManifestError;
+    use theater_runtime::manifest::ManifestError;
 
     fn status(e: impl Into<ApiError>) -> StatusCode {
         e.into().status

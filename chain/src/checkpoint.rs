@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::store::{db_err, ChainDb};
+use super::rows::db_err;
+use super::store::ChainDb;
 use super::ChainError;
 
 /// How long to wait for other processes' readers and writers before giving up: a busy

@@ -27,12 +27,12 @@ use super::db;
 use super::error::ApiError;
 use super::extract::{check_seq, ActorId, ClientIp, QueryParams};
 use super::hub::{EventHub, Heard};
-use super::model::{status_fields, StreamEnd};
+use super::model::StreamEnd;
 use super::stream_slots::{StreamSlot, StreamSlots};
-use super::views;
-use crate::chain::export::event_json;
-use crate::chain::{Event, EventFilter};
-use crate::{ActorHandle, Theater};
+use super::views::{self, status_fields};
+use theater_runtime::chain::export::event_json;
+use theater_runtime::chain::{Event, EventFilter};
+use theater_runtime::{ActorHandle, Theater};
 
 /// Events read from the database at a time while catching up.
 const PAGE: u64 = 1000;

@@ -1,11 +1,11 @@
 //! The JSON shapes of the management API: request bodies and responses. The server
 //! serialises them and the `theater` CLI deserialises them, so both sides share one
 //! definition. docs/api.md and openapi.json describe the same shapes for other clients.
+//!
+//! Plain serde types, no runtime: a client of the API depends on this crate alone.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-
-use crate::ActorStatus;
 
 /// Message or state bytes in JSON. In a request, give exactly one of `text` (the bytes are
 /// its UTF-8 encoding) or `base64` (standard alphabet, padded). In a response, `base64` is
@@ -160,15 +160,6 @@ pub struct StreamEnd {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
-}
-
-/// An actor status as the API's `status` and `reason` fields.
-pub fn status_fields(status: &ActorStatus) -> (String, Option<String>) {
-    match status {
-        ActorStatus::Running => ("running".into(), None),
-        ActorStatus::Stopped => ("stopped".into(), None),
-        ActorStatus::Failed(reason) => ("failed".into(), Some(reason.clone())),
-    }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ impl ActorChain {
     }
 
     /// An in-memory chain that re-records `recorded`.
-    pub(crate) fn replay(recorded: Arc<Vec<Event>>) -> ActorChain {
+    pub fn replay(recorded: Arc<Vec<Event>>) -> ActorChain {
         ActorChain { target: Target::Replay { recorded, produced: Vec::new() }, next_seq: 0, head: None, last_blob: None }
     }
 
@@ -194,7 +194,7 @@ impl ActorChain {
     }
 
     /// The events a replay produced.
-    pub(crate) fn produced(&self) -> &[Event] {
+    pub fn produced(&self) -> &[Event] {
         match &self.target {
             Target::Replay { produced, .. } => produced,
             Target::Db(_) => &[],

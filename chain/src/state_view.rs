@@ -2,8 +2,8 @@
 //! (events, replay divergences, inspect), the state itself is shown beside it, decoded: its
 //! JSON when it is JSON (what SDK actors keep), else its text, else `0x…` hex.
 
-use crate::chain::export::event_json;
-use crate::chain::{state_hash, ChainReader, Event};
+use crate::export::event_json;
+use crate::{state_hash, ChainReader, Event};
 
 /// `event_json(event)` plus `"state"`: the state its payload names by hash, decoded, when
 /// the database holds it (calls and results name the actor's state; other events none).

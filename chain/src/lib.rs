@@ -1,5 +1,9 @@
 //! The event chain: one hash-linked sequence of events per actor, persisted in SQLite.
 //! See docs/chain-format.md for the exact hashed layout and the export format.
+//!
+//! This crate has no WebAssembly engine in it: tools that only read, verify or export
+//! chains (`theater events`, `export`, `verify`, `key`) depend on it alone. The runtime
+//! re-exports it as `theater_runtime::chain`.
 
 mod backpressure;
 mod checkpoint;
@@ -8,11 +12,14 @@ mod event;
 pub mod export;
 mod fault;
 pub mod payload;
+pub mod paths;
 mod process;
 mod reader;
 mod recorder;
+mod rows;
 mod schema;
 pub mod signing;
+pub mod state_view;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -27,7 +34,8 @@ pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use signing::SignedHead;
-pub use store::{ActorRecord, ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability, EventFilter};
+pub use rows::{ActorRecord, EventFilter};
+pub use store::{ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]

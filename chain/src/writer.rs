@@ -20,7 +20,7 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, Tr
 use super::backpressure::Budget;
 use super::fault::{Fault, FaultSlot, StoredEnd};
 use super::signing::{store_head, SignedHead, Signer};
-use super::store::ActorRecord;
+use super::rows::ActorRecord;
 use super::{process, Event, Hash};
 
 /// Largest number of queued operations committed in one transaction.

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::broadcast;
 
-use crate::chain::{ChainUpdate, Event};
-use crate::Theater;
+use theater_runtime::chain::{ChainUpdate, Event};
+use theater_runtime::Theater;
 
 /// Events of one actor buffered for its slowest stream before that stream has to catch
 /// up from the database.
@@ -111,7 +111,7 @@ async fn read(hub: Weak<EventHub>, mut feed: broadcast::Receiver<ChainUpdate>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::TheaterConfig;
+    use theater_runtime::TheaterConfig;
 
     fn update(actor: &str, seq: u64) -> ChainUpdate {
         let event = Event { seq, parent: None, event_type: "t".into(), timestamp_ms: 0, payload: vec![], hash: [0; 32] };

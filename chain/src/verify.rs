@@ -138,7 +138,7 @@ pub fn verify_links(events: &[Event]) -> Result<u64, VerifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::signing::Signer;
+    use crate::signing::Signer;
 
     fn chain(n: u64) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();

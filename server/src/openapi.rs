@@ -24,7 +24,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::server::routes;
+    use crate::routes;
 
     #[test]
     fn every_route_is_documented_and_every_documented_route_exists() {

@@ -4,9 +4,9 @@
 //! `/openapi.json` is the machine-readable description.
 //!
 //! ```no_run
-//! # async fn demo(theater: theater_runtime::Theater) -> Result<(), theater_runtime::server::ServerError> {
-//! use theater_runtime::server::{Server, ServerConfig};
-//! let token = theater_runtime::server::new_token().expect("randomness");
+//! # async fn demo(theater: theater_runtime::Theater) -> Result<(), theater_server::ServerError> {
+//! use theater_server::{Server, ServerConfig};
+//! let token = theater_server::new_token().expect("randomness");
 //! let server = Server::bind(ServerConfig::new(([127, 0, 0, 1], 9000).into(), Some(token))).await?;
 //! let (signal, signals) = tokio::sync::mpsc::channel(2);
 //! tokio::spawn(async move { while tokio::signal::ctrl_c().await.is_ok() { let _ = signal.send(()).await; } });
@@ -23,7 +23,8 @@ mod error;
 mod extract;
 mod hub;
 mod limits;
-pub mod model;
+/// The JSON shapes of the API (the `theater-api` crate, shared with the CLI client).
+pub use theater_api as model;
 mod openapi;
 mod routes;
 mod server_file;
@@ -51,7 +52,7 @@ pub use limits::{
 };
 pub use server_file::{ServerFile, ServerFileError};
 
-use crate::{RuntimeError, ShutdownReport, Theater};
+use theater_runtime::{RuntimeError, ShutdownReport, Theater};
 
 /// How long the actors get to stop at shutdown before they are interrupted
 /// (`--shutdown-timeout`).
@@ -250,7 +251,7 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::TheaterConfig;
+    use theater_runtime::TheaterConfig;
 
     #[test]
     fn public_addresses_need_a_token_loopback_does_not() {

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::process::{is_dead, INTERRUPTED_STATUS};
 use super::signing::{latest_head, SignedHead};
-use super::store::{db_err, ActorRecord, EventFilter};
+use super::rows::{db_err, ActorRecord, EventFilter};
 use super::{schema, ChainError, Event, Hash};
 
 /// Shortest prefix of an actor id accepted in place of the whole id: eight hex digits of a
@@ -201,7 +201,7 @@ fn row_to_actor(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ActorRecord, Option<
 #[cfg(test)]
 mod prefix_tests {
     use super::*;
-    use crate::chain::ChainDb;
+    use crate::ChainDb;
     use std::sync::Arc;
 
     #[test]

@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 
 use super::error::ApiError;
-use crate::chain::{ChainError, ChainReader};
-use crate::Theater;
+use theater_runtime::chain::{ChainError, ChainReader};
+use theater_runtime::Theater;
 
 /// Run `f` against a fresh read connection once everything appended so far is committed.
 pub async fn read<T, F>(theater: &Theater, f: F) -> Result<T, ApiError>

@@ -16,9 +16,9 @@ use super::error::ApiError;
 use super::extract::{check_seq, ActorId, JsonBody, QueryParams};
 use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
 use super::{db, openapi, sse, views};
-use crate::state_view::event_json_with_state;
-use crate::chain::EventFilter;
-use crate::{ActorError, Manifest, Theater};
+use theater_runtime::chain::state_view::event_json_with_state;
+use theater_runtime::chain::EventFilter;
+use theater_runtime::{ActorError, Manifest, Theater};
 
 /// Events per page when the caller does not say.
 const DEFAULT_PAGE: u64 = 1000;
@@ -136,7 +136,7 @@ async fn start(
 /// The manifest at `path`, with its component and init_state file, each inside the allowed
 /// directories (resolved, so a link cannot lead out between the check and the read).
 fn load_allowed(allow: &AllowDirs, path: &Path) -> Result<Manifest, ApiError> {
-    let mut manifest = Manifest::load(&allow.admit(path)?).map_err(crate::RuntimeError::from)?;
+    let mut manifest = Manifest::load(&allow.admit(path)?).map_err(theater_runtime::RuntimeError::from)?;
     if allow.restricts() {
         manifest.component = allow.admit(&manifest.component)?;
         manifest.init_state = manifest.init_state.as_deref().map(|p| allow.admit(p)).transpose()?;
