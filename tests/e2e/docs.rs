@@ -208,7 +208,7 @@ fn user_env(cmd: &mut Command, bin: &Path, home: &Path) {
     // at a server someone else runs on the default port.
     let addr = format!("127.0.0.1:{}", free_port());
     cmd.env("THEATER_HOME", home).env("THEATER_SERVER", format!("http://{addr}")).env("THEATER_ADDR", addr);
-    cmd.env("CARGO_TARGET_DIR", repo_root().join("target").join("workflow"));
+    cmd.env("CARGO_TARGET_DIR", repo_root().join("target").join("workflow").join("target"));
 }
 
 /// README.md and every docs/*.md page.

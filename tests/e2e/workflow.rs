@@ -3,7 +3,7 @@
 //! a temporary directory, so nothing can lean on a checkout. Plus every error a first-time
 //! user is likely to cause, each with the message that says what to do.
 //!
-//! The generated projects share one cargo target directory (`target/workflow` in the repo)
+//! The generated projects share one cargo target directory (`target/workflow/target` in the repo)
 //! and one THEATER_HOME (so one SDK path), so their dependencies compile once. Each test
 //! uses its own project names (builds into one target dir must not overwrite each other's
 //! outputs) and its own data directory for `theater run`.
@@ -76,6 +76,14 @@ impl User {
     }
 }
 
+/// The cargo target directory of every project the e2e tests build: the shared directory
+/// (`$THEATER_HOME/target`) of the THEATER_HOME `target/workflow`, so the test of that
+/// sharing finds it warm (cargo rebuilds proc-macros when the same directory is reached by
+/// another path).
+fn shared_target_dir() -> PathBuf {
+    repo_root().join("target").join("workflow").join("target")
+}
+
 /// The environment of a user's shell: THEATER_HOME, the shared target dir, and none of the
 /// variables the outer `cargo test` sets for this test process.
 fn user_env(cmd: &mut Command) {
@@ -86,7 +94,7 @@ fn user_env(cmd: &mut Command) {
             }
         }
     }
-    cmd.env("THEATER_HOME", &installed().home).env("CARGO_TARGET_DIR", repo_root().join("target").join("workflow"));
+    cmd.env("THEATER_HOME", &installed().home).env("CARGO_TARGET_DIR", shared_target_dir());
 }
 
 fn succeeded(out: &Output) -> (String, String) {
@@ -339,13 +347,11 @@ fn build_in_shared_target(dir: &Path, home: &Path) -> std::process::Child {
 #[test]
 fn projects_share_one_target_dir_and_concurrent_builds_keep_their_own_components() {
     let user = User::new();
-    // This THEATER_HOME's shared target directory is the e2e builds' warm one, so the test
-    // measures sharing, not a cold compile.
-    let home = user.path().join("home");
-    std::fs::create_dir_all(&home).expect("mkdir home");
-    let warm = repo_root().join("target").join("workflow");
-    std::fs::create_dir_all(&warm).expect("mkdir the warm target dir");
-    std::os::unix::fs::symlink(&warm, home.join("target")).expect("link the shared target dir");
+    // This THEATER_HOME's shared target directory is the one the other e2e builds use, so it
+    // is warm: the test is about sharing, not a cold compile.
+    let home = repo_root().join("target").join("workflow");
+    let warm = shared_target_dir();
+    assert_eq!(home.join("target"), warm);
 
     // Two projects of the same package name: their cargo outputs have the same path.
     for dir in ["one", "two"] {

@@ -80,12 +80,11 @@ fn build_project(args: &BuildArgs, home: &Path) -> anyhow::Result<Vec<Built>> {
 
     let mut cmd = cargo();
     cmd.args(["build", "--lib", "--target", WASM_TARGET, "--manifest-path"]).arg(&root_manifest);
-    let shared = shared_target::choose(&project, home);
     // Held until the components are read: another project may build into the same place.
-    let _lock = shared.as_deref().map(shared_target::lock).transpose()?;
-    if let Some(dir) = shared {
-        cmd.env("CARGO_TARGET_DIR", &dir);
-        project.target_dir = dir;
+    let shared = shared_target::choose(&project, home).map(|dir| shared_target::enter(dir, &project, &root_manifest)).transpose()?;
+    if let Some(shared) = &shared {
+        cmd.env("CARGO_TARGET_DIR", &shared.dir);
+        project.target_dir = shared.dir.clone();
     }
     if !args.debug {
         cmd.arg("--release");

@@ -123,9 +123,12 @@ fn unit_tests(root_manifest: &Path, json: bool) -> anyhow::Result<Case> {
     let started = Instant::now();
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(["test", "--workspace", "--manifest-path"]).arg(root_manifest);
-    // The same shared target directory as `theater build` (native builds sit beside wasm ones).
-    if let Some(dir) = shared_target::choose(&project::describe(root_manifest)?, &theater_home()) {
-        cmd.env("CARGO_TARGET_DIR", dir);
+    // The same shared target directory as `theater build` (native builds sit beside wasm
+    // ones), held for the run: another project's same-named crate must not replace ours.
+    let project = project::describe(root_manifest)?;
+    let shared = shared_target::choose(&project, &theater_home()).map(|dir| shared_target::enter(dir, &project, root_manifest)).transpose()?;
+    if let Some(shared) = &shared {
+        cmd.env("CARGO_TARGET_DIR", &shared.dir);
     }
     if json {
         cmd.stdout(Stdio::null());
