@@ -70,6 +70,9 @@ pub struct StartRequest {
 pub struct ActorView {
     pub id: String,
     pub name: String,
+    /// Names it is addressed by on this server (`theater start --name`, `register-name`).
+    #[serde(default)]
+    pub names: Vec<String>,
     pub version: String,
     /// Where its manifest came from (the path the server read).
     pub manifest: String,

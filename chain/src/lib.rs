@@ -16,6 +16,7 @@ pub mod paths;
 mod process;
 mod reader;
 mod recorder;
+mod resume;
 mod rows;
 mod schema;
 pub mod signing;
@@ -33,6 +34,7 @@ pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
+pub use resume::{ClaimedChain, DormantActor};
 pub use signing::SignedHead;
 pub use rows::{ActorRecord, EventFilter};
 pub use store::{ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
@@ -55,6 +57,9 @@ pub enum ChainError {
     #[error("cannot read chain file {path}: {reason}")]
     File { path: String, reason: String },
 }
+
+/// Stored values (state blobs) by hash: from the database, or from an export file.
+pub type BlobLookup = dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync;
 
 /// Milliseconds since the Unix epoch, the chain's clock.
 pub fn now_ms() -> u64 {

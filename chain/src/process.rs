@@ -4,7 +4,9 @@
 //! owner. The OS releases the lock when the process ends, however it ends (SIGKILL
 //! included), so a free lock is proof that its owner is gone. The next writer to open the
 //! database appends a terminal `lifecycle/interrupted` event to every actor its dead owner
-//! left `running`, so no chain claims to be running forever.
+//! left `running`, so no chain claims to be running forever. If the dead owner was a
+//! `theater server`, those actors are also flagged for resuming: the next server brings
+//! them back (see `resume`).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -33,14 +35,19 @@ fn lock_path(locks: &Path, id: i64) -> PathBuf {
     locks.join(format!("{id}.lock"))
 }
 
+/// The `processes.role` of a `theater server`: its actors are resumed by the next server.
+pub const SERVER_ROLE: &str = "server";
+
 /// Register this process (inside the caller's transaction, so no other opener can see the
-/// row before its lock is held).
-pub fn register(tx: &Transaction<'_>, locks: &Path) -> Result<ProcessLock, String> {
+/// row before its lock is held). `role` is [`SERVER_ROLE`] for a server, else `None`.
+pub fn register(tx: &Transaction<'_>, locks: &Path, role: Option<&str>) -> Result<ProcessLock, String> {
     std::fs::create_dir_all(locks).map_err(|e| format!("{}: {e}", locks.display()))?;
     let id: i64 = tx
-        .query_row("INSERT INTO processes (pid, started_ms) VALUES (?1, ?2) RETURNING id", params![std::process::id(), now_ms() as i64], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "INSERT INTO processes (pid, started_ms, role) VALUES (?1, ?2, ?3) RETURNING id",
+            params![std::process::id(), now_ms() as i64, role],
+            |r| r.get(0),
+        )
         .map_err(|e| e.to_string())?;
     let path = lock_path(locks, id);
     let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -69,18 +76,32 @@ pub fn is_dead(locks: &Path, id: i64) -> bool {
     }
 }
 
+/// A registered writing process.
+struct Owner {
+    id: i64,
+    pid: i64,
+    role: Option<String>,
+}
+
 /// Mark every actor left `running` by a dead process (or by a writer older than process
-/// tracking) as interrupted, and forget the dead processes. Returns the actor ids marked.
+/// tracking) as interrupted — and, for a dead server's, to be resumed — and forget the dead
+/// processes. Returns the actor ids marked.
 pub fn recover(tx: &Transaction<'_>, locks: &Path, signer: &Signer) -> rusqlite::Result<Vec<String>> {
-    let owners: Vec<(i64, i64)> = {
-        let mut stmt = tx.prepare("SELECT id, pid FROM processes")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let owners: Vec<Owner> = {
+        let mut stmt = tx.prepare("SELECT id, pid, role FROM processes")?;
+        let rows = stmt.query_map([], |r| Ok(Owner { id: r.get(0)?, pid: r.get(1)?, role: r.get(2)? }))?;
         rows.collect::<Result<_, _>>()?
     };
     let mut marked = Vec::new();
-    for (id, pid) in owners.into_iter().filter(|(id, _)| is_dead(locks, *id)) {
+    for Owner { id, pid, role } in owners.into_iter().filter(|o| is_dead(locks, o.id)) {
         let reason = format!("the process that ran it (pid {pid}) ended without stopping it");
-        marked.extend(interrupt_owned(tx, Some(id), &reason, signer)?);
+        let actors = interrupt_owned(tx, Some(id), &reason, signer)?;
+        if role.as_deref() == Some(SERVER_ROLE) {
+            for actor_id in &actors {
+                tx.execute("UPDATE actors SET resume = 1 WHERE actor_id = ?1", [actor_id])?;
+            }
+        }
+        marked.extend(actors);
         tx.execute("DELETE FROM processes WHERE id = ?1", [id])?;
         let _ = std::fs::remove_file(lock_path(locks, id));
     }

@@ -61,6 +61,15 @@ impl ActorChain {
         ActorChain { target: Target::Db(Box::new(live)), next_seq: 0, head: None, last_blob: None }
     }
 
+    /// A stored chain continued by this process after [`ChainDb::claim`](super::ChainDb::claim):
+    /// the next event links to its stored head.
+    pub fn resumed(sink: ChainSink, claimed: super::ClaimedChain, actor_id: &str) -> ActorChain {
+        let mut chain = ActorChain::new(sink, claimed.key, actor_id);
+        chain.next_seq = claimed.next_seq;
+        chain.head = claimed.head;
+        chain
+    }
+
     /// An in-memory chain that re-records `recorded`.
     pub fn replay(recorded: Arc<Vec<Event>>) -> ActorChain {
         ActorChain { target: Target::Replay { recorded, produced: Vec::new() }, next_seq: 0, head: None, last_blob: None }
@@ -87,7 +96,7 @@ impl ActorChain {
         match &mut self.target {
             Target::Db(live) => {
                 live.sink.append(live.key, &live.actor_id, event);
-                let due = live.signed.is_none_or(|s| self.next_seq - 1 >= s + SIGN_EVERY_EVENTS) || live.signed_at.elapsed() >= SIGN_EVERY;
+                let due = live.signed.is_none_or(|s| self.next_seq > s + SIGN_EVERY_EVENTS) || live.signed_at.elapsed() >= SIGN_EVERY;
                 if due {
                     self.sign_head();
                 }

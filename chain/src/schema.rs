@@ -4,18 +4,20 @@
 //!
 //! Version history: 0/1 — actors, events, blobs (keys allocated by the process);
 //! 2 — `processes` (who writes), `actors.owner`, `heads` (signed heads), keys allocated by
-//! the database.
+//! the database; 3 — `processes.role` (a `theater server` or not) and `actors.resume` (left
+//! running by a server that stopped or died: the next server resumes it).
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS processes (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     pid         INTEGER NOT NULL,
-    started_ms  INTEGER NOT NULL
+    started_ms  INTEGER NOT NULL,
+    role        TEXT
 );
 CREATE TABLE IF NOT EXISTS actors (
     key         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -25,7 +27,8 @@ CREATE TABLE IF NOT EXISTS actors (
     manifest    TEXT NOT NULL,
     created_ms  INTEGER NOT NULL,
     status      TEXT NOT NULL,
-    owner       INTEGER
+    owner       INTEGER,
+    resume      INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS events (
     actor        INTEGER NOT NULL,
@@ -51,6 +54,13 @@ CREATE TABLE IF NOT EXISTS heads (
 ) WITHOUT ROWID;
 ";
 
+/// Columns added after their table was first written: (table, column, definition).
+const ADDED_COLUMNS: [(&str, &str, &str); 3] = [
+    ("actors", "owner", "INTEGER"),
+    ("processes", "role", "TEXT"),
+    ("actors", "resume", "INTEGER NOT NULL DEFAULT 0"),
+];
+
 /// Why a database cannot be used by this build.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -69,8 +79,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     }
     if found < VERSION {
         tx.execute_batch(TABLES)?;
-        if !has_column(&tx, "actors", "owner")? {
-            tx.execute_batch("ALTER TABLE actors ADD COLUMN owner INTEGER")?;
+        for (table, column, definition) in ADDED_COLUMNS {
+            if !has_column(&tx, table, column)? {
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
+            }
         }
         tx.pragma_update(None, "user_version", VERSION)?;
     }
@@ -105,10 +117,29 @@ mod tests {
         .unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), VERSION);
-        let owner: Option<i64> = conn.query_row("SELECT owner FROM actors WHERE key = 7", [], |r| r.get(0)).unwrap();
-        assert_eq!(owner, None);
-        conn.execute("INSERT INTO processes (pid, started_ms) VALUES (1, 2)", []).unwrap();
+        let (owner, resume): (Option<i64>, i64) =
+            conn.query_row("SELECT owner, resume FROM actors WHERE key = 7", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((owner, resume), (None, 0));
+        conn.execute("INSERT INTO processes (pid, started_ms, role) VALUES (1, 2, 'server')", []).unwrap();
         migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn a_version_2_database_gains_the_resume_columns() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE processes (id INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL, started_ms INTEGER NOT NULL);
+             CREATE TABLE actors (key INTEGER PRIMARY KEY, actor_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+               parent_id TEXT, manifest TEXT NOT NULL, created_ms INTEGER NOT NULL, status TEXT NOT NULL, owner INTEGER);
+             INSERT INTO processes (pid, started_ms) VALUES (9, 1);
+             INSERT INTO actors VALUES (1, 'a', 'n', NULL, 'm', 1, 'running', 1);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let role: Option<String> = conn.query_row("SELECT role FROM processes", [], |r| r.get(0)).unwrap();
+        let resume: i64 = conn.query_row("SELECT resume FROM actors", [], |r| r.get(0)).unwrap();
+        assert_eq!((role, resume), (None, 0));
     }
 
     #[test]

@@ -189,12 +189,21 @@ pub struct ChainOptions {
     /// Bounds of the writer's queue: events, and bytes.
     pub queue_events: usize,
     pub queue_bytes: usize,
+    /// This process is a `theater server`: the actors it leaves running when it stops or
+    /// dies are resumed by the next server on this data directory.
+    pub resumable: bool,
     pub clock: ChainClock,
 }
 
 impl Default for ChainOptions {
     fn default() -> Self {
-        ChainOptions { durability: Durability::default(), queue_events: QUEUE_EVENTS, queue_bytes: QUEUE_BYTES, clock: ChainClock::Wall }
+        ChainOptions {
+            durability: Durability::default(),
+            queue_events: QUEUE_EVENTS,
+            queue_bytes: QUEUE_BYTES,
+            resumable: false,
+            clock: ChainClock::Wall,
+        }
     }
 }
 
@@ -204,7 +213,8 @@ pub struct ChainDb {
     sink: ChainSink,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// Held for the life of the database: proof to other processes that we are alive.
-    _lock: ProcessLock,
+    lock: ProcessLock,
+    resumable: bool,
 }
 
 fn writer_gone() -> ChainError {
@@ -236,7 +246,8 @@ impl ChainDb {
             newer => ChainError::File { path: path.display().to_string(), reason: newer.to_string() },
         })?;
         let signer = Arc::new(Signer::load_or_create(dir).map_err(|e| ChainError::Key(e.to_string()))?);
-        let lock = register_and_recover(&mut conn, path, &signer)?;
+        let role = options.resumable.then_some(process::SERVER_ROLE);
+        let lock = register_and_recover(&mut conn, path, &signer, role)?;
         let budget = Arc::new(Budget::new(options.queue_events, options.queue_bytes));
         let (tx, rx) = mpsc::channel();
         let writer = Writer::new(conn, path.to_path_buf(), lock.id, signer.clone(), budget.clone());
@@ -248,7 +259,8 @@ impl ChainDb {
             path: path.to_path_buf(),
             sink: ChainSink { tx, budget, signer, updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0, clock: options.clock },
             writer: Mutex::new(Some(handle)),
-            _lock: lock,
+            lock,
+            resumable: options.resumable,
         })
     }
 
@@ -258,6 +270,16 @@ impl ChainDb {
 
     pub fn sink(&self) -> ChainSink {
         self.sink.clone()
+    }
+
+    /// This process's row in `processes` (the owner of the actors it writes).
+    pub(crate) fn owner(&self) -> i64 {
+        self.lock.id
+    }
+
+    /// Whether this process is a server whose actors are resumed by the next one.
+    pub fn resumable(&self) -> bool {
+        self.resumable
     }
 
     /// A read connection to this database.
@@ -283,11 +305,11 @@ impl ChainDb {
 
 /// In one transaction (so openers take turns): mark the actors of dead processes
 /// interrupted, then register this process.
-fn register_and_recover(conn: &mut Connection, path: &Path, signer: &Signer) -> Result<ProcessLock, ChainError> {
+fn register_and_recover(conn: &mut Connection, path: &Path, signer: &Signer, role: Option<&str>) -> Result<ProcessLock, ChainError> {
     let locks = path.parent().unwrap_or(Path::new(".")).join("locks");
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err(path))?;
     let marked = process::recover(&tx, &locks, signer).map_err(db_err(path))?;
-    let lock = process::register(&tx, &locks).map_err(|reason| ChainError::File { path: locks.display().to_string(), reason })?;
+    let lock = process::register(&tx, &locks, role).map_err(|reason| ChainError::File { path: locks.display().to_string(), reason })?;
     tx.commit().map_err(db_err(path))?;
     if !marked.is_empty() {
         tracing::warn!("{} actor(s) left running by a process that ended were marked interrupted: {}", marked.len(), marked.join(", "));

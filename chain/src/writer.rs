@@ -289,7 +289,7 @@ fn op_specific(e: &rusqlite::Error) -> bool {
 }
 
 /// Where actor `key`'s stored chain ends.
-fn stored_end(conn: &Connection, key: i64) -> rusqlite::Result<StoredEnd> {
+pub(super) fn stored_end(conn: &Connection, key: i64) -> rusqlite::Result<StoredEnd> {
     let last: Option<(i64, Vec<u8>)> = conn
         .query_row("SELECT seq, hash FROM events WHERE actor = ?1 ORDER BY seq DESC LIMIT 1", [key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;

@@ -304,6 +304,12 @@ pub struct ServerArgs {
     /// Print actors' log lines on stdout (default: stderr), as `[name id] line`
     #[arg(long)]
     pub log_stdout: bool,
+    /// Do not resume the actors the previous server on this data directory left running
+    /// (by default, top-level actors with `restart = "permanent"`, or `"transient"` after the
+    /// previous server died, come back with their subtrees, same ids, from their last
+    /// committed states); they stay flagged for a later server
+    #[arg(long)]
+    pub no_resume: bool,
     #[command(flatten)]
     pub durability: DurabilityArg,
 }

@@ -92,14 +92,14 @@ fn compare_handler(child: &HandlerConfig, parent: &HandlerConfig, cm: &Manifest,
         }
     }
     match (child, parent) {
-        (HandlerConfig::Filesystem { root: c, .. }, HandlerConfig::Filesystem { root: p, .. }) => {
-            if !root_within(&cm.base_dir.join(c), &pm.base_dir.join(p)) {
-                out.push(Widened {
-                    grant: grant("root"),
-                    child: format!("{:?}", cm.base_dir.join(c).display().to_string()),
-                    parent: format!("{:?}", pm.base_dir.join(p).display().to_string()),
-                });
-            }
+        (HandlerConfig::Filesystem { root: c, .. }, HandlerConfig::Filesystem { root: p, .. })
+            if !root_within(&cm.base_dir.join(c), &pm.base_dir.join(p)) =>
+        {
+            out.push(Widened {
+                grant: grant("root"),
+                child: format!("{:?}", cm.base_dir.join(c).display().to_string()),
+                parent: format!("{:?}", pm.base_dir.join(p).display().to_string()),
+            });
         }
         (
             HandlerConfig::Environment { allow: c_names, allow_prefixes: c_prefixes },

@@ -20,11 +20,12 @@ use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
 use crate::bindings::WitActorError;
 use crate::chain::payload::{decode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
-use crate::chain::{sha256, ActorChain, Event, Hash};
+use crate::chain::{sha256, ActorChain, BlobLookup, Event, Hash};
 use crate::component_cache::ComponentCache;
 use crate::component_store::{ComponentStore, ComponentStoreError};
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
+use crate::recorded_start::{RecordedStart, StartError};
 use crate::replay_feed::ReplayFeed;
 use crate::sandbox;
 use crate::system::ActorSystem;
@@ -36,7 +37,7 @@ pub struct ReplayInput {
     /// Run this component instead of the recorded one (the upgrade check).
     pub component: Option<PathBuf>,
     /// Stored state values by hash (the initial state is recorded by hash only).
-    pub blobs: Box<dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync>,
+    pub blobs: Box<BlobLookup>,
 }
 
 pub use crate::replay_feed::{Divergence, EventView};
@@ -79,39 +80,23 @@ pub enum ReplayError {
     Runtime(#[from] RuntimeError),
 }
 
-fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
-    ReplayError::Malformed { index, reason: reason.into() }
+impl From<StartError> for ReplayError {
+    fn from(e: StartError) -> ReplayError {
+        match e {
+            StartError::NotAStart(found) => ReplayError::NoStart(found),
+            StartError::Malformed(reason) => malformed(0, reason),
+        }
+    }
 }
 
-/// The fields of the recorded `lifecycle/started` event.
-struct Start {
-    actor: String,
-    manifest: Arc<Manifest>,
-    component: Hash,
+fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
+    ReplayError::Malformed { index, reason: reason.into() }
 }
 
 /// The manifest a chain's first event (`lifecycle/started`) recorded: what the actor ran
 /// with, its component path resolved against the directory it was started from.
 pub fn recorded_manifest(first: &Event) -> Result<Arc<Manifest>, ReplayError> {
-    read_start(first).map(|start| start.manifest)
-}
-
-fn read_start(e: &Event) -> Result<Start, ReplayError> {
-    if e.event_type != "lifecycle/started" {
-        return Err(ReplayError::NoStart(e.event_type.clone()));
-    }
-    let bad = |r: String| malformed(0, r);
-    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
-    let text: String = f.get("manifest").map_err(|p| bad(p.to_string()))?;
-    let origin: String = f.get::<Option<String>>("origin").ok().flatten().unwrap_or_else(|| "<recorded manifest>".into());
-    let base_dir: String = f.get::<Option<String>>("base_dir").ok().flatten().unwrap_or_else(|| ".".into());
-    let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin).map_err(|e| bad(e.to_string()))?;
-    let component: Vec<u8> = f.get("component").map_err(|p| bad(p.to_string()))?;
-    Ok(Start {
-        actor: f.get("actor").map_err(|p| bad(p.to_string()))?,
-        manifest: Arc::new(manifest),
-        component: component.try_into().map_err(|_| bad("component hash is not 32 bytes".into()))?,
-    })
+    Ok(RecordedStart::read(first)?.manifest)
 }
 
 /// One recorded export call.
@@ -220,7 +205,7 @@ pub(crate) struct Replayer<'a> {
 struct Run {
     recorded: Arc<Vec<Event>>,
     pre: InstancePre<ActorCtx>,
-    start: Start,
+    start: RecordedStart,
     timeout: Duration,
     /// Events of the replay compared with the recording so far.
     compared: usize,
@@ -232,7 +217,7 @@ impl Replayer<'_> {
         let recorded = Arc::new(input.events);
         verify_links(&recorded)?;
         let first = recorded.first().ok_or(ReplayError::Empty)?.clone();
-        let start = read_start(&first)?;
+        let start = RecordedStart::read(&first)?;
         let pre = self.prepare(&start, input.component.as_deref())?;
         let system: Arc<dyn ActorSystem> = Arc::new(system::ReplaySystem::new(self.chain_db.clone()));
         let mut ctx = ActorCtx::new(
@@ -251,7 +236,7 @@ impl Replayer<'_> {
     }
 
     /// Check the component to replay against the recorded manifest's grants and link it.
-    fn prepare(&self, start: &Start, given: Option<&Path>) -> Result<InstancePre<ActorCtx>, ReplayError> {
+    fn prepare(&self, start: &RecordedStart, given: Option<&Path>) -> Result<InstancePre<ActorCtx>, ReplayError> {
         let manifest = &start.manifest;
         let (path, bytes) = self.replay_component(given, &manifest.component, &start.component)?;
         let granted = manifest.granted_interfaces();
@@ -284,9 +269,6 @@ impl Replayer<'_> {
     }
 }
 
-/// Stored state values by hash.
-type Blobs = dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync;
-
 impl Run {
     /// A new instance for the replayed actor (at the start, and at each recorded restart).
     async fn instantiate(&self, ctx: ActorCtx) -> Result<ActorInstance, ReplayError> {
@@ -297,12 +279,12 @@ impl Run {
     }
 
     /// Feed the recording to the instance event by event, comparing as it goes.
-    async fn drive(&mut self, mut instance: ActorInstance, blobs: &Blobs) -> Result<ReplayReport, ReplayError> {
+    async fn drive(&mut self, mut instance: ActorInstance, blobs: &BlobLookup) -> Result<ReplayReport, ReplayError> {
         let recorded = self.recorded.clone();
         loop {
             let index = instance.ctx().chain.len();
             let Some(event) = usize::try_from(index).ok().and_then(|i| recorded.get(i)) else { break };
-            if event.event_type == "lifecycle/restarted" {
+            if matches!(event.event_type.as_str(), "lifecycle/restarted" | "lifecycle/resumed") {
                 instance = self.restart(instance, event).await?;
             } else if let Some(divergence) = self.step(&mut instance, index, event, blobs).await? {
                 return Ok(self.report(&instance, blobs, Some(divergence)));
@@ -324,7 +306,8 @@ impl Run {
         Ok(self.report(&instance, blobs, short))
     }
 
-    /// A recorded restart: a new instance from the last committed state.
+    /// A recorded restart (or a resume by a new server): a new instance from the last
+    /// committed state.
     async fn restart(&self, instance: ActorInstance, event: &Event) -> Result<ActorInstance, ReplayError> {
         let state = instance.state().clone();
         let mut ctx = instance.into_ctx();
@@ -336,7 +319,7 @@ impl Run {
 
     /// Replay recorded event `event` at `index`: run an export call, or take an input from
     /// outside the actor as recorded. A divergence found on the way is returned.
-    async fn step(&self, instance: &mut ActorInstance, index: u64, event: &Event, blobs: &Blobs) -> Result<Option<Divergence>, ReplayError> {
+    async fn step(&self, instance: &mut ActorInstance, index: u64, event: &Event, blobs: &BlobLookup) -> Result<Option<Divergence>, ReplayError> {
         match event.event_type.as_str() {
             "wasm/call" => {
                 let call = read_call(index, event)?;
@@ -363,7 +346,7 @@ impl Run {
 
     /// The report, with the states both sides of a divergence name decoded: the recorded
     /// ones from the stored blobs, the replayed one from the instance (its current state).
-    fn report(&self, instance: &ActorInstance, blobs: &Blobs, mut divergence: Option<Divergence>) -> ReplayReport {
+    fn report(&self, instance: &ActorInstance, blobs: &BlobLookup, mut divergence: Option<Divergence>) -> ReplayReport {
         let current = instance.state().clone();
         let lookup = |hash: &Hash| blobs(hash).or_else(|| current.clone().filter(|s| sha256(s) == *hash));
         if let Some(d) = &mut divergence {

@@ -11,6 +11,19 @@ pub enum ActorStatus {
     Failed(String),
 }
 
+impl ActorStatus {
+    /// The status as the chain database records it (`running`, `stopped`, `failed: …`,
+    /// `interrupted`); an interrupted actor did not fail by its own doing, but it is not
+    /// running either.
+    pub fn from_recorded(status: &str) -> ActorStatus {
+        match status {
+            "running" => ActorStatus::Running,
+            "stopped" => ActorStatus::Stopped,
+            other => ActorStatus::Failed(other.strip_prefix("failed: ").unwrap_or(other).to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for ActorStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

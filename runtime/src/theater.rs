@@ -126,6 +126,9 @@ struct Remains {
     ctx: ActorCtx,
     state: Option<Vec<u8>>,
     component: LoadedComponent,
+    /// Loaded from the chain of a previous server, not left by a run of this one: the
+    /// next start is a resume (`lifecycle/resumed`).
+    dormant: bool,
 }
 
 /// A spawn under way: holds its place against the caps until the actor is registered.
@@ -410,7 +413,7 @@ impl Theater {
             let mut entries = self.entries();
             match entries.get_mut(id) {
                 Some(entry) => {
-                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone() });
+                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone(), dormant: false });
                     (entry.info.parent.clone(), entry.quiet)
                 }
                 None => (None, true),
@@ -456,21 +459,24 @@ impl Theater {
 
     /// Restart an ended actor under the same id: a new instance of the same component, its
     /// chain continued with a `lifecycle/restarted` event (the reason and the component's
-    /// hash), started from its last committed state, with its subtree.
+    /// hash), started from its last committed state, with its subtree. An actor loaded from
+    /// a previous server's chain resumes instead (`lifecycle/resumed`).
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let Remains { mut ctx, state, component: loaded } = self.take_remains(id).await?;
+        let Remains { mut ctx, state, component: loaded, dormant } = self.take_remains(id).await?;
         ctx.shutdown = None;
-        ctx.link = None;
+        ctx.call.link = None;
         ctx.supervising.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();
         let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
-        ctx.chain.record("lifecycle/restarted", encode(&map(fields)));
+        ctx.chain.record(if dormant { "lifecycle/resumed" } else { "lifecycle/restarted" }, encode(&map(fields)));
         ctx.chain.set_status("running");
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
                 entry.info.handle = handle;
-                entry.info.restarts += 1;
+                if !dormant {
+                    entry.info.restarts += 1;
+                }
                 entry.quiet = false;
             }
         });
@@ -499,6 +505,26 @@ impl Theater {
                 return Err(RuntimeError::NotFound(format!("{id} (its end was not recorded in time)")));
             }
         }
+    }
+
+    /// The channel new actors' chains write to, where their log lines go, and how they reach
+    /// this runtime: what a resumed actor's context needs.
+    pub(crate) fn actor_links(&self) -> (crate::chain::ChainSink, LogSink, Weak<dyn ActorSystem>) {
+        let system: Weak<dyn ActorSystem> = Arc::downgrade(&self.inner) as Weak<dyn ActorSystem>;
+        (self.inner.db.sink(), self.inner.logs.clone(), system)
+    }
+
+    /// The engine's component cache (compiled components, linkers).
+    pub(crate) fn cache(&self) -> &ComponentCache {
+        &self.inner.cache
+    }
+
+    /// Register an actor loaded from a previous server's chain, ended, with what its resume
+    /// needs (see `resume`); [`restart`](Self::restart) brings it back.
+    pub(crate) fn adopt(&self, info: ActorInfo, component: LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) {
+        let id = info.id.clone();
+        let remains = Remains { ctx, state, component: component.clone(), dormant: true };
+        self.entries().insert(id, Entry { info, component, remains: Some(remains), quiet: true });
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or

@@ -185,7 +185,7 @@ mod tests {
         let p = loopback();
         let host = (header::HOST, "127.0.0.1:9000");
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            assert_eq!(status(&p, method.clone(), &[host.clone()]), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+            assert_eq!(status(&p, method.clone(), std::slice::from_ref(&host)), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE));
             for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp"] {
                 let got = status(&p, method.clone(), &[host.clone(), (header::CONTENT_TYPE, ct)]);
                 assert_eq!(got, Some(StatusCode::UNSUPPORTED_MEDIA_TYPE), "{method} {ct}");

@@ -58,10 +58,12 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
         .zip(stats)
         .map(|(info, stats)| {
             let (status, reason) = status_fields(&info.handle.status());
+            let names = theater.names_of(&info.id);
             let view = ActorView {
                 children: children_sorted(&children, &info.id).into_iter().map(|a| a.id.clone()).collect(),
                 id: info.id,
                 name: info.manifest.name.clone(),
+                names,
                 version: info.manifest.version.clone(),
                 manifest: info.manifest.origin.clone(),
                 status,

@@ -276,3 +276,118 @@ fn a_named_actor_is_reached_by_name_through_a_real_server_across_a_restart() {
     assert!(cli(&["stop", "queue"]).status.success());
     theater_e2e::assert_clean_failure(&cli(&["request", "queue", "ping 2"]));
 }
+
+/// A real server whose supervisor tree must outlive it: `queue` (permanent, named) with
+/// three permanent workers holding counts 1, 2, 3, and a top-level actor with no restart
+/// type that must stay down.
+struct ServerTree {
+    s: Scratch,
+    queue: String,
+    workers: Vec<String>,
+    loner: String,
+}
+
+impl ServerTree {
+    fn cli(&self, server: &theater_e2e::server::ServerProc, args: &[&str]) -> std::process::Output {
+        self.s.theater().env("THEATER_SERVER", &server.url).args(args).output().unwrap()
+    }
+
+    fn ask(&self, server: &theater_e2e::server::ServerProc, actor: &str, msg: &str) -> String {
+        let out = self.cli(server, &["request", actor, msg]);
+        assert!(out.status.success(), "request {actor} {msg}: {}", texts(&out).1);
+        texts(&out).0.trim().to_string()
+    }
+
+    /// The queue, reached by name, has its three workers with their counts.
+    fn assert_counts(&self, server: &theater_e2e::server::ServerProc) {
+        assert_eq!(self.ask(server, "queue", "children"), self.workers.join(","), "same children, same ids, same order");
+        for (i, w) in self.workers.iter().enumerate() {
+            assert_eq!(self.ask(server, "queue", &format!("ask {w} get")), (i + 1).to_string(), "worker {i} kept its count");
+        }
+    }
+
+    /// The tree runs again (same ids, same counts, the same name); the loner does not.
+    fn assert_back(&self, server: &theater_e2e::server::ServerProc) {
+        self.assert_counts(server);
+        assert_eq!(self.ask(server, "queue", "lookup queue"), self.queue, "the name is the queue's again");
+        let out = self.cli(server, &["inspect", &self.loner]);
+        theater_e2e::assert_clean_failure(&out);
+    }
+
+    fn assert_chains_verify(&self) {
+        for id in std::iter::once(&self.queue).chain(&self.workers).chain([&self.loner]) {
+            let out = self.s.run(&["verify", id]);
+            assert!(out.status.success(), "chain of {id} does not verify: {}", texts(&out).1);
+        }
+    }
+
+    /// How many `lifecycle/resumed` events each of the tree's chains holds.
+    fn resumes(&self) -> Vec<usize> {
+        std::iter::once(&self.queue)
+            .chain(&self.workers)
+            .map(|id| {
+                let out = self.s.run(&["events", id, "--json"]);
+                let events: Vec<serde_json::Value> = serde_json::from_str(&texts(&out).0).unwrap();
+                events.iter().filter(|e| e["type"] == "lifecycle/resumed").count()
+            })
+            .collect()
+    }
+}
+
+fn start_tree(s: Scratch, server: &theater_e2e::server::ServerProc) -> ServerTree {
+    let peer = fixtures().component("raw-peer");
+    let queue = s.manifest("queue", &peer, &format!("restart = \"permanent\"\n{GRANTS}"));
+    s.manifest("worker", &peer, &format!("restart = \"permanent\"\n{GRANTS}"));
+    let loner = s.manifest("loner", &peer, GRANTS);
+    let cli = |args: &[&str]| s.theater().env("THEATER_SERVER", &server.url).args(args).output().unwrap();
+    let started = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", texts(&out).1);
+        texts(&out).0.trim().to_string()
+    };
+    let queue = started(cli(&["start", queue.to_str().unwrap(), "--name", "queue", "--id-only"]));
+    let loner = started(cli(&["start", loner.to_str().unwrap(), "--id-only"]));
+    let mut workers = Vec::new();
+    for i in 0..3 {
+        let id = started(cli(&["request", "queue", "spawn worker.toml"]));
+        for _ in 0..=i {
+            assert!(cli(&["send", &id, "inc"]).status.success());
+        }
+        workers.push(id);
+    }
+    ServerTree { s, queue, workers, loner }
+}
+
+#[test]
+fn a_permanent_tree_outlives_a_killed_server_with_its_ids_states_and_name() {
+    use theater_e2e::server::ServerProc;
+    let s = Scratch::new();
+    let mut server = ServerProc::start(&s, &[]);
+    let tree = start_tree(s, &server);
+    tree.assert_counts(&server);
+    assert_eq!(tree.ask(&server, &tree.loner, "ping 1"), "pong 1");
+
+    // SIGKILL: no shutdown, no final events. The next server finds the chains `running`
+    // under a dead server, ends them `interrupted` and resumes the permanent tree.
+    server.signal("KILL");
+    server.wait_exit(Duration::from_secs(30));
+    drop(server);
+    let server = ServerProc::start(&tree.s, &[]);
+    let log = server.log();
+    assert!(log.contains(&format!("resumed queue ({}) as queue with 3 actor(s) of its subtree", tree.queue)), "{log}");
+    assert!(log.contains(&format!("not resuming {}", tree.loner)), "the loner has no restart type: {log}");
+    tree.assert_back(&server);
+    assert_eq!(tree.resumes(), [1, 1, 1, 1], "each chain records its resume once");
+
+    // A clean stop: a permanent tree comes back too; with --no-resume it stays down (and
+    // flagged, so the server after that brings it back).
+    assert!(server.terminate().success());
+    let server = ServerProc::start(&tree.s, &["--no-resume"]);
+    assert!(server.log().contains("--no-resume: 1 top-level actor(s) left by the previous server stay down"), "{}", server.log());
+    theater_e2e::assert_clean_failure(&tree.cli(&server, &["request", "queue", "children"]));
+    assert!(server.terminate().success());
+    let server = ServerProc::start(&tree.s, &[]);
+    tree.assert_back(&server);
+    assert_eq!(tree.resumes(), [2, 2, 2, 2]);
+    assert!(server.terminate().success());
+    tree.assert_chains_verify();
+}

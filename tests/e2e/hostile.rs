@@ -36,6 +36,8 @@ impl Host {
         Host::with(|_| {}).await
     }
 
+    // The std lock serialises these tests, each held for a whole test; nothing else takes it.
+    #[allow(clippy::await_holding_lock)]
     async fn with(configure: impl FnOnce(&mut TheaterConfig)) -> Host {
         let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let s = Scratch::new();

@@ -7,14 +7,14 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 use theater_chain::export::read_jsonl;
-use theater_chain::{ChainReader, Event, EventFilter, Hash};
+use theater_chain::{BlobLookup, ChainReader, Event, EventFilter};
 
 use super::chain_db;
 
 /// A chain and a way to look up the state values it refers to.
 pub struct Source {
     pub events: Vec<Event>,
-    pub blobs: Box<dyn Fn(&Hash) -> Option<Vec<u8>> + Send + Sync>,
+    pub blobs: Box<BlobLookup>,
 }
 
 pub fn load(target: &str, data_dir: Option<PathBuf>) -> anyhow::Result<Source> {

@@ -19,10 +19,12 @@ pub async fn inspect(args: ActorArgs) -> anyhow::Result<ExitCode> {
         Some(reason) => format!("{}: {reason}", actor.status),
         None => actor.status,
     };
+    let names = if actor.names.is_empty() { "-".to_string() } else { actor.names.join(", ") };
     let children = if actor.children.is_empty() { "-".to_string() } else { actor.children.join(", ") };
     for (key, value) in [
         ("id", actor.id),
         ("name", format!("{} {}", actor.name, actor.version)),
+        ("names", names),
         ("manifest", actor.manifest),
         ("status", status),
         ("parent", dash(actor.parent)),

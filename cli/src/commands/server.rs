@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use theater_runtime::{ResumeReport, Theater, TheaterConfig};
 use theater_server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
-use theater_runtime::{Theater, TheaterConfig};
 use tokio::sync::mpsc;
 
 use crate::cli::ServerArgs;
@@ -44,6 +44,8 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     }
     let mut config = TheaterConfig::new(data_dir);
     config.chain.durability = args.durability.durability;
+    // The actors this server leaves running when it stops or dies are resumed by the next.
+    config.chain.resumable = true;
     // Top-level actors are children of the root supervisor (DESIGN §6): their manifest's
     // `restart` applies.
     config.supervise_top_level = true;
@@ -53,7 +55,16 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     }
     let data = config.data_dir.clone();
     let theater = Theater::new(config)?;
+    // Before resuming: the resumed actors' lines are part of the account.
     super::lifecycle_log::spawn(&theater);
+    if args.no_resume {
+        let waiting = theater.db().dormant()?.iter().filter(|a| a.parent_id.is_none()).count();
+        if waiting > 0 {
+            eprintln!("theater server: --no-resume: {waiting} top-level actor(s) left by the previous server stay down");
+        }
+    } else {
+        print_resumed(&theater.resume_dormant().await?);
+    }
     let file = ServerFile { address: format!("http://{}", client_addr(addr)), token, pid: std::process::id() };
     file.write(&data)?;
     eprintln!(
@@ -75,6 +86,23 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
         eprintln!("warning: {} actors had not ended; their chains end without a final event", report.unfinished);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Say what came back from the previous server, and what did not.
+fn print_resumed(report: &ResumeReport) {
+    for tree in &report.resumed {
+        let names = match tree.names.as_slice() {
+            [] => String::new(),
+            names => format!(" as {}", names.join(", ")),
+        };
+        eprintln!(
+            "theater server: resumed {} ({}){names} with {} actor(s) of its subtree",
+            tree.name, tree.id, tree.descendants
+        );
+    }
+    for down in &report.not_resumed {
+        eprintln!("theater server: not resuming {}: {}", down.id, down.reason);
+    }
 }
 
 /// The address a client on this machine connects to: a server on every interface is

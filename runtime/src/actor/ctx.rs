@@ -43,41 +43,54 @@ pub struct ActorCtx {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) chain: ActorChain,
-    pub(crate) limiter: Limiter,
     pub(crate) logs: LogSink,
     /// Set by `runtime.shutdown`: the actor stops after the current call.
     pub(crate) shutdown: Option<ShutdownRequest>,
-    /// When the current export call must end (guest time; host waits are not counted).
-    pub(crate) call_deadline: Instant,
-    /// The last line logged during the current call, to explain a trap (e.g. a panic message).
-    pub(crate) last_log: Option<String>,
-    /// The actor whose message the current call handles (`current-sender`); none for calls
-    /// from outside actors.
-    pub(crate) sender: Option<String>,
+    /// The export call under way.
+    pub(crate) call: CurrentCall,
+    /// The limits kept at the sandbox boundary, and what the actor has used of them.
+    pub(crate) boundary: Boundary,
     /// The manifest the actor was started from (handlers read their options here).
     pub(crate) manifest: Arc<Manifest>,
     /// Per-actor state of handlers, one value per type, created on first use.
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
     /// The runtime this actor runs in (weak: the runtime owns the actors, not the reverse).
     system: Weak<dyn ActorSystem>,
-    /// The causal link the current host call attaches to its event (set by the handler).
-    pub(crate) link: Option<Value>,
     /// Requests this actor deferred (`handle-request` returned no reply), by request id.
     pub(crate) deferred: HashMap<String, ReplyTx>,
     /// This actor as a supervisor: its children and its recent restarts of them.
     pub(crate) supervising: Supervising,
     /// Set when the actor is being replayed: host calls are answered from the recording.
     pub(crate) replay: Option<ReplayFeed>,
-    /// Host calls in the current second (`[limits] max_events_per_sec`).
-    event_rate: Rate,
-    /// Log lines in the current second (`[limits] max_logs_per_sec`).
-    pub(crate) log_rate: Rate,
-    /// Bytes put into stores and written to files over the actor's life, restarts included.
-    pub(crate) spent: Spent,
     /// Becomes true when the runtime interrupts the actor (shutdown past its deadline):
     /// guest code traps at the next epoch tick and host waits end.
     interrupt: watch::Receiver<bool>,
     interrupter: Interrupter,
+}
+
+/// The export call under way, as the host functions it makes see it.
+pub(crate) struct CurrentCall {
+    /// When it must end (guest time; host waits are not counted).
+    pub deadline: Instant,
+    /// The last line it logged, to explain a trap (e.g. a panic message).
+    pub last_log: Option<String>,
+    /// The causal link the current host call attaches to its event (set by the handler).
+    pub link: Option<Value>,
+    /// The actor whose message it handles (`current-sender`); none for messages from
+    /// outside the actors.
+    pub sender: Option<String>,
+}
+
+/// The limits kept at the sandbox boundary and what the actor has used of them.
+pub(crate) struct Boundary {
+    /// Linear memory (`[limits] memory_mb`), for wasmtime's resource limiter.
+    pub limiter: Limiter,
+    /// Host calls in the current second (`[limits] max_events_per_sec`).
+    pub event_rate: Rate,
+    /// Log lines in the current second (`[limits] max_logs_per_sec`).
+    pub log_rate: Rate,
+    /// Bytes put into stores and written to files over the actor's life, restarts included.
+    pub spent: Spent,
 }
 
 /// An actor's own request to stop (`runtime.shutdown`), with the data it ends with.
@@ -122,22 +135,21 @@ impl ActorCtx {
             id,
             name: manifest.name.clone(),
             chain,
-            limiter: Limiter::new(limits.memory_mb, limits.call_timeout_ms),
             logs,
             shutdown: None,
-            call_deadline: Instant::now(),
-            last_log: None,
-            sender: None,
+            call: CurrentCall { deadline: Instant::now(), last_log: None, link: None, sender: None },
+            boundary: Boundary {
+                limiter: Limiter::new(limits.memory_mb, limits.call_timeout_ms),
+                event_rate: Rate::default(),
+                log_rate: Rate::default(),
+                spent: Spent::default(),
+            },
             manifest,
             extensions: HashMap::new(),
             system,
-            link: None,
             deferred: HashMap::new(),
             supervising: Supervising::default(),
             replay: None,
-            event_rate: Rate::default(),
-            log_rate: Rate::default(),
-            spent: Spent::default(),
             interrupt,
             interrupter,
         }
@@ -205,7 +217,7 @@ impl ActorCtx {
     /// recorded as such ([`ActorCtx::record_refusal`]) and traps.
     pub(crate) fn admit_host_call(&mut self, event_type: &str, params: &Value) -> Result<(), LimitExceeded> {
         let limits = &self.manifest.limits;
-        let refusal = if !self.event_rate.admit(limits.max_events_per_sec, Instant::now()) {
+        let refusal = if !self.boundary.event_rate.admit(limits.max_events_per_sec, Instant::now()) {
             Some(LimitExceeded {
                 key: "max_events_per_sec",
                 limit: limits.max_events_per_sec,
@@ -233,7 +245,7 @@ impl ActorCtx {
     /// event larger than `[limits] max_event_bytes` is recorded as a refusal and traps.
     pub(crate) fn record_host_call(&mut self, event_type: &str, params: Value, result: Value) -> Result<Hash, LimitExceeded> {
         let mut fields = vec![("params", params), ("result", result)];
-        if let Some(link) = self.link.take() {
+        if let Some(link) = self.call.link.take() {
             fields.push(("link", link));
         }
         let payload = encode(&map(fields));
@@ -268,8 +280,8 @@ impl ActorCtx {
     pub(crate) fn spend(&mut self, budget: Budget, bytes: u64) -> Result<(), LimitExceeded> {
         let limits = &self.manifest.limits;
         let (spent, limit, key) = match budget {
-            Budget::Store => (&mut self.spent.store_bytes, limits.max_store_bytes, "max_store_bytes"),
-            Budget::FsWritten => (&mut self.spent.fs_bytes_written, limits.max_fs_bytes_written, "max_fs_bytes_written"),
+            Budget::Store => (&mut self.boundary.spent.store_bytes, limits.max_store_bytes, "max_store_bytes"),
+            Budget::FsWritten => (&mut self.boundary.spent.fs_bytes_written, limits.max_fs_bytes_written, "max_fs_bytes_written"),
         };
         let total = spent.saturating_add(bytes);
         if total > limit {
@@ -289,11 +301,11 @@ impl ActorCtx {
 
     /// Time spent waiting on the host (another actor, a timer) is not the guest's to pay.
     pub(crate) fn extend_deadline(&mut self, waited: Duration) {
-        self.call_deadline += waited;
+        self.call.deadline += waited;
     }
 
     pub(crate) fn emit_log(&mut self, message: String) {
         (self.logs)(&LogLine { actor_id: self.id.clone(), actor_name: self.name.clone(), message: message.clone() });
-        self.last_log = Some(message);
+        self.call.last_log = Some(message);
     }
 }

@@ -20,18 +20,27 @@ pub const ACTOR_RESUME: &str = "theater:simple/actor-resume";
 pub const MESSAGE_SERVER: &str = "theater:simple/message-server-client";
 pub const SUPERVISOR_HANDLERS: &str = "theater:simple/supervisor-handlers";
 
+/// An export that takes only the actor's id or a child's id.
+type IdExport = Export<(String,), (State,)>;
+/// An export that takes an id (a request's, a channel's) and a message.
+type IdMessageExport<Ret> = Export<(String, Vec<u8>), Ret>;
+/// `handle-request`: the new state and, unless the reply is deferred, the reply.
+type RequestExport = IdMessageExport<(State, (Option<Vec<u8>>,))>;
+/// `handle-child-exit`: a child's id and the data it ended with.
+type ChildExitExport = Export<(String, Option<Vec<u8>>), (State,)>;
+
 /// The typed exports of one instance.
 pub struct Exports {
-    pub init: Export<(String,), (State,)>,
-    pub resume: Option<Export<(String,), (State,)>>,
+    pub init: IdExport,
+    pub resume: Option<IdExport>,
     pub handle_send: Option<Export<(Vec<u8>,), (State,)>>,
-    pub handle_request: Option<Export<(String, Vec<u8>), (State, (Option<Vec<u8>>,))>>,
-    pub handle_channel_open: Option<Export<(String, Vec<u8>), (State, (ChannelAccept,))>>,
-    pub handle_channel_message: Option<Export<(String, Vec<u8>), (State,)>>,
-    pub handle_channel_close: Option<Export<(String,), (State,)>>,
+    pub handle_request: Option<RequestExport>,
+    pub handle_channel_open: Option<IdMessageExport<(State, (ChannelAccept,))>>,
+    pub handle_channel_message: Option<IdMessageExport<(State,)>>,
+    pub handle_channel_close: Option<IdExport>,
     pub handle_child_error: Option<Export<(String, WitActorError), (State,)>>,
-    pub handle_child_exit: Option<Export<(String, Option<Vec<u8>>), (State,)>>,
-    pub handle_child_external_stop: Option<Export<(String,), (State,)>>,
+    pub handle_child_exit: Option<ChildExitExport>,
+    pub handle_child_external_stop: Option<IdExport>,
 }
 
 /// An export is present but its signature differs from the contract's.

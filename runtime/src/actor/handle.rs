@@ -31,6 +31,14 @@ impl ActorHandle {
         (ActorHandle { id, tx, status, mailbox, max_message_bytes, interrupter }, rx, status_tx)
     }
 
+    /// The handle of an actor that is not running here (loaded from a previous server's
+    /// chain, to be resumed): its mailbox is closed and its status is `status`.
+    pub(crate) fn ended(id: String, status: ActorStatus, limits: &crate::manifest::Limits, interrupter: Interrupter) -> ActorHandle {
+        let (handle, _mailbox, status_tx) = ActorHandle::new(id, limits.mailbox, limits.max_message_bytes, interrupter);
+        status_tx.send_replace(status);
+        handle
+    }
+
     /// End the actor now: its running call traps, its host waits end, and the messages
     /// still in its mailbox are abandoned (answered with an error, counted in its chain).
     pub fn interrupt(&self) {

@@ -58,10 +58,10 @@ impl ActorInstance {
     /// Instantiate the component in a fresh store carrying `ctx`.
     pub(crate) async fn new(pre: &InstancePre<ActorCtx>, ctx: ActorCtx, call_timeout: Duration) -> Result<ActorInstance, (StartError, ActorCtx)> {
         let mut store = Store::new(pre.engine(), ctx);
-        store.limiter(|c| &mut c.limiter);
+        store.limiter(|c| &mut c.boundary.limiter);
         store.epoch_deadline_callback(on_epoch);
         store.set_epoch_deadline(1);
-        store.data_mut().call_deadline = Instant::now() + call_timeout;
+        store.data_mut().call.deadline = Instant::now() + call_timeout;
         let instance = match pre.instantiate_async(&mut store).await {
             Ok(i) => i,
             Err(e) => {
@@ -99,57 +99,57 @@ impl ActorInstance {
     }
 
     pub(crate) async fn init(&mut self, id: String) -> Result<(), CallError> {
-        let f = Some(self.exports.init.clone());
+        let f = Some(self.exports.init);
         self.call("init", f, (id,), None).await
     }
 
     /// Start a restarted or resumed instance from its committed state: `resume` when the
     /// component exports it, else `init` (what the contract always did).
     pub(crate) async fn resume(&mut self, id: String) -> Result<(), CallError> {
-        match self.exports.resume.clone() {
+        match self.exports.resume {
             Some(f) => self.call("resume", Some(f), (id,), None).await,
             None => self.init(id).await,
         }
     }
 
     pub(crate) async fn handle_send(&mut self, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
-        let f = self.exports.handle_send.clone();
+        let f = self.exports.handle_send;
         self.call("handle-send", f, (msg,), cause).await
     }
 
     /// `Ok(None)` means the actor deferred its reply (it will call `respond-to-request`).
     pub(crate) async fn handle_request(&mut self, request_id: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<Option<Vec<u8>>, CallError> {
-        let f = self.exports.handle_request.clone();
+        let f = self.exports.handle_request;
         self.call("handle-request", f, (request_id, msg), cause).await
     }
 
     pub(crate) async fn handle_channel_open(&mut self, from: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<ChannelAccept, CallError> {
-        let f = self.exports.handle_channel_open.clone();
+        let f = self.exports.handle_channel_open;
         self.call("handle-channel-open", f, (from, msg), cause).await
     }
 
     pub(crate) async fn handle_channel_message(&mut self, channel: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
-        let f = self.exports.handle_channel_message.clone();
+        let f = self.exports.handle_channel_message;
         self.call("handle-channel-message", f, (channel, msg), cause).await
     }
 
     pub(crate) async fn handle_channel_close(&mut self, channel: String, cause: Option<Cause>) -> Result<(), CallError> {
-        let f = self.exports.handle_channel_close.clone();
+        let f = self.exports.handle_channel_close;
         self.call("handle-channel-close", f, (channel,), cause).await
     }
 
     pub(crate) async fn handle_child_error(&mut self, child: String, error: WitActorError) -> Result<(), CallError> {
-        let f = self.exports.handle_child_error.clone();
+        let f = self.exports.handle_child_error;
         self.call("handle-child-error", f, (child, error), None).await
     }
 
     pub(crate) async fn handle_child_exit(&mut self, child: String, data: Option<Vec<u8>>) -> Result<(), CallError> {
-        let f = self.exports.handle_child_exit.clone();
+        let f = self.exports.handle_child_exit;
         self.call("handle-child-exit", f, (child, data), None).await
     }
 
     pub(crate) async fn handle_child_external_stop(&mut self, child: String) -> Result<(), CallError> {
-        let f = self.exports.handle_child_external_stop.clone();
+        let f = self.exports.handle_child_external_stop;
         self.call("handle-child-external-stop", f, (child,), None).await
     }
 
@@ -167,9 +167,9 @@ impl ActorInstance {
         }
         let ctx = self.store.data_mut();
         ctx.chain.record("wasm/call", encode(&map(call)));
-        ctx.last_log = None;
-        ctx.sender = cause.as_ref().map(|c| c.actor_id.clone());
-        ctx.call_deadline = Instant::now() + self.call_timeout;
+        ctx.call.last_log = None;
+        ctx.call.sender = cause.as_ref().map(|c| c.actor_id.clone());
+        ctx.call.deadline = Instant::now() + self.call_timeout;
 
         let Some(func) = func else {
             let name = format!("{}.{export}", interface_of(export));
@@ -190,7 +190,7 @@ impl ActorInstance {
                 Err(CallError::Guest(message))
             }
             Err(e) => {
-                let reason = describe_trap(&e, self.store.data().last_log.as_deref());
+                let reason = describe_trap(&e, self.store.data().call.last_log.as_deref());
                 self.record_result(export, map(vec![("trap", Value::Text(reason.clone()))]), state_ref);
                 Err(CallError::Trap(reason))
             }
@@ -253,8 +253,8 @@ fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<UpdateDeadli
     if data.interrupted() {
         return Err(Interrupted.into());
     }
-    if Instant::now() >= data.call_deadline {
-        return Err(CallTimeout { limit_ms: data.limiter.call_timeout_ms }.into());
+    if Instant::now() >= data.call.deadline {
+        return Err(CallTimeout { limit_ms: data.boundary.limiter.call_timeout_ms }.into());
     }
     Ok(UpdateDeadline::Yield(1))
 }

@@ -23,7 +23,7 @@ impl ActorCtx {
         if event_type == LOG && matches!(outcome, Recorded::Answered(_)) {
             // The live handler keeps the last line to explain a trap (a panic message);
             // the same bookkeeping keeps a replayed trap's description identical.
-            self.last_log = String::from_value(match params {
+            self.call.last_log = String::from_value(match params {
                 Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
                 other => other,
             })

@@ -62,7 +62,7 @@ impl Handler for MessageServerHandler {
         define_sync(&mut inst, INTERFACE, "lookup-name", |ctx, (name,): (String,)| {
             Ok((ctx.system().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
         })?;
-        define_sync(&mut inst, INTERFACE, "current-sender", |ctx, (): ()| Ok((ctx.sender.clone(),)))?;
+        define_sync(&mut inst, INTERFACE, "current-sender", |ctx, (): ()| Ok((ctx.call.sender.clone(),)))?;
         define_sync(&mut inst, INTERFACE, "cancel-request", |ctx, (id,): (String,)| {
             let outcome = match ctx.deferred.remove(&id) {
                 Some(reply) => {
@@ -110,7 +110,7 @@ async fn request(ctx: &mut ActorCtx, to: &str, msg: Vec<u8>) -> Outcome<Vec<u8>>
     let (reply, rx) = oneshot::channel();
     target.try_deliver(Envelope::Request { msg, cause: Some(ctx.cause()), reply }).map_err(|e| e.to_string())?;
     let answer = await_answer(ctx.manifest.limits.request_timeout_ms, to, rx, guard).await?;
-    ctx.link = Some(answer.cause.to_value());
+    ctx.call.link = Some(answer.cause.to_value());
     Ok(answer.bytes)
 }
 

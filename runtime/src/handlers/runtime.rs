@@ -29,7 +29,7 @@ impl Handler for RuntimeHandler {
         let mut inst = linker.instance(INTERFACE)?;
         define_sync_prepared(&mut inst, INTERFACE, "log", |ctx, (msg,): (String,)| (cut_line(msg, ctx.manifest().limits.max_log_line_bytes),), |ctx, (msg,): (String,)| {
             let limit = ctx.manifest().limits.max_logs_per_sec;
-            if !ctx.log_rate.admit(limit, std::time::Instant::now()) {
+            if !ctx.boundary.log_rate.admit(limit, std::time::Instant::now()) {
                 return Err(LimitExceeded { key: "max_logs_per_sec", limit, what: "more log lines in one second".into() }.into());
             }
             ctx.emit_log(msg);
