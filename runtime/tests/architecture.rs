@@ -78,13 +78,15 @@ fn expand(tree: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
     }
 }
 
-/// Every path of the text that starts with `crate` or `super`, with `use` trees expanded.
+/// Every path of the text's private `use` items (trees expanded), and every inline path that
+/// starts with `crate` or `super`.
 fn paths(text: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for stmt in text.split(';') {
         let stmt = stmt.trim_start();
-        let rest = ["pub(crate) use ", "pub(super) use ", "pub use ", "use "].iter().find_map(|p| stmt.strip_prefix(p));
-        if let Some(tree) = rest.filter(|t| t.starts_with("crate::") || t.starts_with("super::")) {
+        // A `pub use` only forwards a name: paths are resolved through it, to where the
+        // item is defined, so it is no dependency of its own.
+        if let Some(tree) = stmt.strip_prefix("use ") {
             expand(tree, &[], &mut out);
         }
     }
@@ -247,6 +249,20 @@ fn no_host_crate_has_a_module_cycle() {
     }
     assert!(modules > 100, "the source walk found only {modules} modules: it is broken");
     assert!(report.is_empty(), "module cycles:\n{}", report.join("\n"));
+}
+
+#[test]
+fn the_checker_finds_a_cycle_between_a_module_and_its_child() {
+    let files: BTreeMap<Vec<String>, (PathBuf, String)> = [
+        (vec![], "mod a;\n"),
+        (vec!["a".to_string()], "mod b;\nuse b::Thing;\npub struct Owner(Thing);\n"),
+        (vec!["a".to_string(), "b".to_string()], "use super::Owner;\npub struct Thing;\n"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, (PathBuf::new(), strip(v))))
+    .collect();
+    let found = cycles(&Crate { files }.edges());
+    assert_eq!(found.len(), 1, "{found:?}");
 }
 
 #[test]
