@@ -95,11 +95,17 @@ fn after_a_clean_stop_the_database_file_alone_holds_every_chain() {
     for n in 0..50 {
         ok(&s, &server, &["send", &child, &format!("line {n}")]);
     }
+    // Another process's connection (a reader, a `theater run`) is open as the server stops,
+    // so closing the server's own connection does not fold the log in: the checkpoint must.
+    let other = rusqlite::Connection::open(s.home().join("chains.db")).expect("open chains.db");
+    let actors: i64 = other.query_row("SELECT COUNT(*) FROM actors", [], |r| r.get(0)).expect("read chains.db");
+    assert_eq!(actors, 2);
     server.signal("TERM");
     let (status, _) = server.wait_exit(Duration::from_secs(30));
     assert!(status.success(), "{}", server.log());
 
     let wal = s.home().join("chains.db-wal");
+    assert!(wal.exists(), "the other connection keeps the log file");
     assert!(std::fs::metadata(&wal).map_or(0, |m| m.len()) == 0, "the log was folded into chains.db");
 
     // Only chains.db goes to another directory: it alone holds every chain, event for event.
@@ -113,6 +119,7 @@ fn after_a_clean_stop_the_database_file_alone_holds_every_chain() {
         assert!(out.status.success() && stdout.starts_with("ok: "), "{id} from the copied file:\n{stdout}{stderr}");
         assert_eq!(stdout, original, "the copy holds the whole chain of {id}");
     }
+    drop(other);
     let out = copy.run(&["events", &child, "--json"]);
     let events: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", texts(&out).1));
     let types: Vec<&str> = events.as_array().into_iter().flatten().filter_map(|e| e["type"].as_str()).collect();
