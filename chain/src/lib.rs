@@ -6,6 +6,8 @@
 //! re-exports it as `theater_runtime::chain`.
 
 mod backpressure;
+mod checkpoint;
+mod committed_state;
 mod event;
 pub mod export;
 mod fault;
@@ -18,6 +20,7 @@ mod resume;
 mod rows;
 mod schema;
 pub mod signing;
+pub mod state_view;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -25,6 +28,8 @@ pub mod verify;
 mod writer;
 
 pub use backpressure::{QUEUE_BYTES, QUEUE_EVENTS};
+pub use checkpoint::Checkpoint;
+pub use committed_state::state_hash;
 pub use event::{compute_hash, sha256, Event, Hash, HASH_DOMAIN};
 pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
@@ -32,7 +37,7 @@ pub use recorder::ActorChain;
 pub use resume::{ClaimedChain, DormantActor};
 pub use signing::SignedHead;
 pub use rows::{ActorRecord, EventFilter};
-pub use store::{ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
+pub use store::{ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]

@@ -31,3 +31,11 @@ pub fn component_store(data_dir: &Path) -> PathBuf {
 pub fn component_cache(data_dir: &Path) -> PathBuf {
     data_dir.join("cache").join("components")
 }
+
+/// Where to read the manifest reference: `docs/manifest.md` of a Theater checkout, and the
+/// copy `theater create` and `theater build` write beside the SDK in `$THEATER_HOME`, which
+/// is all a user of an installed `theater` has.
+pub fn manifest_reference() -> String {
+    let installed = theater_home().join("sdk").join(env!("CARGO_PKG_VERSION")).join("docs").join("manifest.md");
+    format!("docs/manifest.md (with an installed theater: {})", installed.display())
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::fault::FaultSlot;
-use super::{now_ms, ChainError, ChainSink, Event, Hash};
+use super::{ChainError, ChainSink, Event, Hash};
 
 /// A running actor's head is signed at least this often (in events)…
 pub const SIGN_EVERY_EVENTS: u64 = 1000;
@@ -84,7 +84,7 @@ impl ActorChain {
             return self.head.unwrap_or_default();
         }
         let timestamp = match &self.target {
-            Target::Db(_) => now_ms(),
+            Target::Db(live) => live.sink.timestamp(self.next_seq),
             Target::Replay { recorded, .. } => {
                 recorded.get(self.next_seq as usize).or(recorded.last()).map_or(0, |e| e.timestamp_ms)
             }

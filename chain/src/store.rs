@@ -67,6 +67,7 @@ pub struct ChainSink {
     budget: Arc<Budget>,
     signer: Arc<Signer>,
     updates: tokio::sync::broadcast::Sender<ChainUpdate>,
+    clock: ChainClock,
 }
 
 impl ChainSink {
@@ -108,6 +109,14 @@ impl ChainSink {
             let _ = self.updates.send(ChainUpdate { actor_id: actor_id.clone(), event: event.clone() });
         }
         let _ = self.send(WriteOp::Event { actor, event });
+    }
+
+    /// The timestamp of event `seq` recorded now.
+    pub fn timestamp(&self, seq: u64) -> u64 {
+        match self.clock {
+            ChainClock::Wall => super::now_ms(),
+            ChainClock::Logical => seq,
+        }
     }
 
     /// Every event appended from now on, by any actor of this database's runtime.
@@ -162,6 +171,17 @@ impl ChainSink {
     }
 }
 
+/// What stamps the time of a recorded event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChainClock {
+    /// Milliseconds since the Unix epoch.
+    #[default]
+    Wall,
+    /// The event's own sequence number: recordings that must come out byte for byte the
+    /// same on every run (`theater test`'s golden chains) carry no wall time.
+    Logical,
+}
+
 /// How to open a chain database for writing.
 #[derive(Debug, Clone, Copy)]
 pub struct ChainOptions {
@@ -172,11 +192,18 @@ pub struct ChainOptions {
     /// This process is a `theater server`: the actors it leaves running when it stops or
     /// dies are resumed by the next server on this data directory.
     pub resumable: bool,
+    pub clock: ChainClock,
 }
 
 impl Default for ChainOptions {
     fn default() -> Self {
-        ChainOptions { durability: Durability::default(), queue_events: QUEUE_EVENTS, queue_bytes: QUEUE_BYTES, resumable: false }
+        ChainOptions {
+            durability: Durability::default(),
+            queue_events: QUEUE_EVENTS,
+            queue_bytes: QUEUE_BYTES,
+            resumable: false,
+            clock: ChainClock::Wall,
+        }
     }
 }
 
@@ -230,7 +257,7 @@ impl ChainDb {
             .map_err(|e| ChainError::WriterGone(e.to_string()))?;
         Ok(ChainDb {
             path: path.to_path_buf(),
-            sink: ChainSink { tx, budget, signer, updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0 },
+            sink: ChainSink { tx, budget, signer, updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0, clock: options.clock },
             writer: Mutex::new(Some(handle)),
             lock,
             resumable: options.resumable,

@@ -158,8 +158,11 @@ pub struct DurabilityArg {
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
-    /// The actor's id (a unique prefix of at least 4 characters is enough)
+    /// The actor's id (a unique prefix of at least 8 characters is enough)
     pub actor_id: Option<String>,
+    /// Also the events of the actor's descendants (its supervision tree), with an ACTOR column
+    #[arg(long, requires = "actor_id")]
+    pub tree: bool,
     /// Only events whose type starts with this, e.g. `wasm/` or `theater:simple/runtime`
     #[arg(long = "type", value_name = "PREFIX")]
     pub type_prefix: Option<String>,
@@ -265,7 +268,7 @@ pub struct Connection {
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1:9000", value_name = "IP:PORT")]
+    #[arg(long, env = "THEATER_ADDR", default_value = "127.0.0.1:9000", value_name = "IP:PORT")]
     pub addr: std::net::SocketAddr,
     /// The access token every request must send as `Authorization: Bearer TOKEN` [default: a random one]
     #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
@@ -371,6 +374,10 @@ pub struct MessageArgs {
 pub struct SubscribeArgs {
     /// The actor's id, or `-` to read actor ids from stdin, one a line
     pub actor_id: String,
+    /// Follow the actor's whole supervision tree: its descendants too, including the ones it
+    /// spawns while followed
+    #[arg(long)]
+    pub tree: bool,
     /// First sequence number to print (0: the whole chain so far, then live events)
     #[arg(long, default_value_t = 0, value_name = "SEQ")]
     pub from: u64,

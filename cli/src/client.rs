@@ -20,7 +20,7 @@ pub enum ClientError {
     #[error("{0}")]
     ServerFile(#[from] theater_server::ServerFileError),
     /// The server answered with an error; `message` is its `error` text.
-    #[error("{message}")]
+    #[error("{message}{}", hint(*status, message))]
     Api { status: u16, message: String },
     #[error("talking to the theater server at {url}: {reason}")]
     Http { url: String, reason: String },
@@ -28,6 +28,16 @@ pub enum ClientError {
     Protocol { url: String, reason: String },
     #[error("--server {0:?} is not an http:// URL")]
     BadUrl(String),
+}
+
+/// What to do about an error the server answered, where the CLI knows more than it says.
+fn hint(status: u16, message: &str) -> &'static str {
+    if status == 404 && message.starts_with("no actor with id") {
+        "\n  hint: `theater list` shows this server's actors (`theater events`, the recorded ones); \
+         an id may be shortened to a unique prefix of at least 8 characters"
+    } else {
+        ""
+    }
 }
 
 /// One chain event of a stream: the event's JSON (with its `actor`).

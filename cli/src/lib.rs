@@ -11,6 +11,7 @@ mod project;
 pub mod scenario;
 mod sdk_dependency;
 mod sdk_home;
+mod shared_target;
 mod table;
 pub mod template;
 mod toolchain;

@@ -34,6 +34,8 @@ pub struct Project {
     pub target_dir: PathBuf,
     /// The packages with a cdylib target, in workspace order.
     pub actors: Vec<ActorCrate>,
+    /// The names of every package of the workspace.
+    pub members: Vec<String>,
     /// Every dependency is in cargo's local cache, so the build can run `--offline`.
     pub offline: bool,
 }
@@ -97,10 +99,10 @@ pub fn describe(manifest: &Path) -> Result<Project, ProjectError> {
         Err(e) => return Err(e),
     };
     let meta: Metadata = serde_json::from_str(&json).map_err(|e| ProjectError::CargoOutput { command: "metadata", reason: e.to_string() })?;
-    let actors: Vec<ActorCrate> = meta
-        .workspace_members
+    let packages: Vec<&Package> = meta.workspace_members.iter().filter_map(|id| meta.packages.iter().find(|p| &p.id == id)).collect();
+    let members = packages.iter().map(|p| p.name.clone()).collect();
+    let actors: Vec<ActorCrate> = packages
         .iter()
-        .filter_map(|id| meta.packages.iter().find(|p| &p.id == id))
         .filter_map(|p| {
             let lib = p.targets.iter().find(|t| t.crate_types.iter().any(|c| c == "cdylib"))?;
             Some(ActorCrate { package: p.name.clone(), lib_name: lib.name.replace('-', "_") })
@@ -109,7 +111,7 @@ pub fn describe(manifest: &Path) -> Result<Project, ProjectError> {
     if actors.is_empty() {
         return Err(ProjectError::NoActors { root: meta.workspace_root });
     }
-    Ok(Project { root: meta.workspace_root, target_dir: meta.target_directory, actors, offline })
+    Ok(Project { root: meta.workspace_root, target_dir: meta.target_directory, actors, members, offline })
 }
 
 /// Run a cargo query, returning its stdout; its stderr becomes the error.

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::ids::Ids;
+
 /// The two participants of an open channel.
 struct Ends {
     opener: String,
@@ -13,12 +15,18 @@ struct Ends {
 #[derive(Default)]
 pub(crate) struct ChannelTable {
     channels: Mutex<HashMap<String, Ends>>,
+    ids: Ids,
 }
 
 impl ChannelTable {
+    /// A table whose channel ids come from `ids` (random by default).
+    pub(crate) fn with_ids(ids: Ids) -> ChannelTable {
+        ChannelTable { channels: Mutex::default(), ids }
+    }
+
     /// Register an open channel from `opener` to `acceptor`; returns its id.
     pub(crate) fn open(&self, opener: &str, acceptor: &str) -> String {
-        let id = format!("ch-{}", uuid::Uuid::new_v4());
+        let id = format!("ch-{}", self.ids.next());
         let ends = Ends { opener: opener.to_string(), acceptor: acceptor.to_string() };
         self.lock().insert(id.clone(), ends);
         id

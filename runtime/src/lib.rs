@@ -5,6 +5,7 @@
 //! Start with [`Theater`]: `Theater::new(TheaterConfig::new(None))?.spawn(manifest, None, None)`.
 
 pub mod actor;
+pub mod actor_label;
 pub mod attenuation;
 mod bindings;
 mod channels;
@@ -15,6 +16,7 @@ pub mod component_store;
 mod engine;
 mod error;
 pub mod handlers;
+pub mod ids;
 mod limits;
 pub mod manifest;
 pub mod manifest_files;

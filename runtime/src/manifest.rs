@@ -243,7 +243,7 @@ impl Limits {
             let LimitSpec { name, min, max, .. } = key.spec();
             let value = self.get(key);
             if value < min || value > max {
-                return Err(format!("[limits] {name} = {value} is out of range: use {min} to {max} (docs/manifest.md lists every limit)"));
+                return Err(format!("[limits] {name} = {value} is out of range: use {min} to {max} ({} lists every limit)", crate::paths::manifest_reference()));
             }
         }
         Ok(())
@@ -712,9 +712,9 @@ fn describe(message: &str) -> String {
     } else if message.contains("missing field `type`") {
         format!("{message}\n  hint: every [[handler]] needs `type = ...`, one of {kinds}")
     } else if message.contains("unknown field") {
-        format!("{message}\n  hint: remove or rename the key; docs/manifest.md lists every key")
+        format!("{message}\n  hint: remove or rename the key; {} lists every key", crate::paths::manifest_reference())
     } else if message.contains("missing field") {
-        format!("{message}\n  hint: a manifest needs `name`, `version` and `component`; docs/manifest.md has an example")
+        format!("{message}\n  hint: a manifest needs `name`, `version` and `component`; {} has an example", crate::paths::manifest_reference())
     } else {
         message.to_string()
     }

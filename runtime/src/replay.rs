@@ -24,6 +24,7 @@ use crate::chain::{sha256, ActorChain, BlobLookup, Event, Hash};
 use crate::component_cache::ComponentCache;
 use crate::component_store::{ComponentStore, ComponentStoreError};
 use crate::error::RuntimeError;
+use crate::manifest::Manifest;
 use crate::recorded_start::{RecordedStart, StartError};
 use crate::replay_feed::ReplayFeed;
 use crate::sandbox;
@@ -90,6 +91,12 @@ impl From<StartError> for ReplayError {
 
 fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
     ReplayError::Malformed { index, reason: reason.into() }
+}
+
+/// The manifest a chain's first event (`lifecycle/started`) recorded: what the actor ran
+/// with, its component path resolved against the directory it was started from.
+pub fn recorded_manifest(first: &Event) -> Result<Arc<Manifest>, ReplayError> {
+    Ok(RecordedStart::read(first)?.manifest)
 }
 
 /// One recorded export call.
@@ -280,13 +287,13 @@ impl Run {
             if matches!(event.event_type.as_str(), "lifecycle/restarted" | "lifecycle/resumed") {
                 instance = self.restart(instance, event).await?;
             } else if let Some(divergence) = self.step(&mut instance, index, event, blobs).await? {
-                return Ok(self.report(&instance, Some(divergence)));
+                return Ok(self.report(&instance, blobs, Some(divergence)));
             }
             let diverged = instance.ctx_mut().replay.as_mut().and_then(ReplayFeed::take_divergence);
             let produced = instance.ctx().chain.produced();
             let found = diverged.or_else(|| first_difference(produced, &recorded, self.compared));
             if found.is_some() {
-                return Ok(self.report(&instance, found));
+                return Ok(self.report(&instance, blobs, found));
             }
             self.compared = produced.len();
         }
@@ -296,7 +303,7 @@ impl Run {
             expected: recorded.get(produced.len()).map(EventView::of),
             actual: None,
         });
-        Ok(self.report(&instance, short))
+        Ok(self.report(&instance, blobs, short))
     }
 
     /// A recorded restart (or a resume by a new server): a new instance from the last
@@ -330,14 +337,23 @@ impl Run {
                 return Ok(Some(Divergence {
                     index,
                     expected: Some(EventView::of(event)),
-                    actual: Some(EventView { event_type: format!("(no host call: {other} outside an export call)"), payload: serde_json::Value::Null }),
+                    actual: Some(EventView::unrecorded(format!("(no host call: {other} outside an export call)"), serde_json::Value::Null)),
                 }));
             }
         }
         Ok(None)
     }
 
-    fn report(&self, instance: &ActorInstance, divergence: Option<Divergence>) -> ReplayReport {
+    /// The report, with the states both sides of a divergence name decoded: the recorded
+    /// ones from the stored blobs, the replayed one from the instance (its current state).
+    fn report(&self, instance: &ActorInstance, blobs: &BlobLookup, mut divergence: Option<Divergence>) -> ReplayReport {
+        let current = instance.state().clone();
+        let lookup = |hash: &Hash| blobs(hash).or_else(|| current.clone().filter(|s| sha256(s) == *hash));
+        if let Some(d) = &mut divergence {
+            for view in [&mut d.expected, &mut d.actual].into_iter().flatten() {
+                view.decode_state(&lookup);
+            }
+        }
         let produced = instance.ctx().chain.produced();
         let identical = divergence.as_ref().map_or(produced.len() as u64, |d| d.index);
         ReplayReport { identical, recorded: self.recorded.len() as u64, head: produced.last().map(|e| e.hash), divergence }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use ciborium::value::Value;
 
 use crate::chain::payload::{bytes_to_json, decode, encode, Fields, Wire};
-use crate::chain::{sha256, Event};
+use crate::chain::state_view::decoded_state;
+use crate::chain::{sha256, state_hash, Event, Hash};
 use crate::chain_page::PageSummary;
 
 /// An event as a report shows it.
@@ -17,11 +18,27 @@ pub struct EventView {
     #[serde(rename = "type")]
     pub event_type: String,
     pub payload: serde_json::Value,
+    /// The state the payload names by hash, decoded (JSON, else text, else hex), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<serde_json::Value>,
+    #[serde(skip)]
+    state_hash: Option<Hash>,
 }
 
 impl EventView {
     pub(crate) fn of(e: &Event) -> EventView {
-        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload) }
+        let state_hash = state_hash(&e.payload);
+        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload), state: None, state_hash }
+    }
+
+    /// What the replay did instead of a recorded event: no event, so no state.
+    pub(crate) fn unrecorded(event_type: String, payload: serde_json::Value) -> EventView {
+        EventView { event_type, payload, state: None, state_hash: None }
+    }
+
+    /// Fill in the state the payload names, from `lookup`.
+    pub(crate) fn decode_state(&mut self, lookup: &dyn Fn(&Hash) -> Option<Vec<u8>>) {
+        self.state = self.state_hash.as_ref().and_then(lookup).map(|bytes| decoded_state(&bytes));
     }
 }
 
@@ -70,10 +87,8 @@ impl ReplayFeed {
         match (expected, outcome) {
             (Some(event), Some(outcome)) => Ok(Answer { event, outcome }),
             (expected, _) => {
-                let actual = EventView {
-                    event_type: event_type.to_string(),
-                    payload: serde_json::json!({ "params": crate::chain::payload::to_json(params) }),
-                };
+                let params = serde_json::json!({ "params": crate::chain::payload::to_json(params) });
+                let actual = EventView::unrecorded(event_type.to_string(), params);
                 self.diverged = Some(Divergence { index, expected: expected.as_ref().map(EventView::of), actual: Some(actual) });
                 Err(format!("replay diverged at event {index}"))
             }

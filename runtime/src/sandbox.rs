@@ -45,7 +45,7 @@ impl fmt::Display for UngrantedImports {
                      theater:simple interfaces instead"
                 )?;
             } else {
-                write!(f, "Theater serves no such interface; an actor may import only theater:simple interfaces (docs/manifest.md lists them)")?;
+                write!(f, "Theater serves no such interface; an actor may import only theater:simple interfaces ({} lists them)", crate::paths::manifest_reference())?;
             }
             if i + 1 < self.imports.len() {
                 writeln!(f)?;

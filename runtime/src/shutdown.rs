@@ -5,7 +5,8 @@
 //! `timing.sleep`, a request to another actor) end, its mailbox is abandoned, and its chain
 //! ends with `lifecycle/interrupted`, counting the abandoned messages. Then the chain
 //! database is flushed: the shutdown succeeds only if that flush does. A server's database
-//! then flags the actors that were running for the next server to resume (`resume`).
+//! then flags the actors that were running for the next server to resume (`resume`), and
+//! its write-ahead log is folded into the database file.
 
 use std::future::Future;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use crate::actor::ActorStatus;
+use crate::chain::Checkpoint;
 use crate::error::RuntimeError;
 use crate::Theater;
 
@@ -60,6 +62,25 @@ impl Theater {
         self.db().sink().flush_async().await?;
         let ids: Vec<String> = running.iter().map(|h| h.id().to_string()).collect();
         self.db().mark_resumable(&ids)?;
+        self.checkpoint_chains();
         Ok(ShutdownReport { running: running.len(), interrupted: late.len(), unfinished })
+    }
+
+    /// Flush the chains, then fold the write-ahead log into `chains.db`, so the database
+    /// file alone holds every chain once this process is done. Only the flush can fail the
+    /// shutdown: a checkpoint another process holds up is done by a later one.
+    pub(crate) async fn finish_chains(&self) -> Result<(), RuntimeError> {
+        self.db().sink().flush_async().await?;
+        self.checkpoint_chains();
+        Ok(())
+    }
+
+    /// Fold the write-ahead log into `chains.db` (after the last write of this process).
+    fn checkpoint_chains(&self) {
+        match self.db().checkpoint() {
+            Ok(Checkpoint::Complete) => {}
+            Ok(Checkpoint::Busy) => tracing::debug!("chains.db is in use by another process; its log is folded in later"),
+            Err(e) => tracing::warn!("the chain database's log was not folded into the file: {e}"),
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::component_cache::ComponentCache;
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
+use crate::ids::{IdScheme, Ids};
 use crate::replay::{ReplayError, ReplayInput, ReplayReport, Replayer};
 use crate::supervision::RestartWindow;
 use crate::names::{NameError, Names};
@@ -36,23 +37,26 @@ pub struct TheaterConfig {
     /// intensity), honouring their manifests' `restart`. The server sets this; `theater run`
     /// does not, so a failure there ends the run instead.
     pub supervise_top_level: bool,
-    /// How the chain database is written (durability, queue bounds).
+    /// How the chain database is written (durability, queue bounds, clock).
     pub chain: ChainOptions,
     /// Handlers added to the built-in ones; each replaces the built-in serving its
     /// interface, if any.
     pub handlers: Vec<Arc<dyn Handler>>,
+    /// How actor and channel ids are made (random, or derived for reproducible recordings).
+    pub ids: IdScheme,
 }
 
 impl TheaterConfig {
-    /// Defaults: `$THEATER_HOME`, logs to stderr as `[name] line`.
+    /// Defaults: `$THEATER_HOME`, logs to stderr as `[name 1a2b3c4d] line`.
     pub fn new(data_dir: Option<PathBuf>) -> TheaterConfig {
         TheaterConfig {
             data_dir: data_dir.unwrap_or_else(paths::theater_home),
             engine: EngineConfig::default(),
-            logs: Arc::new(|line| eprintln!("[{}] {}", line.actor_name, line.message)),
+            logs: Arc::new(|line| eprintln!("{line}")),
             supervise_top_level: false,
             chain: ChainOptions::default(),
             handlers: Vec::new(),
+            ids: IdScheme::Random,
         }
     }
 }
@@ -108,6 +112,7 @@ pub(crate) struct Inner {
     /// Spawns under way (reservation -> parent), counted against the caps until registered.
     pending: Mutex<HashMap<u64, Option<String>>>,
     next_reservation: std::sync::atomic::AtomicU64,
+    ids: Ids,
 }
 
 /// The actor runtime. Cheap to clone; clones share everything.
@@ -133,13 +138,14 @@ impl Theater {
                 actors: Mutex::new(HashMap::new()),
                 names: Names::default(),
                 exited: tokio::sync::Notify::new(),
-                channels: ChannelTable::default(),
+                channels: ChannelTable::with_ids(Ids::new(config.ids.sub("channels"))),
                 waits: WaitForGraph::default(),
                 root: config.supervise_top_level.then(|| Mutex::new(RestartWindow::default())),
                 closing: std::sync::atomic::AtomicBool::new(false),
                 max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
                 pending: Mutex::new(HashMap::new()),
                 next_reservation: std::sync::atomic::AtomicU64::new(0),
+                ids: Ids::new(config.ids),
             }),
         })
     }
@@ -286,13 +292,12 @@ impl Theater {
         Ok(info.handle.status())
     }
 
-    /// Stop every actor, children before parents, and flush the chain database.
+    /// Stop every actor, children before parents, flush the chain database and checkpoint it.
     pub async fn shutdown(&self) -> Result<(), RuntimeError> {
         let roots: Vec<String> = self.actors().into_iter().filter(|a| a.parent.is_none()).map(|a| a.id).collect();
         for id in roots {
             self.stop_quietly(&id).await;
         }
-        self.inner.db.sink().flush_async().await?;
-        Ok(())
+        self.finish_chains().await
     }
 }

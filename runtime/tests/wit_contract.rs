@@ -97,7 +97,7 @@ async fn names_and_resume_are_additions_that_upstream_components_do_without() {
     let exports: Vec<String> = resolve.worlds[sdk].exports.keys().map(|k| resolve.name_world_key(k)).collect();
     assert!(exports.iter().any(|e| e == "theater:simple/actor-resume"), "{exports:?}");
     let host = resolve.interfaces.iter().find(|(_, i)| i.name.as_deref() == Some("message-server-host")).expect("message-server-host").1;
-    for f in ["register-name", "lookup-name", "send", "request"] {
+    for f in ["register-name", "lookup-name", "current-sender", "send", "request"] {
         assert!(host.functions.contains_key(f), "message-server-host lacks {f}");
     }
 

@@ -76,7 +76,7 @@ pub mod __private;
 
 pub use actor::{Actor, ActorState};
 pub use codec::{Decode, Encode};
-pub use host::runtime::log;
+pub use host::runtime::{debug, error, info, log, warn};
 pub use host::{
     environment, filesystem, http, messages, random, runtime, store, supervisor, timing,
 };

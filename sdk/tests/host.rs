@@ -30,6 +30,32 @@ fn logs_are_captured_on_the_current_host() {
 }
 
 #[test]
+fn log_levels_are_prefixes_on_the_one_log() {
+    let host = on_fresh_host(|| {
+        runtime::debug("d");
+        runtime::info("i");
+        theater_sdk::warn(format!("w {}", 1));
+        theater_sdk::error("e");
+        Ok(())
+    });
+    assert_eq!(host.logs(), ["debug: d", "info: i", "warn: w 1", "error: e"]);
+}
+
+#[test]
+fn the_sender_is_whoever_the_host_says_sent_the_message() {
+    let host = on_fresh_host(|| {
+        assert_eq!(messages::sender(), None, "from outside the actors by default");
+        Ok(())
+    });
+    host.set_sender(Some("pool-1"));
+    host.enter(|| -> Result<(), String> {
+        assert_eq!(messages::sender().as_deref(), Some("pool-1"));
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn enter_restores_the_previous_host_even_after_a_panic() {
     let outer = TestHost::current();
     let inner = TestHost::new();

@@ -16,9 +16,9 @@ use super::error::ApiError;
 use super::extract::{check_seq, ActorId, JsonBody, QueryParams};
 use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
 use super::{db, openapi, sse, views};
-use theater_runtime::chain::export::event_json;
+use theater_runtime::chain::state_view::event_json_with_state;
 use theater_runtime::chain::EventFilter;
-use theater_runtime::{Manifest, Theater};
+use theater_runtime::{ActorError, Manifest, Theater};
 
 /// Events per page when the caller does not say.
 const DEFAULT_PAGE: u64 = 1000;
@@ -149,7 +149,15 @@ async fn inspect(State(theater): State<Theater>, ActorId(id): ActorId) -> Result
 }
 
 async fn state(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<StateView>, ApiError> {
-    let state = views::resolve(&theater, &id)?.handle.state().await?;
+    let info = views::resolve(&theater, &id)?;
+    let state = match info.handle.state().await {
+        Ok(state) => state,
+        // An ended actor's state is the last one its chain committed.
+        Err(ActorError::NotRunning { .. } | ActorError::Stopped { .. }) => {
+            db::read(&theater, move |reader| reader.last_state(&info.id)).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Json(StateView { state: state.as_deref().map(Bytes::of) }))
 }
 
@@ -169,9 +177,13 @@ async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParam
     let from_seq = check_seq(q.from.unwrap_or(0), "from")?;
     let filter = EventFilter { from_seq, limit: Some(limit), type_prefix: q.type_prefix };
     let id = theater.lookup_name(&id).map_or(id, |named| named.id);
-    let events = db::read(&theater, move |r| r.events(&id, &filter)).await?;
-    let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
-    Ok(Json(EventPage { events: events.iter().map(event_json).collect(), next_from }))
+    let page = db::read(&theater, move |r| {
+        let events = r.events(&id, &filter)?;
+        let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
+        Ok(EventPage { events: events.iter().map(|e| event_json_with_state(e, r)).collect(), next_from })
+    })
+    .await?;
+    Ok(Json(page))
 }
 
 fn message(body: Bytes) -> Result<Vec<u8>, ApiError> {

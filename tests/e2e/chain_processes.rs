@@ -91,7 +91,7 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
         let out = run.wait_with_output().expect("wait for theater run");
         let v = json_of(&out);
         assert!(out.status.success(), "{v} {}", texts(&out).1);
-        assert_eq!(v["replies"][0], SENDS.to_string(), "every send was handled");
+        assert_eq!(v["messages"][SENDS]["ok"], SENDS.to_string(), "every send was handled");
         run_ids.push(v["actor_id"].as_str().expect("actor id").to_string());
     }
     assert!(server.terminate().success(), "the server stops its actors and exits cleanly");

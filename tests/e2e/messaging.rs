@@ -213,3 +213,23 @@ async fn channels_open_carry_messages_both_ways_and_close() {
     assert!(ask(&theater, &a, &format!("chsend {channel} late")).await.contains("no open channel"));
     assert!(ask(&theater, &a, &format!("open {b} reject")).await.contains("declined the channel"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_learns_who_sent_the_message_and_replay_answers_it_from_the_chain() {
+    let s = Scratch::new();
+    let theater = runtime(&s);
+    let a = peer(&theater, &s, "a", "").await;
+    let b = peer(&theater, &s, "b", "").await;
+    // B asked by A names A; asked from outside it names nobody; A asked from outside too.
+    assert_eq!(ask(&theater, &a, &format!("ask {b} sender")).await, a);
+    assert_eq!(ask(&theater, &b, "sender").await, "none");
+    assert_eq!(ask(&theater, &a, "sender").await, "none");
+    let calls: Vec<Event> = chain(&theater, &b).into_iter().filter(|e| e.event_type.ends_with("/current-sender")).collect();
+    assert_eq!(calls.len(), 2, "each answer is recorded");
+
+    theater.stop(&b).await.unwrap();
+    let events = chain(&theater, &b);
+    let input = theater_runtime::replay::ReplayInput { events, component: None, blobs: Box::new(|_| None) };
+    let report = theater.replay(input).await.unwrap();
+    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+}

@@ -156,6 +156,8 @@ async fn a_one_line_change_is_reported_at_the_first_affected_event_with_both_pay
     let actual = d.actual.unwrap();
     assert_eq!((expected.event_type.as_str(), actual.event_type.as_str()), ("wasm/result", "wasm/result"));
     assert_ne!(expected.payload["state"], actual.payload["state"], "the states differ");
+    // Both states are shown decoded, not only as hashes: 3 + 1 recorded, 3 + 2 replayed.
+    assert_eq!((expected.state, actual.state), (Some(serde_json::json!(4)), Some(serde_json::json!(5))));
     assert_eq!(report.identical, d.index);
 
     // The CLI prints both sides and exits 1.
@@ -163,6 +165,7 @@ async fn a_one_line_change_is_reported_at_the_first_affected_event_with_both_pay
     let (stdout, _) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains(&format!("diverged at event {inc_result}")) && stdout.contains("expected (recorded): wasm/result") && stdout.contains("actual   (replayed): wasm/result"), "{stdout}");
+    assert!(stdout.contains("    state (decoded):\n      4\n") && stdout.contains("    state (decoded):\n      5\n"), "{stdout}");
 }
 
 #[test]

@@ -30,8 +30,37 @@ fn counter_runs_under_theater_run_with_state_requests_and_logs() {
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
     assert_eq!(stdout.lines().collect::<Vec<_>>(), vec!["6", "7"], "replies in command-line order");
-    assert!(stderr.contains("[counter] counter ") && stderr.contains("starting at 0"), "{stderr}");
-    assert!(stderr.contains("[counter] request get -> 7"), "{stderr}");
+    // Each line names the actor and its short id: `[counter 1a2b3c4d] …`.
+    let line = stderr.lines().find(|l| l.ends_with("request get -> 7")).unwrap_or_else(|| panic!("{stderr}"));
+    let id = line.strip_prefix("[counter ").and_then(|l| l.split_once("] ")).map(|(id, _)| id).unwrap_or_default();
+    assert!(id.len() == 8 && id.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+    assert!(stderr.contains(&format!("[counter {id}] counter {id}")) && stderr.contains("starting at 0"), "{stderr}");
+}
+
+#[test]
+fn run_with_a_failing_message_exits_non_zero_and_its_json_names_the_failure() {
+    let s = Scratch::new();
+    let m = s.manifest("counter", &fixtures().component("raw-counter"), "");
+    let args = ["run", m.to_str().unwrap(), "--send", "inc", "--send", "bogus", "--request", "nonsense", "--request", "get"];
+    let out = s.run(&args);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("error: --send \"bogus\": ") && stderr.contains("unknown message"), "{stderr}");
+    assert!(stderr.contains("2 of 4 messages failed"), "{stderr}");
+    assert_eq!(stdout.trim(), "1", "the messages after a failed one are still delivered");
+
+    let out = s.run(&[&args[..], &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", texts(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", texts(&out).0));
+    let messages = v["messages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(messages.len(), 4, "{v}");
+    assert_eq!(messages[0], serde_json::json!({"send": "inc", "ok": null}));
+    assert!(messages[1]["send"] == "bogus" && messages[1]["err"].as_str().is_some_and(|e| e.contains("unknown message")), "{v}");
+    assert!(messages[1].get("ok").is_none(), "a failure has no reply: {v}");
+    assert!(messages[2]["request"] == "nonsense" && messages[2]["err"].as_str().is_some_and(|e| e.contains("unknown request")), "{v}");
+    assert_eq!(messages[3], serde_json::json!({"request": "get", "ok": "1"}));
+    assert_eq!(v["failed_messages"], 2, "{v}");
+    assert_eq!(v["error"], serde_json::Value::Null, "the actor itself did not fail: {v}");
 }
 
 #[test]
@@ -43,7 +72,8 @@ fn run_json_reports_replies_events_and_head() {
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
-    assert_eq!(v["replies"], serde_json::json!(["42"]));
+    assert_eq!(v["messages"], serde_json::json!([{"send": "inc", "ok": null}, {"request": "get", "ok": "42"}]));
+    assert_eq!(v["failed_messages"], 0);
     assert_eq!(v["error"], serde_json::Value::Null);
     assert_eq!(v["head"].as_str().map(str::len), Some(64), "{v}");
     let id = v["actor_id"].as_str().unwrap();

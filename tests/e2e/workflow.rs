@@ -3,7 +3,7 @@
 //! a temporary directory, so nothing can lean on a checkout. Plus every error a first-time
 //! user is likely to cause, each with the message that says what to do.
 //!
-//! The generated projects share one cargo target directory (`target/workflow` in the repo)
+//! The generated projects share one cargo target directory (`target/workflow/target` in the repo)
 //! and one THEATER_HOME (so one SDK path), so their dependencies compile once. Each test
 //! uses its own project names (builds into one target dir must not overwrite each other's
 //! outputs) and its own data directory for `theater run`.
@@ -76,6 +76,14 @@ impl User {
     }
 }
 
+/// The cargo target directory of every project the e2e tests build: the shared directory
+/// (`$THEATER_HOME/target`) of the THEATER_HOME `target/workflow`, so the test of that
+/// sharing finds it warm (cargo rebuilds proc-macros when the same directory is reached by
+/// another path).
+fn shared_target_dir() -> PathBuf {
+    repo_root().join("target").join("workflow").join("target")
+}
+
 /// The environment of a user's shell: THEATER_HOME, the shared target dir, and none of the
 /// variables the outer `cargo test` sets for this test process.
 fn user_env(cmd: &mut Command) {
@@ -86,7 +94,7 @@ fn user_env(cmd: &mut Command) {
             }
         }
     }
-    cmd.env("THEATER_HOME", &installed().home).env("CARGO_TARGET_DIR", repo_root().join("target").join("workflow"));
+    cmd.env("THEATER_HOME", &installed().home).env("CARGO_TARGET_DIR", shared_target_dir());
 }
 
 fn succeeded(out: &Output) -> (String, String) {
@@ -323,4 +331,76 @@ fn golden_chains_are_recorded_and_catch_a_behaviour_change() {
     assert!(stdout.contains("ok     scenario counts what it is sent"), "{stdout}");
     assert!(stdout.contains("FAILED golden tests/golden/counter/main.jsonl") && stdout.contains("behaves differently"), "{stdout}");
     assert!(stdout.contains("counting from 0") && stdout.contains("starting"), "both sides shown:\n{stdout}");
+}
+
+// ---- the shared target directory ------------------------------------------------------
+
+/// `theater build` in `dir` as a user who set no CARGO_TARGET_DIR, with `home` as THEATER_HOME.
+fn build_in_shared_target(dir: &Path, home: &Path) -> std::process::Child {
+    let mut cmd = Command::new(&installed().bin);
+    cmd.arg("build").current_dir(dir);
+    user_env(&mut cmd);
+    cmd.env_remove("CARGO_TARGET_DIR").env("THEATER_HOME", home);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("start theater build")
+}
+
+#[test]
+fn projects_share_one_target_dir_and_concurrent_builds_keep_their_own_components() {
+    let user = User::new();
+    // This THEATER_HOME's shared target directory is the one the other e2e builds use, so it
+    // is warm: the test is about sharing, not a cold compile.
+    let home = repo_root().join("target").join("workflow");
+    let warm = shared_target_dir();
+    assert_eq!(home.join("target"), warm);
+
+    // Two projects of the same package name: their cargo outputs have the same path.
+    for dir in ["one", "two"] {
+        std::fs::create_dir_all(user.path().join(dir)).expect("mkdir");
+        let mut cmd = Command::new(&installed().bin);
+        cmd.args(["create", "twin", "--template", "message-server"]).current_dir(user.path().join(dir));
+        user_env(&mut cmd);
+        cmd.env("THEATER_HOME", &home);
+        succeeded(&cmd.output().expect("run theater create"));
+    }
+    edit(&user, "two/twin/src/lib.rs", "Msg::Increment {} => 1,", "Msg::Increment {} => 2,");
+    let builds: Vec<_> = ["one", "two"].iter().map(|d| build_in_shared_target(&user.path().join(d).join("twin"), &home)).collect();
+    for build in builds {
+        succeeded(&build.wait_with_output().expect("wait for theater build"));
+    }
+    for (dir, count) in [("one", "1"), ("two", "2")] {
+        let project = format!("{dir}/twin");
+        assert!(!user.path().join(&project).join("target/wasm32-unknown-unknown").exists(), "{dir} built in the shared directory");
+        let (stdout, _) = succeeded(&user.run(&project, &["manifest.toml", "--send", r#"{"increment":{}}"#, "--request", r#"{"get":{}}"#]));
+        assert_eq!(stdout.trim(), count, "{dir} runs its own component");
+    }
+    assert!(warm.join("wasm32-unknown-unknown/release/twin.wasm").is_file());
+}
+
+/// The bytes of every golden file of a project, by name.
+fn goldens(user: &User, dir: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let entries = std::fs::read_dir(user.path().join(dir)).unwrap_or_else(|e| panic!("read {dir}: {e}"));
+    entries.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read a golden file"))).collect()
+}
+
+#[test]
+fn golden_chains_cover_spawned_workers_and_re_recording_changes_no_byte() {
+    let user = User::new();
+    succeeded(&user.theater(".", &["create", "tt-tree", "--template", "supervisor"]));
+    let (stdout, _) = succeeded(&user.theater("tt-tree", &["test", "--record"]));
+    for file in ["main", "main.child-0", "main.child-1"] {
+        assert!(stdout.contains(&format!("recorded tests/golden/supervision/{file}.jsonl")), "{stdout}");
+    }
+    let first = goldens(&user, "tt-tree/tests/golden/supervision");
+    assert_eq!(first.len(), 3, "{:?}", first.keys());
+    succeeded(&user.theater("tt-tree", &["test", "--record", "--no-build"]));
+    assert!(goldens(&user, "tt-tree/tests/golden/supervision") == first, "re-recording an unchanged scenario rewrote the golden files");
+
+    // A worker logs differently: the parent's replies (all the scenario checks) are the same.
+    edit(&user, "tt-tree/child/src/lib.rs", "worker {id} ready", "worker {id} up");
+    let out = user.theater("tt-tree", &["test"]);
+    let (stdout, _) = texts(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("ok     scenario hands work to both workers") && stdout.contains("ok     golden tests/golden/supervision/main.jsonl"), "{stdout}");
+    assert!(stdout.contains("FAILED golden tests/golden/supervision/main.child-0.jsonl") && stdout.contains("behaves differently"), "{stdout}");
+    assert!(stdout.contains(" ready") && stdout.contains(" up"), "both sides shown:\n{stdout}");
 }

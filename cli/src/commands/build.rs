@@ -19,6 +19,7 @@ use crate::output::{display_path, print_json};
 use crate::project::{self, ActorCrate, Project};
 use crate::sdk_dependency::{sdk_path, set_sdk_path};
 use crate::sdk_home::{ensure_installed, sdk_crate};
+use crate::shared_target;
 use crate::toolchain::{cargo, ensure_wasm_target, run_visible, WASM_TARGET};
 
 /// One component written by the build.
@@ -75,10 +76,16 @@ fn build_project(args: &BuildArgs, home: &Path) -> anyhow::Result<Vec<Built>> {
     ensure_sdk(&root_manifest, home)?;
     let root = root_manifest.parent().unwrap_or(Path::new("."));
     ensure_wasm_target(root)?;
-    let project = project::describe(&root_manifest)?;
+    let mut project = project::describe(&root_manifest)?;
 
     let mut cmd = cargo();
     cmd.args(["build", "--lib", "--target", WASM_TARGET, "--manifest-path"]).arg(&root_manifest);
+    // Held until the components are read: another project may build into the same place.
+    let shared = shared_target::choose(&project, home).map(|dir| shared_target::enter(dir, &project, &root_manifest)).transpose()?;
+    if let Some(shared) = &shared {
+        cmd.env("CARGO_TARGET_DIR", &shared.dir);
+        project.target_dir = shared.dir.clone();
+    }
     if !args.debug {
         cmd.arg("--release");
     }

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::table::Layout;
 
@@ -46,12 +46,21 @@ impl EventPrinter {
             event["seq"].to_string(),
             time,
             event["type"].as_str().unwrap_or_default().to_string(),
-            self.layout.fit(event.get("view").unwrap_or(&json!(null)).to_string(), DETAIL_WIDTH),
+            self.layout.fit(detail(event), DETAIL_WIDTH),
         ]);
         if self.layout == Layout::Aligned && !self.header_printed.swap(true, Ordering::Relaxed) {
             header.extend(["SEQ", "TIME (UTC)", "TYPE", "DETAIL"].map(String::from));
             self.layout.print_row(&header, widths);
         }
         self.layout.print_row(&row, widths);
+    }
+}
+
+/// The DETAIL column: the decoded payload, then the state it names, decoded, when known.
+fn detail(event: &Value) -> String {
+    let view = event.get("view").unwrap_or(&Value::Null);
+    match event.get("state") {
+        Some(state) => format!("{view} state: {state}"),
+        None => view.to_string(),
     }
 }

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::Value;
-use theater_chain::export::event_json;
-use theater_chain::{ChainReader, EventFilter};
 use theater_api::EventPage;
+use theater_chain::state_view::event_json_with_state;
+use theater_chain::{ChainReader, EventFilter};
 
 use super::event_printer::EventPrinter;
 use super::subscribe::{self, Selection};
-use super::{chain_db, runtime};
+use super::{chain_db, runtime, tree_members};
 use crate::cli::EventsArgs;
 use crate::client::{actor_path, escape, Client, ClientError};
 use crate::output::print_json;
@@ -24,6 +24,9 @@ pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
         return Ok(ExitCode::SUCCESS);
     };
     let client = Client::connect(&args.connection)?;
+    if args.tree {
+        return tree_events(&client, &id, &args, data_dir);
+    }
     if args.follow {
         if data_dir.is_some() {
             anyhow::bail!("--follow streams from a running server; it cannot read a --data-dir");
@@ -49,6 +52,57 @@ pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--tree`: the events of the actor and its descendants, merged in time order with an
+/// ACTOR column; with `--follow`, live until the whole tree has ended.
+fn tree_events(client: &Client, id: &str, args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    let printer = EventPrinter::new(args.json && args.follow, true);
+    if args.follow {
+        let selection = Selection { from: args.from, type_prefix: args.type_prefix.clone() };
+        let failed = runtime.block_on(subscribe::follow_tree(client, id, &selection, &std::sync::Arc::new(printer)))?;
+        return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    let server_members = match &data_dir {
+        Some(_) => None,
+        None => match runtime.block_on(tree_members::from_server(client, id)) {
+            Err(ClientError::NoServer { .. }) => None,
+            other => Some(other?),
+        },
+    };
+    let mut events = Vec::new();
+    match server_members {
+        Some(members) => {
+            for member in members {
+                let page = runtime.block_on(from_server(client, &member, args))?;
+                events.extend(page.into_iter().map(|e| with_actor(e, &member)));
+            }
+        }
+        None => {
+            let reader = ChainReader::open(&chain_db(data_dir.clone()))?;
+            for member in tree_members::from_db(&reader, id)? {
+                let page = from_db(&member, args, data_dir.clone())?;
+                events.extend(page.into_iter().map(|e| with_actor(e, &member)));
+            }
+        }
+    }
+    // A stable sort: one actor's events keep their order within a millisecond.
+    events.sort_by_key(|e| e["timestamp_ms"].as_u64().unwrap_or_default());
+    if args.json {
+        print_json(&Value::Array(events));
+    } else {
+        events.iter().for_each(|e| printer.print(e));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An event with the `actor` field streams carry.
+fn with_actor(mut event: Value, actor: &str) -> Value {
+    if let Some(object) = event.as_object_mut() {
+        object.insert("actor".into(), Value::String(actor.to_string()));
+    }
+    event
+}
+
 fn list_recorded(args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let actors = ChainReader::open(&chain_db(data_dir))?.actors()?;
     if args.json {
@@ -65,7 +119,8 @@ fn list_recorded(args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result
 
 fn from_db(id: &str, args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Vec<Value>> {
     let filter = EventFilter { from_seq: args.from, limit: args.limit, type_prefix: args.type_prefix.clone() };
-    Ok(ChainReader::open(&chain_db(data_dir))?.events(id, &filter)?.iter().map(event_json).collect())
+    let reader = ChainReader::open(&chain_db(data_dir))?;
+    Ok(reader.events(id, &filter)?.iter().map(|e| event_json_with_state(e, &reader)).collect())
 }
 
 /// Every page the server has, up to --limit.
@@ -86,4 +141,3 @@ async fn from_server(client: &Client, id: &str, args: &EventsArgs) -> Result<Vec
     }
     Ok(events)
 }
-

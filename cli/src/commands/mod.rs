@@ -8,6 +8,7 @@ mod events;
 mod export;
 mod inspect;
 mod key;
+mod lifecycle_log;
 mod list;
 mod replay;
 mod request;
@@ -21,6 +22,7 @@ mod state;
 mod stop;
 mod subscribe;
 mod tree;
+mod tree_members;
 mod verify;
 
 use std::process::ExitCode;
@@ -49,7 +51,7 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Start(args) => runtime()?.block_on(start::start(args)),
         Command::List(args) => runtime()?.block_on(list::list(args)),
         Command::Inspect(args) => runtime()?.block_on(inspect::inspect(args)),
-        Command::State(args) => runtime()?.block_on(state::state(args)),
+        Command::State(args) => runtime()?.block_on(state::state(args, data_dir)),
         Command::Subscribe(args) => runtime()?.block_on(subscribe::subscribe(args)),
         Command::Send(args) => runtime()?.block_on(send::send(args)),
         Command::Request(args) => runtime()?.block_on(request::request(args)),

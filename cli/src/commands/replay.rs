@@ -39,6 +39,12 @@ fn print_divergence(d: &Divergence, recorded: u64) {
             for line in pretty.lines() {
                 println!("      {line}");
             }
+            if let Some(state) = &v.state {
+                println!("    state (decoded):");
+                for line in serde_json::to_string_pretty(state).unwrap_or_default().lines() {
+                    println!("      {line}");
+                }
+            }
         }
         None => println!("  {label}: (nothing: the run ended here)"),
     };

@@ -51,39 +51,27 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
             };
             if args.json {
                 let summary = id.as_deref().map(|id| chain_summary(&theater, id)).unwrap_or((0, None));
-                print_json(&json!({"actor_id": id, "replies": [], "events": summary.0, "head": summary.1, "error": e.to_string()}));
+                print_json(&json!({"actor_id": id, "messages": [], "failed_messages": 0, "events": summary.0, "head": summary.1, "error": e.to_string()}));
                 return Ok(ExitCode::FAILURE);
             }
             return Err(e.into());
         }
     };
 
-    let mut replies = Vec::new();
+    let mut outcomes = Vec::new();
     for step in order {
-        let result = match step {
-            Step::Send(n) => theater.send(&id, args.sends[n].clone().into_bytes()).await.map(|()| None),
-            Step::Request(n) => theater.request(&id, args.requests[n].clone().into_bytes()).await.map(Some),
-        };
-        match (step, result) {
-            (_, Ok(None)) => {}
-            (_, Ok(Some(reply))) => {
-                let text = show_bytes(&reply);
-                if !args.json {
-                    println!("{text}");
-                }
-                replies.push(json!(text));
-            }
-            (step, Err(e)) => {
-                eprintln!("error: {}: {e}", describe(step, &args));
-                if matches!(step, Step::Request(_)) {
-                    replies.push(serde_json::Value::Null);
-                }
-            }
+        let outcome = deliver(&theater, &id, step, &args).await;
+        if let Some(error) = &outcome.err {
+            eprintln!("error: {}: {error}", describe(step, &args));
+        } else if let (Some(reply), false) = (&outcome.ok, args.json) {
+            println!("{reply}");
         }
+        outcomes.push(outcome);
         if matches!(theater.actor(&id).map(|a| a.handle.status()), Ok(ActorStatus::Failed(_))) {
             break;
         }
     }
+    let failed_messages = outcomes.iter().filter(|o| o.err.is_some()).count();
 
     let status = theater.stop(&id).await?;
     // A failed flush (events the database refused) is reported after the actor's own end,
@@ -96,11 +84,53 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
         _ => None,
     };
     if args.json {
-        print_json(&json!({"actor_id": id, "replies": replies, "events": events, "head": head, "error": error}));
+        let messages: Vec<_> = outcomes.iter().map(Outcome::to_json).collect();
+        let summary = json!({"actor_id": id, "messages": messages, "failed_messages": failed_messages, "events": events, "head": head, "error": error});
+        print_json(&summary);
     } else {
         eprintln!("actor {id}: {status}; {events} events, head {}", head.as_deref().unwrap_or("-"));
+        if failed_messages > 0 {
+            eprintln!("error: {failed_messages} of {} messages failed (see above)", outcomes.len());
+        }
     }
-    Ok(if error.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if error.is_some() || failed_messages > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What became of one `--send` or `--request`: the reply (`None` for a send) or the error.
+struct Outcome {
+    step: Step,
+    message: String,
+    ok: Option<String>,
+    err: Option<String>,
+}
+
+impl Outcome {
+    /// `{"send"|"request": MSG, "ok": REPLY}` (`null` for a send), or `{…, "err": WHY}`.
+    fn to_json(&self) -> serde_json::Value {
+        let kind = match self.step {
+            Step::Send(_) => "send",
+            Step::Request(_) => "request",
+        };
+        match &self.err {
+            Some(err) => json!({kind: self.message, "err": err}),
+            None => json!({kind: self.message, "ok": self.ok}),
+        }
+    }
+}
+
+/// Deliver one message and wait for it to be handled.
+async fn deliver(theater: &Theater, id: &str, step: Step, args: &RunArgs) -> Outcome {
+    let (message, result) = match step {
+        Step::Send(n) => (&args.sends[n], theater.send(id, args.sends[n].clone().into_bytes()).await.map(|()| None)),
+        Step::Request(n) => {
+            (&args.requests[n], theater.request(id, args.requests[n].clone().into_bytes()).await.map(|r| Some(show_bytes(&r))))
+        }
+    };
+    let (ok, err) = match result {
+        Ok(reply) => (reply, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Outcome { step, message: message.clone(), ok, err }
 }
 
 fn describe(step: Step, args: &RunArgs) -> String {

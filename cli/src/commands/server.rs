@@ -51,10 +51,12 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     config.supervise_top_level = true;
     config.engine.max_actors = args.max_actors;
     if args.log_stdout {
-        config.logs = Arc::new(|line| println!("[{} {}] {}", line.actor_name, line.actor_id, line.message));
+        config.logs = Arc::new(|line| println!("{line}"));
     }
     let data = config.data_dir.clone();
     let theater = Theater::new(config)?;
+    // Before resuming: the resumed actors' lines are part of the account.
+    super::lifecycle_log::spawn(&theater);
     if args.no_resume {
         let waiting = theater.db().dormant()?.iter().filter(|a| a.parent_id.is_none()).count();
         if waiting > 0 {

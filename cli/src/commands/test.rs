@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use anyhow::Context;
+use theater_runtime::paths::theater_home;
 
 use crate::cli::TestArgs;
 use crate::output::print_json;
@@ -15,6 +16,7 @@ use crate::project;
 use crate::scenario::format::Scenario;
 use crate::scenario::report::{self, Case, CaseFailure};
 use crate::scenario::{golden, run};
+use crate::shared_target;
 
 pub async fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -121,6 +123,13 @@ fn unit_tests(root_manifest: &Path, json: bool) -> anyhow::Result<Case> {
     let started = Instant::now();
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(["test", "--workspace", "--manifest-path"]).arg(root_manifest);
+    // The same shared target directory as `theater build` (native builds sit beside wasm
+    // ones), held for the run: another project's same-named crate must not replace ours.
+    let project = project::describe(root_manifest)?;
+    let shared = shared_target::choose(&project, &theater_home()).map(|dir| shared_target::enter(dir, &project, root_manifest)).transpose()?;
+    if let Some(shared) = &shared {
+        cmd.env("CARGO_TARGET_DIR", &shared.dir);
+    }
     if json {
         cmd.stdout(Stdio::null());
     }

@@ -177,6 +177,31 @@ pub struct Scenario {
     pub steps: Vec<(usize, Step)>,
 }
 
+/// Who a step goes to: an `[[actor]]` by name, or the `index`-th child (0 first, in spawn
+/// order) an actor spawned: `to = "child:NAME:0"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepTarget {
+    Actor(String),
+    Child { parent: String, index: usize },
+}
+
+impl StepTarget {
+    pub fn parse(to: &str) -> Result<StepTarget, String> {
+        let Some(rest) = to.strip_prefix("child:") else { return Ok(StepTarget::Actor(to.to_string())) };
+        let bad = || format!("`to = \"{to}\"`: a spawned child is addressed as `child:NAME:N` (NAME an [[actor]], N its child's position, 0 first)");
+        let (parent, index) = rest.rsplit_once(':').ok_or_else(bad)?;
+        let index = index.parse().map_err(|_| bad())?;
+        Ok(StepTarget::Child { parent: parent.to_string(), index })
+    }
+
+    /// The `[[actor]]` this target is, or is a child of.
+    pub fn actor(&self) -> &str {
+        match self {
+            StepTarget::Actor(name) | StepTarget::Child { parent: name, .. } => name,
+        }
+    }
+}
+
 /// The actor a scenario without `[[actor]]` tables tests: the project's own manifest.
 const DEFAULT_MANIFEST: &str = "../manifest.toml";
 
@@ -200,7 +225,8 @@ impl Scenario {
             let step = spanned.into_inner();
             step.check().map_err(|m| invalid(line, m))?;
             if let Some(to) = &step.to {
-                if !actors.iter().any(|a| &a.name == to) {
+                let named = StepTarget::parse(to).map_err(|m| invalid(line, m))?;
+                if !actors.iter().any(|a| a.name == named.actor()) {
                     return Err(invalid(line, format!("`to = \"{to}\"` names no [[actor]] of this scenario")));
                 }
             }
@@ -245,6 +271,13 @@ mod tests {
         assert!(e.contains("go with `request`"), "{e}");
         let e = parse("[[step]]\nsend = \"a\"\nto = \"nobody\"\n").unwrap_err().to_string();
         assert!(e.contains("names no [[actor]]"), "{e}");
+        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:main:x\"\n").unwrap_err().to_string();
+        assert!(e.contains("child:NAME:N"), "{e}");
+        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:other:0\"\n").unwrap_err().to_string();
+        assert!(e.contains("names no [[actor]]"), "{e}");
+        let s = parse("[[step]]\nsend = \"a\"\nto = \"child:main:1\"\n").unwrap();
+        let to = s.steps[0].1.to.as_deref().map(StepTarget::parse);
+        assert_eq!(to, Some(Ok(StepTarget::Child { parent: "main".into(), index: 1 })));
         let e = parse("[[step]]\nsend = \"a\"\nexpekt = 1\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `expekt`"), "{e}");
     }

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use theater_runtime::chain::export::event_json;
-use theater_runtime::chain::{ChainReader, EventFilter};
+use theater_runtime::chain::{ChainClock, ChainReader, EventFilter};
+use theater_runtime::ids::IdScheme;
 use theater_runtime::{LogLine, Manifest, Theater, TheaterConfig};
 
-use super::format::{Scenario, Step};
+use super::format::{Scenario, Step, StepTarget};
 use super::matching::{compare, is_subset};
 
 /// Why a step failed.
@@ -63,6 +64,9 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
     let sink = logs.clone();
     let mut config = TheaterConfig::new(Some(dir.path().to_path_buf()));
     config.logs = Arc::new(move |line: &LogLine| sink.lock().unwrap_or_else(|p| p.into_inner()).push(line.clone()));
+    // Reproducible chains: ids derived from the scenario's name and spawn order, time logical.
+    config.ids = IdScheme::Derived(scenario.name.clone());
+    config.chain.clock = ChainClock::Logical;
     let theater = Theater::new(config)?;
     let started = Instant::now();
     let base = scenario.path.parent().map(PathBuf::from).unwrap_or_default();
@@ -91,10 +95,16 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
     let mut steps_run = 0;
     if failure.is_none() {
         for (index, (line, step)) in scenario.steps.iter().enumerate() {
-            let target = step.to.clone().unwrap_or_else(|| scenario.actors[0].name.clone());
-            let id = ids.get(&target).cloned().unwrap_or_default();
             steps_run += 1;
-            if let Err(f) = run_step(&theater, &id, &logs, index, *line, step).await {
+            let target = match step.to.as_deref().map(StepTarget::parse) {
+                Some(Ok(target)) => target,
+                _ => StepTarget::Actor(scenario.actors.first().map(|a| a.name.clone()).unwrap_or_default()),
+            };
+            let resolved = resolve(&theater, &ids, &target).await.map_err(|m| fail(index, *line, step, m, None));
+            if let Err(f) = match resolved {
+                Ok(id) => run_step(&theater, &id, &logs, index, *line, step).await,
+                Err(f) => Err(f),
+            } {
                 failure = Some(f);
                 break;
             }
@@ -105,6 +115,16 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
         tracing::warn!("scenario runtime did not shut down cleanly: {e}");
     }
     Ok(Run { theater, outcome: Outcome { scenario, steps_run, duration, failure, actors }, _dir: dir })
+}
+
+/// The id of a step's actor: an `[[actor]]`'s, or the n-th child (in spawn order) of one.
+async fn resolve(theater: &Theater, ids: &HashMap<String, String>, target: &StepTarget) -> Result<String, String> {
+    let named = ids.get(target.actor()).cloned().ok_or_else(|| format!("no actor {} was started", target.actor()))?;
+    let StepTarget::Child { parent, index } = target else { return Ok(named) };
+    theater.db().sink().flush_async().await.map_err(|e| e.to_string())?;
+    let actors = ChainReader::open(theater.db().path()).and_then(|r| r.actors()).map_err(|e| e.to_string())?;
+    let children: Vec<String> = actors.into_iter().filter(|a| a.parent_id.as_deref() == Some(named.as_str())).map(|a| a.actor_id).collect();
+    children.get(*index).cloned().ok_or_else(|| format!("{parent} has spawned {} children, so it has no child {index}", children.len()))
 }
 
 async fn run_step(theater: &Theater, id: &str, logs: &Mutex<Vec<LogLine>>, index: usize, line: usize, step: &Step) -> Result<(), Failure> {

@@ -76,6 +76,9 @@ pub(crate) struct CurrentCall {
     pub last_log: Option<String>,
     /// The causal link the current host call attaches to its event (set by the handler).
     pub link: Option<Value>,
+    /// The actor whose message it handles (`current-sender`); none for messages from
+    /// outside the actors.
+    pub sender: Option<String>,
 }
 
 /// The limits kept at the sandbox boundary and what the actor has used of them.
@@ -134,7 +137,7 @@ impl ActorCtx {
             chain,
             logs,
             shutdown: None,
-            call: CurrentCall { deadline: Instant::now(), last_log: None, link: None },
+            call: CurrentCall { deadline: Instant::now(), last_log: None, link: None, sender: None },
             boundary: Boundary {
                 limiter: Limiter::new(limits.memory_mb, limits.call_timeout_ms),
                 event_rate: Rate::default(),

@@ -168,6 +168,7 @@ impl ActorInstance {
         let ctx = self.store.data_mut();
         ctx.chain.record("wasm/call", encode(&map(call)));
         ctx.call.last_log = None;
+        ctx.call.sender = cause.as_ref().map(|c| c.actor_id.clone());
         ctx.call.deadline = Instant::now() + self.call_timeout;
 
         let Some(func) = func else {

@@ -62,6 +62,7 @@ impl Handler for MessageServerHandler {
         define_sync(&mut inst, INTERFACE, "lookup-name", |ctx, (name,): (String,)| {
             Ok((ctx.system().ok().and_then(|t| t.lookup_name(&name)).map(|a| a.id),))
         })?;
+        define_sync(&mut inst, INTERFACE, "current-sender", |ctx, (): ()| Ok((ctx.call.sender.clone(),)))?;
         define_sync(&mut inst, INTERFACE, "cancel-request", |ctx, (id,): (String,)| {
             let outcome = match ctx.deferred.remove(&id) {
                 Some(reply) => {

@@ -79,7 +79,7 @@ impl Theater {
             },
         };
 
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = self.inner.ids.next();
         if let Some(name) = &name {
             self.register_name(name, &id)?;
         }

@@ -59,6 +59,14 @@ pub fn lookup_name(name: &str) -> Option<String> {
     sys::lookup_name(name)
 }
 
+/// The actor whose message this call is handling — the sender of the send or request, or
+/// of the channel message — so a worker can answer whoever sent the job. `None` when the
+/// message came from outside the actors (`theater send`, the HTTP API) or the call handles
+/// no message (`init`, child notifications). Recorded in the chain like every host call.
+pub fn sender() -> Option<String> {
+    sys::current_sender()
+}
+
 /// Gives up on a deferred request; the requester gets an error.
 pub fn cancel_request(request_id: &str) -> Result<(), String> {
     sys::cancel_request(request_id)

@@ -14,10 +14,28 @@ use serde::{Deserialize, Serialize};
 use crate::codec::{Decode, Encode};
 use crate::sys::store as sys;
 
-/// The address of stored content: its hash.
+/// The address of stored content: the SHA-256 of its bytes, as lowercase hex (the native
+/// test host uses a shorter stand-in hash). Equal content has one address in every store, so
+/// a `ContentRef` can be kept in state, logged (it displays as its hash) or sent to another
+/// actor that opens the same store.
+///
+/// ```
+/// use theater_sdk::store::Store;
+/// let store = Store::new()?;
+/// let note = store.store(&"hello")?;
+/// assert_eq!(note.to_string(), note.hash);
+/// assert_eq!(store.get::<String>(&note)?, "hello");
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContentRef {
     pub hash: String,
+}
+
+impl std::fmt::Display for ContentRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.hash)
+    }
 }
 
 /// A handle on one store. Serializable (as its id), so an actor can keep it in its state.

@@ -102,6 +102,8 @@ pub(crate) struct HostState {
     pub(crate) outstanding: Vec<String>,
     /// Names other actors hold (scripted with [`TestHost::name`]), for `lookup_name`.
     pub(crate) names: BTreeMap<String, String>,
+    /// What `messages::sender()` answers (set with [`TestHost::set_sender`]).
+    pub(crate) sender: Option<String>,
     ids: u64,
 }
 
@@ -120,6 +122,7 @@ impl Default for HostState {
             children: Vec::new(),
             outstanding: Vec::new(),
             names: BTreeMap::new(),
+            sender: None,
             ids: 0,
         }
     }
@@ -261,6 +264,13 @@ impl TestHost {
     /// Makes `lookup_name(name)` answer `actor_id` (a name another actor registered).
     pub fn name(&self, name: &str, actor_id: &str) -> &Self {
         self.state.borrow_mut().names.insert(name.to_string(), actor_id.to_string());
+        self
+    }
+
+    /// Makes `messages::sender()` answer `actor_id` in the calls that follow, as if the next
+    /// messages came from that actor (`None`: from outside, as `theater send` sends).
+    pub fn set_sender(&self, actor_id: Option<&str>) -> &Self {
+        self.state.borrow_mut().sender = actor_id.map(str::to_string);
         self
     }
 

@@ -104,6 +104,10 @@ pub(crate) mod messages {
         with_state(|s| s.names.get(name).cloned())
     }
 
+    pub(crate) fn current_sender() -> Option<String> {
+        with_state(|s| s.sender.clone())
+    }
+
     pub(crate) fn cancel_request(request_id: &str) -> Result<(), String> {
         close_request(
             request_id,

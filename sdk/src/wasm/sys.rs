@@ -14,8 +14,8 @@ pub(crate) mod runtime {
 
 pub(crate) mod messages {
     pub(crate) use crate::wasm::bindings::theater::simple::message_server_host::{
-        cancel_request, close_channel, list_outstanding_requests, lookup_name, open_channel,
-        register_name, request, respond_to_request, send, send_on_channel,
+        cancel_request, close_channel, current_sender, list_outstanding_requests, lookup_name,
+        open_channel, register_name, request, respond_to_request, send, send_on_channel,
     };
 }
 

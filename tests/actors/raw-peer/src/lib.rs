@@ -9,7 +9,8 @@
 //! `chsend CH MSG`; `chclose CH`; `log`; `spin` never returns; `fail` panics; `exit` shuts
 //! down. Supervision: `spawn MANIFEST`, `children`, `stop-child ID`, `restart-child ID`,
 //! `child-state ID`, `child-events ID`. Names: `register NAME`, `lookup NAME` (the id or
-//! `none`). Sends: `inc` bumps the count; anything else is logged.
+//! `none`); `sender`: who sent it (`none` from outside). Sends: `inc` bumps the count;
+//! anything else is logged.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -139,6 +140,7 @@ impl MessageServer for Peer {
             }
             "register" => outcome(msg::register_name(&arg(1)), |()| "registered".into()),
             "lookup" => msg::lookup_name(&arg(1)).unwrap_or_else(|| "none".into()),
+            "sender" => msg::current_sender().unwrap_or_else(|| "none".into()),
             "spawn" => outcome(sup::spawn(&rest(1), None), |id| id),
             "children" => sup::list_children().join(","),
             "stop-child" => outcome(sup::stop_child(&arg(1)), |()| "stopped".into()),
