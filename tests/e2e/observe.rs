@@ -144,6 +144,9 @@ fn state_of_a_failed_actor_is_its_last_committed_state() {
     assert!(inspect.contains("\"failed"), "{inspect}");
 
     assert_eq!(ok(&s, &server, &["state", &id]), running, "the failed actor's last committed state");
+    let inspect = ok(&s, &server, &["inspect", &id]);
+    let shown = format!("state:    {}", theater_runtime::chain::state_view::decoded_state(running.as_bytes()));
+    assert!(inspect.lines().any(|l| l == shown), "inspect shows the state decoded:\n{inspect}");
     server.signal("TERM");
     assert!(server.wait_exit(Duration::from_secs(30)).0.success());
     // No server: the same state, from the chain database.
