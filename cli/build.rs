@@ -17,8 +17,13 @@ const SKIP_DIRS: [&str; 2] = ["target", "tests"];
 const DOCS: [&str; 2] = ["docs/sdk.md", "docs/manifest.md"];
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let repo = manifest_dir.parent().expect("cli/ lives in the repository root").to_path_buf();
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
+    let repo = manifest_dir
+        .parent()
+        .expect("cli/ lives in the repository root")
+        .to_path_buf();
 
     let templates = collect(&repo.join("templates"), &repo.join("templates"), false);
     let mut sdk = collect(&repo.join("sdk"), &repo, true);
@@ -43,9 +48,12 @@ fn main() {
 
 /// Every file under `dir`, named relative to `base`. `skip` leaves out [`SKIP_DIRS`].
 fn collect(dir: &Path, base: &Path, skip: bool) -> Vec<(String, PathBuf)> {
-    let walk = WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
-        !(skip && e.file_type().is_dir() && SKIP_DIRS.iter().any(|s| e.file_name() == *s))
-    });
+    let walk = WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            !(skip && e.file_type().is_dir() && SKIP_DIRS.iter().any(|s| e.file_name() == *s))
+        });
     let mut files = Vec::new();
     for entry in walk {
         let entry = entry.unwrap_or_else(|e| panic!("cannot walk {}: {e}", dir.display()));
@@ -53,17 +61,30 @@ fn collect(dir: &Path, base: &Path, skip: bool) -> Vec<(String, PathBuf)> {
             continue;
         }
         let relative = entry.path().strip_prefix(base).expect("walked below base");
-        let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         files.push((name, entry.path().to_path_buf()));
     }
     files
 }
 
 fn table(out: &mut String, name: &str, files: &[(String, PathBuf)]) {
-    writeln!(out, "/// Embedded files as `(path, bytes)`, sorted by path.").expect("write to String");
+    writeln!(
+        out,
+        "/// Embedded files as `(path, bytes)`, sorted by path."
+    )
+    .expect("write to String");
     writeln!(out, "pub static {name}: &[(&str, &[u8])] = &[").expect("write to String");
     for (path, file) in files {
-        writeln!(out, "    ({path:?}, include_bytes!({:?})),", file.display().to_string()).expect("write to String");
+        writeln!(
+            out,
+            "    ({path:?}, include_bytes!({:?})),",
+            file.display().to_string()
+        )
+        .expect("write to String");
     }
     writeln!(out, "];").expect("write to String");
 }

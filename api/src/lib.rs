@@ -30,7 +30,10 @@ impl Bytes {
 
     /// A request carrying `text` as its UTF-8 bytes.
     pub fn text(text: impl Into<String>) -> Bytes {
-        Bytes { text: Some(text.into()), base64: None }
+        Bytes {
+            text: Some(text.into()),
+            base64: None,
+        }
     }
 
     /// The bytes meant: `base64` decoded, else `text` encoded. Both may be given (a response
@@ -39,13 +42,21 @@ impl Bytes {
         let decoded = self
             .base64
             .as_deref()
-            .map(|b| base64::engine::general_purpose::STANDARD.decode(b).map_err(|e| format!("\"base64\" is not valid base64: {e}")))
+            .map(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_err(|e| format!("\"base64\" is not valid base64: {e}"))
+            })
             .transpose()?;
         match (&self.text, decoded) {
-            (Some(text), Some(bytes)) if text.as_bytes() != bytes => Err("\"text\" and \"base64\" disagree; give one of them".into()),
+            (Some(text), Some(bytes)) if text.as_bytes() != bytes => {
+                Err("\"text\" and \"base64\" disagree; give one of them".into())
+            }
             (_, Some(bytes)) => Ok(bytes),
             (Some(text), None) => Ok(text.clone().into_bytes()),
-            (None, None) => Err("give the bytes as {\"text\": \"...\"} or {\"base64\": \"...\"}".into()),
+            (None, None) => {
+                Err("give the bytes as {\"text\": \"...\"} or {\"base64\": \"...\"}".into())
+            }
         }
     }
 }
@@ -180,12 +191,25 @@ mod tests {
     #[test]
     fn bytes_errors_say_what_to_send() {
         assert!(Bytes::default().decode().unwrap_err().contains("\"text\""));
-        let both = Bytes { text: Some("a".into()), base64: Some("Yg==".into()) };
+        let both = Bytes {
+            text: Some("a".into()),
+            base64: Some("Yg==".into()),
+        };
         assert!(both.decode().unwrap_err().contains("disagree"));
         let agreeing = Bytes::of(b"b");
-        assert_eq!(agreeing.decode().unwrap(), b"b", "a response can be sent back as it is");
-        let bad = Bytes { text: None, base64: Some("!!".into()) };
+        assert_eq!(
+            agreeing.decode().unwrap(),
+            b"b",
+            "a response can be sent back as it is"
+        );
+        let bad = Bytes {
+            text: None,
+            base64: Some("!!".into()),
+        };
         assert!(bad.decode().unwrap_err().contains("not valid base64"));
-        assert!(serde_json::from_str::<Bytes>(r#"{"txt": "a"}"#).is_err(), "unknown fields are refused");
+        assert!(
+            serde_json::from_str::<Bytes>(r#"{"txt": "a"}"#).is_err(),
+            "unknown fields are refused"
+        );
     }
 }

@@ -9,7 +9,14 @@ use std::time::Instant;
 use theater_bench::report::{self, Table};
 use theater_bench::{backpressure, chain, memory, messages, replay, setup, spawn};
 
-const SECTIONS: [&str; 6] = ["spawn", "messages", "chain", "memory", "replay", "backpressure"];
+const SECTIONS: [&str; 6] = [
+    "spawn",
+    "messages",
+    "chain",
+    "memory",
+    "replay",
+    "backpressure",
+];
 
 fn main() -> ExitCode {
     match std::env::var(setup::CHILD_ENV).as_deref() {
@@ -22,11 +29,16 @@ fn main() -> ExitCode {
     // it, and a 45-second benchmark has no place in a test run.
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
-        eprintln!("theater-bench measures only under `cargo bench -p theater-bench`; nothing to test");
+        eprintln!(
+            "theater-bench measures only under `cargo bench -p theater-bench`; nothing to test"
+        );
         return ExitCode::SUCCESS;
     }
     // Runtime warnings (e.g. a pooling allocator that cannot be reserved) belong in the output.
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::new("warn")).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .init();
     let started = Instant::now();
     // Build the fixture actors before any clock starts.
     theater_e2e::fixtures();
@@ -34,7 +46,10 @@ fn main() -> ExitCode {
     // Any argument besides the flags names a section to run.
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     if let Some(unknown) = only.iter().find(|o| !SECTIONS.contains(&o.as_str())) {
-        eprintln!("no section {unknown}; the sections are {}", SECTIONS.join(", "));
+        eprintln!(
+            "no section {unknown}; the sections are {}",
+            SECTIONS.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     let wanted = |section: &str| {
@@ -65,7 +80,14 @@ fn main() -> ExitCode {
     }
 
     println!("{}", table.markdown());
-    let profile = if cfg!(debug_assertions) { "dev" } else { "release" };
-    println!("Harness time: {} (cargo bench -p theater-bench, {profile} profile).", report::time(started.elapsed()));
+    let profile = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    println!(
+        "Harness time: {} (cargo bench -p theater-bench, {profile} profile).",
+        report::time(started.elapsed())
+    );
     ExitCode::SUCCESS
 }

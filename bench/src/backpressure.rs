@@ -46,7 +46,9 @@ pub fn run(table: &mut Table) {
         figure,
         report::bytes(bounded.peak as f64),
         Some(report::bytes(unbounded.peak as f64)),
-        Some(report::times(bounded.peak as f64 / unbounded.peak.max(1) as f64)),
+        Some(report::times(
+            bounded.peak as f64 / unbounded.peak.max(1) as f64,
+        )),
         Some(Target::new("flat (< 512 MiB)", flat)),
     );
     let normal = durable_rate(Durability::ProcessCrash);
@@ -70,12 +72,26 @@ struct Peak {
 
 fn measure_in_child(kind: &str) -> Peak {
     let exe = std::env::current_exe().expect("the harness's own path");
-    let out = Command::new(exe).env(CHILD_ENV, CHILD_ROLE).arg(kind).output().expect("run the back-pressure case in a child process");
+    let out = Command::new(exe)
+        .env(CHILD_ENV, CHILD_ROLE)
+        .arg(kind)
+        .output()
+        .expect("run the back-pressure case in a child process");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<u64> = stdout.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let fields: Vec<u64> = stdout
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
     match fields.as_slice() {
-        [peak, lines, capped] if out.status.success() => Peak { peak: *peak, lines: *lines, capped: *capped == 1 },
-        _ => panic!("back-pressure child ({kind}) failed: {stdout}{}", String::from_utf8_lossy(&out.stderr)),
+        [peak, lines, capped] if out.status.success() => Peak {
+            peak: *peak,
+            lines: *lines,
+            capped: *capped == 1,
+        },
+        _ => panic!(
+            "back-pressure child ({kind}) failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 
@@ -102,7 +118,11 @@ pub fn child_main() -> ExitCode {
 /// Run the actors for [`RUN_FOR`]; returns the lines logged and whether the cap stopped them.
 fn outpace(options: ChainOptions) -> (u64, bool) {
     let scratch = Scratch::new();
-    let manifest = setup::manifest(&scratch, "raw-misbehave", "[[handler]]\ntype = \"runtime\"\n[limits]\ncall_timeout_ms = 600000\n");
+    let manifest = setup::manifest(
+        &scratch,
+        "raw-misbehave",
+        "[[handler]]\ntype = \"runtime\"\n[limits]\ncall_timeout_ms = 600000\n",
+    );
     setup::block_on(async move {
         let mut config = TheaterConfig::new(Some(scratch.home()));
         config.logs = std::sync::Arc::new(|_| {});
@@ -111,12 +131,18 @@ fn outpace(options: ChainOptions) -> (u64, bool) {
         let deadline = Instant::now() + RUN_FOR;
         let mut tasks = Vec::new();
         for _ in 0..ACTORS {
-            let id = theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-misbehave");
+            let id = theater
+                .spawn(manifest.clone(), None, None)
+                .await
+                .expect("spawn raw-misbehave");
             let theater = theater.clone();
             tasks.push(tokio::spawn(async move {
                 let (mut lines, mut capped) = (0u64, false);
                 while Instant::now() < deadline && !capped {
-                    theater.request(&id, format!("spam {LINES} {LINE_BYTES}").into_bytes()).await.expect("spam");
+                    theater
+                        .request(&id, format!("spam {LINES} {LINE_BYTES}").into_bytes())
+                        .await
+                        .expect("spam");
                     lines += u64::from(LINES);
                     capped = setup::memory().resident > RSS_CAP;
                 }
@@ -135,15 +161,26 @@ fn outpace(options: ChainOptions) -> (u64, bool) {
 
 /// Peak resident set size of this process (`VmHWM`), in bytes.
 fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status (Linux only)");
-    let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
+    let status =
+        std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status (Linux only)");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok());
     kib.expect("VmHWM in /proc/self/status") * 1024
 }
 
 /// Events/s written through one actor's chain, committed every [`FLUSH_EVERY`] events.
 fn durable_rate(durability: Durability) -> f64 {
     let scratch = Scratch::new();
-    let db = ChainDb::open_with(&scratch.home().join("chains.db"), ChainOptions { durability, ..ChainOptions::default() }).expect("open a chain database");
+    let db = ChainDb::open_with(
+        &scratch.home().join("chains.db"),
+        ChainOptions {
+            durability,
+            ..ChainOptions::default()
+        },
+    )
+    .expect("open a chain database");
     let sink = db.sink();
     let record = ActorRecord {
         actor_id: "bench".into(),
@@ -154,7 +191,9 @@ fn durable_rate(durability: Durability) -> f64 {
         status: "running".into(),
         events: 0,
     };
-    let key = sink.register_actor_blocking(record).expect("register the actor");
+    let key = sink
+        .register_actor_blocking(record)
+        .expect("register the actor");
     let mut chain = ActorChain::new(sink.clone(), key, "bench");
     let start = Instant::now();
     for i in 0..DURABLE_EVENTS {

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection};
 use theater_e2e::Scratch;
 use theater_runtime::chain::verify::verify_links;
-use theater_runtime::chain::{now_ms, sha256, ActorChain, ActorRecord, ChainDb, ChainReader, EventFilter};
+use theater_runtime::chain::{
+    now_ms, sha256, ActorChain, ActorRecord, ChainDb, ChainReader, EventFilter,
+};
 use theater_runtime::paths;
 
 use crate::report::{self, Table, Target};
@@ -66,21 +68,35 @@ pub fn disk_row(table: &mut Table, what: &str, usage: &DiskUsage) {
 pub fn disk_usage(db: &Path) -> DiskUsage {
     let conn = Connection::open(db).expect("open the chain database");
     let (events, payload_bytes): (i64, i64) = conn
-        .query_row("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .expect("count the events");
-    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).expect("checkpoint the WAL");
+    let busy: i64 = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+        .expect("checkpoint the WAL");
     assert_eq!(busy, 0, "the checkpoint completed (no writer was busy)");
     let table = |name: &str| -> (u64, u64) {
-        conn.query_row("SELECT COALESCE(SUM(pgsize), 0), COALESCE(SUM(unused), 0) FROM dbstat WHERE name = ?1", [name], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-        })
+        conn.query_row(
+            "SELECT COALESCE(SUM(pgsize), 0), COALESCE(SUM(unused), 0) FROM dbstat WHERE name = ?1",
+            [name],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )
         .expect("read page statistics from dbstat")
     };
     let (events_table, blobs_table) = (table("events"), table("blobs"));
     drop(conn);
     let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let wal = db.with_extension("db-wal");
-    DiskUsage { file_bytes: size(db) + size(&wal), events: events as u64, payload_bytes: payload_bytes as u64, events_table, blobs_table }
+    DiskUsage {
+        file_bytes: size(db) + size(&wal),
+        events: events as u64,
+        payload_bytes: payload_bytes as u64,
+        events_table,
+        blobs_table,
+    }
 }
 
 pub fn run(table: &mut Table) {
@@ -92,7 +108,10 @@ pub fn run(table: &mut Table) {
         let file = scratch.path().join(format!("raw-{}.db", raw.len()));
         raw.push(report::per_second(EVENTS, raw_sqlite(&file)));
     });
-    let (theater_rate, raw_rate) = (report::median(plain.iter().map(|r| r.durable).collect()), report::median(raw));
+    let (theater_rate, raw_rate) = (
+        report::median(plain.iter().map(|r| r.durable).collect()),
+        report::median(raw),
+    );
     table.row(
         "chain",
         format!("events/s written durably: ActorChain → ChainDb, {PAYLOAD} B payloads, flush at the end (median of {REPS} runs of {EVENTS} events); baseline: raw SQLite inserts, same table and batches, no hashing"),
@@ -104,7 +123,10 @@ pub fn run(table: &mut Table) {
     table.row(
         "chain",
         "of which appending (hash + queue to the writer), before the flush",
-        report::rate(report::median(plain.iter().map(|r| r.appended).collect()), "events"),
+        report::rate(
+            report::median(plain.iter().map(|r| r.appended).collect()),
+            "events",
+        ),
         None,
         None,
         None,
@@ -125,8 +147,16 @@ pub fn run(table: &mut Table) {
         Some(Target::new("≥ 200 k events/s", first.min(last) >= 200_000.0)),
     );
 
-    disk_row(table, &format!("direct, {PAYLOAD} B payloads"), &disk_usage(&db_path));
-    disk_row(table, &format!("direct, {PAYLOAD} B payloads and a state blob per 2 events"), &disk_usage(&blobs_path));
+    disk_row(
+        table,
+        &format!("direct, {PAYLOAD} B payloads"),
+        &disk_usage(&db_path),
+    );
+    disk_row(
+        table,
+        &format!("direct, {PAYLOAD} B payloads and a state blob per 2 events"),
+        &disk_usage(&blobs_path),
+    );
     verify_speed(table, &home, &db_path, &format!("{ACTOR}-0"));
 }
 
@@ -157,7 +187,13 @@ fn write_runs(path: &Path, blobs: bool, mut between: impl FnMut()) -> Vec<WriteR
             })
             .expect("register the actor");
         let payloads: Vec<Vec<u8>> = (0..EVENTS).map(payload).collect();
-        let states: Vec<Vec<u8>> = if blobs { (0..EVENTS / 2).map(|i| format!("{rep}:{i}").into_bytes()).collect() } else { Vec::new() };
+        let states: Vec<Vec<u8>> = if blobs {
+            (0..EVENTS / 2)
+                .map(|i| format!("{rep}:{i}").into_bytes())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut chain = ActorChain::new(sink.clone(), key, &actor);
         let start = Instant::now();
         for (i, p) in payloads.into_iter().enumerate() {
@@ -168,7 +204,10 @@ fn write_runs(path: &Path, blobs: bool, mut between: impl FnMut()) -> Vec<WriteR
         }
         let appended = report::per_second(EVENTS, start.elapsed());
         sink.flush().expect("commit the chain");
-        runs.push(WriteRun { appended, durable: report::per_second(EVENTS, start.elapsed()) });
+        runs.push(WriteRun {
+            appended,
+            durable: report::per_second(EVENTS, start.elapsed()),
+        });
         between();
     }
     db.close().expect("close the chain database");
@@ -176,7 +215,12 @@ fn write_runs(path: &Path, blobs: bool, mut between: impl FnMut()) -> Vec<WriteR
 }
 
 fn payload(i: u64) -> Vec<u8> {
-    i.to_le_bytes().iter().cycle().take(PAYLOAD).copied().collect()
+    i.to_le_bytes()
+        .iter()
+        .cycle()
+        .take(PAYLOAD)
+        .copied()
+        .collect()
 }
 
 /// The same rows inserted straight into SQLite with the writer's settings (WAL,
@@ -184,8 +228,10 @@ fn payload(i: u64) -> Vec<u8> {
 /// of the writer's largest batch: the floor the chain writer builds on.
 fn raw_sqlite(path: &Path) -> Duration {
     let mut conn = Connection::open(path).expect("open the raw SQLite database");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("WAL");
-    conn.pragma_update(None, "synchronous", "NORMAL").expect("synchronous = NORMAL");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("WAL");
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .expect("synchronous = NORMAL");
     conn.execute_batch(
         "CREATE TABLE events (
             actor INTEGER NOT NULL, seq INTEGER NOT NULL, event_type TEXT NOT NULL,
@@ -206,7 +252,9 @@ fn raw_sqlite(path: &Path) -> Duration {
             for (i, p) in chunk.iter().enumerate() {
                 let seq = (n * BATCH + i) as i64;
                 // 32 bytes of the payload stand in for the hash, which the baseline does not compute.
-                insert.execute(params![1i64, seq, "bench/event", timestamp, p, &p[..32]]).expect("insert a row");
+                insert
+                    .execute(params![1i64, seq, "bench/event", timestamp, p, &p[..32]])
+                    .expect("insert a row");
             }
         }
         tx.commit().expect("commit");
@@ -218,7 +266,9 @@ fn raw_sqlite(path: &Path) -> Duration {
 fn verify_speed(table: &mut Table, home: &Path, db_path: &Path, actor: &str) {
     let reader = ChainReader::open(db_path).expect("open the chain for reading");
     let start = Instant::now();
-    let events = reader.events(actor, &EventFilter::default()).expect("read the chain");
+    let events = reader
+        .events(actor, &EventFilter::default())
+        .expect("read the chain");
     let read = start.elapsed();
     let start = Instant::now();
     let n = verify_links(&events).expect("the chain verifies");
@@ -227,16 +277,43 @@ fn verify_speed(table: &mut Table, home: &Path, db_path: &Path, actor: &str) {
 
     let exe = std::env::current_exe().expect("the harness's own path");
     let start = Instant::now();
-    let out = Command::new(exe).env(CHILD_ENV, CLI_ROLE).arg("--data-dir").arg(home).args(["verify", actor]).output().expect("run theater verify");
+    let out = Command::new(exe)
+        .env(CHILD_ENV, CLI_ROLE)
+        .arg("--data-dir")
+        .arg(home)
+        .args(["verify", actor])
+        .output()
+        .expect("run theater verify");
     let cli = start.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.starts_with(&format!("ok: {n} events, head ")), "theater verify: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.starts_with(&format!("ok: {n} events, head ")),
+        "theater verify: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    table.row("chain", format!("verify: chain::verify::verify_links, in memory ({n} events)"), report::rate(report::per_second(n, verified), "events"), None, None, None);
-    table.row("chain", "verify: reading the chain from SQLite (ChainReader::events)", report::rate(report::per_second(n, read), "events"), None, None, None);
     table.row(
         "chain",
-        format!("verify: `theater verify` from the database, whole command ({})", report::time(cli)),
+        format!("verify: chain::verify::verify_links, in memory ({n} events)"),
+        report::rate(report::per_second(n, verified), "events"),
+        None,
+        None,
+        None,
+    );
+    table.row(
+        "chain",
+        "verify: reading the chain from SQLite (ChainReader::events)",
+        report::rate(report::per_second(n, read), "events"),
+        None,
+        None,
+        None,
+    );
+    table.row(
+        "chain",
+        format!(
+            "verify: `theater verify` from the database, whole command ({})",
+            report::time(cli)
+        ),
         report::rate(report::per_second(n, cli), "events"),
         None,
         None,

@@ -36,9 +36,17 @@ pub fn run(table: &mut Table) {
             report::time(theater.took),
         );
         if let Some(reason) = &theater.refused {
-            figure.push_str(&format!("; spawn {} refused: {reason}", theater.spawned + 1));
+            figure.push_str(&format!(
+                "; spawn {} refused: {reason}",
+                theater.spawned + 1
+            ));
         }
-        let target = (n == SIZES[SIZES.len() - 1]).then(|| Target::new("≤ 256 KiB", theater.refused.is_none() && theater.per_actor <= GOAL));
+        let target = (n == SIZES[SIZES.len() - 1]).then(|| {
+            Target::new(
+                "≤ 256 KiB",
+                theater.refused.is_none() && theater.per_actor <= GOAL,
+            )
+        });
         table.row(
             "memory",
             figure,
@@ -63,8 +71,18 @@ struct Measured {
 
 impl Measured {
     fn line(&self) -> String {
-        let refused = self.refused.as_deref().unwrap_or("").replace(['\t', '\n'], " ");
-        format!("{}\t{}\t{}\t{}\t{refused}", self.per_actor, self.reserved, self.took.as_nanos(), self.spawned)
+        let refused = self
+            .refused
+            .as_deref()
+            .unwrap_or("")
+            .replace(['\t', '\n'], " ");
+        format!(
+            "{}\t{}\t{}\t{}\t{refused}",
+            self.per_actor,
+            self.reserved,
+            self.took.as_nanos(),
+            self.spawned
+        )
     }
 
     fn parse(line: &str) -> Option<Measured> {
@@ -91,7 +109,10 @@ fn measure_in_child(kind: &str, n: u32, component: &Path) -> Measured {
     let stdout = String::from_utf8_lossy(&out.stdout);
     match Measured::parse(&stdout).filter(|_| out.status.success()) {
         Some(m) => m,
-        None => panic!("memory child ({kind}, {n}) failed: {stdout}{}", String::from_utf8_lossy(&out.stderr)),
+        None => panic!(
+            "memory child ({kind}, {n}) failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 
@@ -99,7 +120,9 @@ fn measure_in_child(kind: &str, n: u32, component: &Path) -> Measured {
 pub fn child_main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [kind, n, component] = args.as_slice() else {
-        eprintln!("usage: {CHILD_ENV}={CHILD_ROLE} <harness> <theater|raw> <actors> <component.wasm>");
+        eprintln!(
+            "usage: {CHILD_ENV}={CHILD_ROLE} <harness> <theater|raw> <actors> <component.wasm>"
+        );
         return ExitCode::FAILURE;
     };
     let Ok(n) = n.parse::<u32>() else {
@@ -120,15 +143,26 @@ pub fn child_main() -> ExitCode {
 
 fn theater_case(n: u32, component: &Path) -> Measured {
     let scratch = Scratch::new();
-    let manifest = Manifest::load(&scratch.manifest("raw-counter", component, "")).expect("the bench's manifest is valid");
+    let manifest = Manifest::load(&scratch.manifest("raw-counter", component, ""))
+        .expect("the bench's manifest is valid");
     setup::block_on(async {
         let before = setup::memory();
         let theater = setup::theater(&scratch.home(), n);
-        let reserved = setup::memory().virtual_size.saturating_sub(before.virtual_size);
+        let reserved = setup::memory()
+            .virtual_size
+            .saturating_sub(before.virtual_size);
         // The first actor compiles the component and builds the linker; it is counted as
         // one of the n but not in the growth.
-        theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
-        theater.db().sink().flush_async().await.expect("flush the chain");
+        theater
+            .spawn(manifest.clone(), None, None)
+            .await
+            .expect("spawn raw-counter");
+        theater
+            .db()
+            .sink()
+            .flush_async()
+            .await
+            .expect("flush the chain");
         let base = setup::memory().resident;
         let start = Instant::now();
         let mut spawned = 1u32;
@@ -143,17 +177,33 @@ fn theater_case(n: u32, component: &Path) -> Measured {
             }
         }
         let took = start.elapsed();
-        theater.db().sink().flush_async().await.expect("flush the chain");
+        theater
+            .db()
+            .sink()
+            .flush_async()
+            .await
+            .expect("flush the chain");
         let grown = setup::memory().resident.saturating_sub(base);
-        Measured { per_actor: grown as f64 / f64::from(spawned.max(2) - 1), reserved, took, spawned, refused }
+        Measured {
+            per_actor: grown as f64 / f64::from(spawned.max(2) - 1),
+            reserved,
+            took,
+            spawned,
+            refused,
+        }
     })
 }
 
 fn raw_case(n: u32, component: &Path) -> Measured {
     let before = setup::memory();
     let engine = raw::engine(n);
-    let reserved = setup::memory().virtual_size.saturating_sub(before.virtual_size);
-    let raw = Raw::new(&engine, &Component::from_file(&engine, component).expect("compile raw-counter"));
+    let reserved = setup::memory()
+        .virtual_size
+        .saturating_sub(before.virtual_size);
+    let raw = Raw::new(
+        &engine,
+        &Component::from_file(&engine, component).expect("compile raw-counter"),
+    );
     let first = raw.spawn("raw-0");
     let base = setup::memory().resident;
     let start = Instant::now();
@@ -161,5 +211,11 @@ fn raw_case(n: u32, component: &Path) -> Measured {
     let took = start.elapsed();
     let grown = setup::memory().resident.saturating_sub(base);
     drop((actors, first));
-    Measured { per_actor: grown as f64 / f64::from(n.max(2) - 1), reserved, took, spawned: n, refused: None }
+    Measured {
+        per_actor: grown as f64 / f64::from(n.max(2) - 1),
+        reserved,
+        took,
+        spawned: n,
+        refused: None,
+    }
 }

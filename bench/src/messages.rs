@@ -28,8 +28,15 @@ const REPS: usize = 3;
 pub fn run(table: &mut Table) {
     let scratch = Scratch::new();
     let engine = raw::engine(PARALLEL_ACTORS as u32 + 2);
-    let counter = Raw::new(&engine, &Component::new(&engine, setup::component_bytes("raw-counter")).expect("compile raw-counter"));
-    let peer = Raw::new(&engine, &Component::new(&engine, setup::component_bytes("raw-peer")).expect("compile raw-peer"));
+    let counter = Raw::new(
+        &engine,
+        &Component::new(&engine, setup::component_bytes("raw-counter"))
+            .expect("compile raw-counter"),
+    );
+    let peer = Raw::new(
+        &engine,
+        &Component::new(&engine, setup::component_bytes("raw-peer")).expect("compile raw-peer"),
+    );
 
     let one = one_actor(&scratch, &counter);
     let goal = |rate: f64| Some(Target::new("≥ 100 k msgs/s", rate >= 100_000.0));
@@ -59,7 +66,10 @@ pub fn run(table: &mut Table) {
         report::rate(one.events_per_s, "events"),
         None,
         None,
-        Some(Target::new("≥ 200 k events/s", one.events_per_s >= 200_000.0)),
+        Some(Target::new(
+            "≥ 200 k events/s",
+            one.events_per_s >= 200_000.0,
+        )),
     );
 
     let rtt = round_trips(&scratch, &peer);
@@ -110,7 +120,11 @@ pub fn run(table: &mut Table) {
         None,
         Some(Target::new("≥ 200 k events/s", many.events_per_s >= 200_000.0)),
     );
-    chain::disk_row(table, &format!("via {PARALLEL_ACTORS} actors (the last parallel run, state blobs included)"), &disk);
+    chain::disk_row(
+        table,
+        &format!("via {PARALLEL_ACTORS} actors (the last parallel run, state blobs included)"),
+        &disk,
+    );
 }
 
 /// Throughputs of one measurement: Theater's when every message is handled (its events
@@ -143,7 +157,12 @@ impl Throughput {
 
 /// Events committed for actor `id` so far.
 fn events_of(theater: &Theater, id: &str) -> u64 {
-    theater.db().reader().and_then(|r| r.actor(id)).expect("read the actor's record").events
+    theater
+        .db()
+        .reader()
+        .and_then(|r| r.actor(id))
+        .expect("read the actor's record")
+        .events
 }
 
 /// Each run starts a fresh Theater with an empty database: the chain writer slows down as
@@ -158,10 +177,18 @@ fn one_actor(scratch: &Scratch, counter: &Raw) -> Throughput {
     for rep in 0..REPS {
         let (handled, durable, events, backlog, grown) = setup::block_on(async {
             let theater = setup::theater(&scratch.path().join(format!("one-{rep}")), 4);
-            let id = theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
+            let id = theater
+                .spawn(manifest.clone(), None, None)
+                .await
+                .expect("spawn raw-counter");
             let handle = theater.actor(&id).expect("the actor just spawned").handle;
             setup::sends(&handle, WARM_SENDS).await;
-            theater.db().sink().flush_async().await.expect("flush the chain");
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
             let before = events_of(&theater, &id);
             let rss = setup::memory().resident;
             let start = Instant::now();
@@ -169,10 +196,22 @@ fn one_actor(scratch: &Scratch, counter: &Raw) -> Throughput {
             let handled = start.elapsed();
             let grown = setup::memory().resident.saturating_sub(rss);
             let committed = events_of(&theater, &id);
-            theater.db().sink().flush_async().await.expect("flush the chain");
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
             let durable = start.elapsed();
-            let count = theater.request(&id, b"get".to_vec()).await.expect("ask the count");
-            assert_eq!(count, (WARM_SENDS + SENDS).to_string().into_bytes(), "every send was handled once");
+            let count = theater
+                .request(&id, b"get".to_vec())
+                .await
+                .expect("ask the count");
+            assert_eq!(
+                count,
+                (WARM_SENDS + SENDS).to_string().into_bytes(),
+                "every send was handled once"
+            );
             let after = events_of(&theater, &id);
             (handled, durable, after - before, after - committed, grown)
         });
@@ -189,7 +228,11 @@ fn one_actor(scratch: &Scratch, counter: &Raw) -> Throughput {
             grown: grown as f64,
         });
     }
-    assert_eq!(raw_actor.request(b"get"), (WARM_SENDS + REPS as u64 * SENDS).to_string().into_bytes(), "every raw call was handled once");
+    assert_eq!(
+        raw_actor.request(b"get"),
+        (WARM_SENDS + REPS as u64 * SENDS).to_string().into_bytes(),
+        "every raw call was handled once"
+    );
     Throughput::median(runs)
 }
 
@@ -206,14 +249,27 @@ fn round_trips(scratch: &Scratch, peer: &Raw) -> RoundTrips {
     let manifest = setup::manifest(scratch, "raw-peer", setup::PEER_GRANTS);
     let samples = setup::block_on(async {
         let theater = setup::theater(&scratch.path().join("rtt"), 4);
-        let a = theater.spawn(manifest.clone(), None, None).await.expect("spawn peer A");
-        let b = theater.spawn(manifest, None, None).await.expect("spawn peer B");
+        let a = theater
+            .spawn(manifest.clone(), None, None)
+            .await
+            .expect("spawn peer A");
+        let b = theater
+            .spawn(manifest, None, None)
+            .await
+            .expect("spawn peer B");
         let ask = |n: u64| {
             let theater = theater.clone();
             let (a, b) = (a.clone(), b.clone());
             async move {
-                let reply = theater.request(&a, format!("pingpong {b} {n}").into_bytes()).await.expect("pingpong");
-                assert_eq!(reply, format!("ok {n}").into_bytes(), "every ping was answered");
+                let reply = theater
+                    .request(&a, format!("pingpong {b} {n}").into_bytes())
+                    .await
+                    .expect("pingpong");
+                assert_eq!(
+                    reply,
+                    format!("ok {n}").into_bytes(),
+                    "every ping was answered"
+                );
             }
         };
         ask(1_000).await;
@@ -227,7 +283,9 @@ fn round_trips(scratch: &Scratch, peer: &Raw) -> RoundTrips {
     });
 
     let mut b = peer.spawn("raw-b");
-    let messages: Vec<Vec<u8>> = (0..BATCHES as u64 * PER_BATCH).map(|i| format!("ping {i}").into_bytes()).collect();
+    let messages: Vec<Vec<u8>> = (0..BATCHES as u64 * PER_BATCH)
+        .map(|i| format!("ping {i}").into_bytes())
+        .collect();
     let mut raw = Vec::with_capacity(messages.len());
     for m in &messages {
         let start = Instant::now();
@@ -235,7 +293,10 @@ fn round_trips(scratch: &Scratch, peer: &Raw) -> RoundTrips {
         raw.push(start.elapsed());
         assert!(reply.starts_with(b"pong "), "raw-peer answers ping");
     }
-    RoundTrips { theater: Latency::of(samples), raw: Latency::of(raw) }
+    RoundTrips {
+        theater: Latency::of(samples),
+        raw: Latency::of(raw),
+    }
 }
 
 /// `PARALLEL_ACTORS` counters each sent `SENDS_PER_ACTOR` messages at once, against the
@@ -245,7 +306,9 @@ fn many_actors(scratch: &Scratch, counter: &Raw) -> (Throughput, DiskUsage) {
     let manifest = setup::manifest(scratch, "raw-counter", "");
     let total = PARALLEL_ACTORS as u64 * SENDS_PER_ACTOR;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut raw_actors: Vec<_> = (0..PARALLEL_ACTORS).map(|i| counter.spawn(&format!("raw-{i}"))).collect();
+    let mut raw_actors: Vec<_> = (0..PARALLEL_ACTORS)
+        .map(|i| counter.spawn(&format!("raw-{i}")))
+        .collect();
     let per_thread = raw_actors.len().div_ceil(threads);
     let mut runs = Vec::new();
     let mut home = PathBuf::new();
@@ -258,11 +321,27 @@ fn many_actors(scratch: &Scratch, counter: &Raw) -> (Throughput, DiskUsage) {
                 // Counters starting far apart never share a state, so each state is a new
                 // blob, as with actors whose states differ (the store keeps a value once).
                 let start = Some((i * 1_000_000_000).to_string().into_bytes());
-                let id = theater.spawn(manifest.clone(), start, None).await.expect("spawn raw-counter");
-                handles.push((id.clone(), theater.actor(&id).expect("the actor just spawned").handle));
+                let id = theater
+                    .spawn(manifest.clone(), start, None)
+                    .await
+                    .expect("spawn raw-counter");
+                handles.push((
+                    id.clone(),
+                    theater.actor(&id).expect("the actor just spawned").handle,
+                ));
             }
-            theater.db().sink().flush_async().await.expect("flush the chain");
-            let committed = || handles.iter().map(|(id, _)| events_of(&theater, id)).sum::<u64>();
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
+            let committed = || {
+                handles
+                    .iter()
+                    .map(|(id, _)| events_of(&theater, id))
+                    .sum::<u64>()
+            };
             let before = committed();
             let rss = setup::memory().resident;
             let start = Instant::now();
@@ -276,7 +355,12 @@ fn many_actors(scratch: &Scratch, counter: &Raw) -> (Throughput, DiskUsage) {
             let handled = start.elapsed();
             let grown = setup::memory().resident.saturating_sub(rss);
             let at_handled = committed();
-            theater.db().sink().flush_async().await.expect("flush the chain");
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
             let durable = start.elapsed();
             let after = committed();
             (handled, durable, after - before, after - at_handled, grown)

@@ -20,18 +20,38 @@ pub fn run(table: &mut Table) {
     for (i, sends) in SENDS.into_iter().enumerate() {
         let (recorded, original, replayed) = setup::block_on(async {
             let theater = setup::theater(&scratch.path().join(format!("replay-{i}")), 4);
-            let id = theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
+            let id = theater
+                .spawn(manifest.clone(), None, None)
+                .await
+                .expect("spawn raw-counter");
             let handle = theater.actor(&id).expect("the actor just spawned").handle;
-            theater.db().sink().flush_async().await.expect("flush the chain");
-            let before = theater.db().reader().and_then(|r| r.actor(&id)).expect("read the actor's record").events;
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
+            let before = theater
+                .db()
+                .reader()
+                .and_then(|r| r.actor(&id))
+                .expect("read the actor's record")
+                .events;
 
             let start = Instant::now();
             setup::sends(&handle, sends).await;
-            theater.db().sink().flush_async().await.expect("flush the chain");
+            theater
+                .db()
+                .sink()
+                .flush_async()
+                .await
+                .expect("flush the chain");
             let original = start.elapsed();
 
             let reader = theater.db().reader().expect("open the chain for reading");
-            let events = reader.events(&id, &EventFilter::default()).expect("read the chain");
+            let events = reader
+                .events(&id, &EventFilter::default())
+                .expect("read the chain");
             let recorded = events.len() as u64;
             let original_rate = report::per_second(recorded - before, original);
             let reader: Mutex<ChainReader> = Mutex::new(reader);
@@ -43,8 +63,15 @@ pub fn run(table: &mut Table) {
             let start = Instant::now();
             let outcome = theater.replay(input).await.expect("replay the chain");
             let replayed = start.elapsed();
-            assert!(outcome.divergence.is_none() && outcome.identical == recorded, "the replay is identical");
-            (recorded, original_rate, report::per_second(recorded, replayed))
+            assert!(
+                outcome.divergence.is_none() && outcome.identical == recorded,
+                "the replay is identical"
+            );
+            (
+                recorded,
+                original_rate,
+                report::per_second(recorded, replayed),
+            )
         });
         table.row(
             "replay",

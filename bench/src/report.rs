@@ -21,7 +21,10 @@ pub struct Target {
 
 impl Target {
     pub fn new(text: impl Into<String>, met: bool) -> Target {
-        Target { text: text.into(), met }
+        Target {
+            text: text.into(),
+            met,
+        }
     }
 }
 
@@ -33,7 +36,15 @@ pub struct Table {
 
 impl Table {
     /// Add a row. `baseline` and `ratio` are `None` where nothing comparable exists.
-    pub fn row(&mut self, area: &'static str, figure: impl Into<String>, theater: String, baseline: Option<String>, ratio: Option<String>, target: Option<Target>) {
+    pub fn row(
+        &mut self,
+        area: &'static str,
+        figure: impl Into<String>,
+        theater: String,
+        baseline: Option<String>,
+        ratio: Option<String>,
+        target: Option<Target>,
+    ) {
         let target = match target {
             Some(t) => format!("{} — {}", t.text, if t.met { "met" } else { "**missed**" }),
             None => "—".into(),
@@ -60,7 +71,10 @@ impl Table {
         }
         for area in areas {
             for r in self.rows.iter().filter(|r| r.area == area) {
-                out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r.area, r.figure, r.theater, r.baseline, r.ratio, r.target));
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    r.area, r.figure, r.theater, r.baseline, r.ratio, r.target
+                ));
             }
         }
         out
@@ -79,7 +93,10 @@ impl Latency {
         assert!(!samples.is_empty(), "a latency needs samples");
         samples.sort_unstable();
         let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-        Latency { p50: at(0.50), p99: at(0.99) }
+        Latency {
+            p50: at(0.50),
+            p99: at(0.99),
+        }
     }
 }
 

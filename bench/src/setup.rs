@@ -18,13 +18,17 @@ use tokio::sync::oneshot;
 pub const CHILD_ENV: &str = "THEATER_BENCH_CHILD";
 
 /// Grants for `raw-peer`, which imports the message server and the supervisor.
-pub const PEER_GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
+pub const PEER_GRANTS: &str =
+    "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
 
 /// Run `f` on a multi-threaded runtime with one worker per core (what `theater server` uses),
 /// then shut the runtime down, dropping whatever actors still run, and wait for that, so no
 /// section's actors linger into the next measurement (or its memory into the next baseline).
 pub fn block_on<F: Future>(f: F) -> F::Output {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("build a tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("build a tokio runtime");
     let out = runtime.block_on(f);
     runtime.shutdown_timeout(Duration::from_secs(30));
     out
@@ -68,7 +72,13 @@ pub async fn sends(handle: &ActorHandle, n: u64) {
                 windows.push_back(rx);
                 tx
             });
-            handle.try_deliver(Envelope::Send { msg: b"inc".to_vec(), cause: None, done }).expect("two windows fit the mailbox");
+            handle
+                .try_deliver(Envelope::Send {
+                    msg: b"inc".to_vec(),
+                    cause: None,
+                    done,
+                })
+                .expect("two windows fit the mailbox");
         }
         sent += size;
     }
@@ -78,7 +88,10 @@ pub async fn sends(handle: &ActorHandle, n: u64) {
 }
 
 async fn handled(window: oneshot::Receiver<Result<(), theater_runtime::CallError>>) {
-    window.await.expect("the actor is running").expect("the actor handled the send");
+    window
+        .await
+        .expect("the actor is running")
+        .expect("the actor handled the send");
 }
 
 /// The fixture component's bytes.
@@ -95,11 +108,17 @@ pub struct Memory {
 
 /// This process's memory now, from `/proc/self/statm` (which counts pages).
 pub fn memory() -> Memory {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm (Linux only)");
-    let mut pages = statm.split_whitespace().map(|f| f.parse::<u64>().expect("statm holds page counts"));
+    let statm =
+        std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm (Linux only)");
+    let mut pages = statm
+        .split_whitespace()
+        .map(|f| f.parse::<u64>().expect("statm holds page counts"));
     let mut next = || pages.next().expect("statm has size and resident fields");
     let (size, resident) = (next(), next());
     // SAFETY: sysconf only reads a system constant.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
-    Memory { resident: resident * page, virtual_size: size * page }
+    Memory {
+        resident: resident * page,
+        virtual_size: size * page,
+    }
 }

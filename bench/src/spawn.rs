@@ -30,13 +30,19 @@ pub fn run(table: &mut Table) {
     let (theater_samples, raw_samples) = setup::block_on(async {
         let theater = setup::theater(&scratch.home(), slots);
         // The first spawn compiles and caches; the measured ones start from the cache.
-        theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
+        theater
+            .spawn(manifest.clone(), None, None)
+            .await
+            .expect("spawn raw-counter");
         let mut raw_actors = Vec::new();
         let (mut t, mut r) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             for _ in 0..PER_ROUND {
                 let start = Instant::now();
-                theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
+                theater
+                    .spawn(manifest.clone(), None, None)
+                    .await
+                    .expect("spawn raw-counter");
                 t.push(start.elapsed());
             }
             for i in 0..PER_ROUND {
@@ -58,7 +64,10 @@ pub fn run(table: &mut Table) {
         report::time(theater.p50),
         Some(report::time(raw.p50)),
         Some(report::slower(theater.p50, raw.p50)),
-        Some(Target::new("≤ 1.5×", theater.p50.as_secs_f64() <= 1.5 * raw.p50.as_secs_f64())),
+        Some(Target::new(
+            "≤ 1.5×",
+            theater.p50.as_secs_f64() <= 1.5 * raw.p50.as_secs_f64(),
+        )),
     );
     table.row(
         "spawn",
@@ -90,7 +99,9 @@ pub fn run(table: &mut Table) {
         "spawn",
         "uncached ÷ cached first spawn (what the disk cache saves)",
         report::times(cold.theater_compiled.as_secs_f64() / cold.theater_cached.as_secs_f64()),
-        Some(report::times(cold.raw_compiled.as_secs_f64() / cold.raw_cached.as_secs_f64())),
+        Some(report::times(
+            cold.raw_compiled.as_secs_f64() / cold.raw_cached.as_secs_f64(),
+        )),
         None,
         None,
     );
@@ -113,7 +124,10 @@ fn cold_starts(scratch: &Scratch, manifest: &theater_runtime::Manifest, bytes: &
             setup::block_on(async {
                 let theater = setup::theater(&home, 4);
                 let start = Instant::now();
-                theater.spawn(manifest.clone(), None, None).await.expect("spawn raw-counter");
+                theater
+                    .spawn(manifest.clone(), None, None)
+                    .await
+                    .expect("spawn raw-counter");
                 samples.push(start.elapsed());
                 theater.shutdown().await.expect("stop the cold-start actor");
             });
@@ -126,18 +140,30 @@ fn cold_starts(scratch: &Scratch, manifest: &theater_runtime::Manifest, bytes: &
         rc.push(start.elapsed());
         drop(actor);
         let file = home.join("raw.cwasm");
-        std::fs::write(&file, component.serialize().expect("serialize the compiled component")).expect("write the raw cache file");
+        std::fs::write(
+            &file,
+            component
+                .serialize()
+                .expect("serialize the compiled component"),
+        )
+        .expect("write the raw cache file");
 
         let engine = raw::engine(4);
         let start = Instant::now();
         // SAFETY: `file` was written just above by `Component::serialize` on an engine with
         // this exact configuration.
-        let component = unsafe { Component::deserialize_file(&engine, &file) }.expect("load the raw cache file");
+        let component = unsafe { Component::deserialize_file(&engine, &file) }
+            .expect("load the raw cache file");
         let actor = Raw::new(&engine, &component).spawn("raw");
         rk.push(start.elapsed());
         drop(actor);
     }
-    Cold { theater_compiled: median(tc), theater_cached: median(tk), raw_compiled: median(rc), raw_cached: median(rk) }
+    Cold {
+        theater_compiled: median(tc),
+        theater_cached: median(tk),
+        raw_compiled: median(rc),
+        raw_cached: median(rk),
+    }
 }
 
 fn median(samples: Vec<Duration>) -> Duration {

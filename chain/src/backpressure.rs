@@ -25,7 +25,13 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(max_events: usize, max_bytes: usize) -> Budget {
-        Budget { events: AtomicUsize::new(0), bytes: AtomicUsize::new(0), max_events, max_bytes, room: Notify::new() }
+        Budget {
+            events: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            max_events,
+            max_bytes,
+            room: Notify::new(),
+        }
     }
 
     /// Count one queued item of `bytes`.
@@ -42,12 +48,16 @@ impl Budget {
     }
 
     pub fn is_full(&self) -> bool {
-        self.events.load(Ordering::Relaxed) >= self.max_events || self.bytes.load(Ordering::Relaxed) >= self.max_bytes
+        self.events.load(Ordering::Relaxed) >= self.max_events
+            || self.bytes.load(Ordering::Relaxed) >= self.max_bytes
     }
 
     /// Queued items and bytes right now.
     pub fn queued(&self) -> (usize, usize) {
-        (self.events.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+        (
+            self.events.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
     }
 
     /// Wait until the queue is under both bounds.
@@ -83,9 +93,15 @@ mod tests {
             async move { budget.wait_for_room().await }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!waiter.is_finished(), "the producer waits while the queue is full");
+        assert!(
+            !waiter.is_finished(),
+            "the producer waits while the queue is full"
+        );
         budget.release(1, 10);
-        tokio::time::timeout(Duration::from_secs(5), waiter).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap();
         budget.charge(2000);
         assert!(budget.is_full(), "the byte bound holds on its own");
         assert_eq!(budget.queued(), (2, 2010));

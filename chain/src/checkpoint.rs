@@ -31,7 +31,13 @@ impl ChainDb {
         let path = self.path();
         let conn = Connection::open(path).map_err(db_err(path))?;
         conn.busy_timeout(CHECKPOINT_WAIT).map_err(db_err(path))?;
-        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).map_err(db_err(path))?;
-        Ok(if busy == 0 { Checkpoint::Complete } else { Checkpoint::Busy })
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+            .map_err(db_err(path))?;
+        Ok(if busy == 0 {
+            Checkpoint::Complete
+        } else {
+            Checkpoint::Busy
+        })
     }
 }

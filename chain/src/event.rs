@@ -29,20 +29,45 @@ pub struct Event {
 
 impl Event {
     /// Build an event and compute its hash.
-    pub fn new(seq: u64, parent: Option<Hash>, event_type: String, timestamp_ms: u64, payload: Vec<u8>) -> Event {
+    pub fn new(
+        seq: u64,
+        parent: Option<Hash>,
+        event_type: String,
+        timestamp_ms: u64,
+        payload: Vec<u8>,
+    ) -> Event {
         let hash = compute_hash(seq, parent.as_ref(), &event_type, timestamp_ms, &payload);
-        Event { seq, parent, event_type, timestamp_ms, payload, hash }
+        Event {
+            seq,
+            parent,
+            event_type,
+            timestamp_ms,
+            payload,
+            hash,
+        }
     }
 
     /// Recompute the hash from the fields (for verification).
     pub fn recompute_hash(&self) -> Hash {
-        compute_hash(self.seq, self.parent.as_ref(), &self.event_type, self.timestamp_ms, &self.payload)
+        compute_hash(
+            self.seq,
+            self.parent.as_ref(),
+            &self.event_type,
+            self.timestamp_ms,
+            &self.payload,
+        )
     }
 }
 
 /// SHA-256 over: domain (16 bytes) ‖ seq (u64 BE) ‖ parent flag (u8) [‖ parent (32)] ‖
 /// type length (u32 BE) ‖ type (UTF-8) ‖ timestamp (u64 BE) ‖ payload length (u64 BE) ‖ payload.
-pub fn compute_hash(seq: u64, parent: Option<&Hash>, event_type: &str, timestamp_ms: u64, payload: &[u8]) -> Hash {
+pub fn compute_hash(
+    seq: u64,
+    parent: Option<&Hash>,
+    event_type: &str,
+    timestamp_ms: u64,
+    payload: &[u8],
+) -> Hash {
     let mut h = Sha256::new();
     h.update(HASH_DOMAIN);
     h.update(seq.to_be_bytes());
@@ -109,6 +134,9 @@ mod tests {
         let hash = compute_hash(0, None, "wasm/call", 1_700_000_000_000, &[0xa0, 1, 2]);
         assert_eq!(hash, sha256(&layout));
         // The value docs/chain-format.md states, computed independently (Python hashlib).
-        assert_eq!(hex::encode(hash), "deb45bfbc08e84e6c06a77304aa6e7e83a47be477c1c85ce1e74e0757634e15d");
+        assert_eq!(
+            hex::encode(hash),
+            "deb45bfbc08e84e6c06a77304aa6e7e83a47be477c1c85ce1e74e0757634e15d"
+        );
     }
 }

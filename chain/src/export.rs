@@ -46,7 +46,11 @@ fn init_state(event: &Event) -> Option<Hash> {
     if fields.get::<String>("export").ok()? != "init" {
         return None;
     }
-    fields.get::<Option<Vec<u8>>>("state").ok()??.try_into().ok()
+    fields
+        .get::<Option<Vec<u8>>>("state")
+        .ok()??
+        .try_into()
+        .ok()
 }
 
 /// The JSON object of one event, as exported and as shown by `--json` outputs.
@@ -91,7 +95,11 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     /// One event; `blob` looks up stored state values by hash.
-    pub fn event(&mut self, event: &Event, blob: impl Fn(&Hash) -> Option<Vec<u8>>) -> std::io::Result<()> {
+    pub fn event(
+        &mut self,
+        event: &Event,
+        blob: impl Fn(&Hash) -> Option<Vec<u8>>,
+    ) -> std::io::Result<()> {
         let mut line = event_json(event);
         if let Some(bytes) = init_state(event).and_then(|h| blob(&h)) {
             line["state_bytes"] = Value::String(hex::encode(bytes));
@@ -124,7 +132,10 @@ pub fn export_actor(reader: &ChainReader, id: &str, out: impl Write) -> Result<u
     let actor_id = reader.actor(id)?.actor_id;
     let mut writer = JsonlWriter::new(out);
     if let Some(head) = reader.signed_head(&actor_id)? {
-        writer.head(&HeadLine { actor_id: actor_id.clone(), head })?;
+        writer.head(&HeadLine {
+            actor_id: actor_id.clone(),
+            head,
+        })?;
     }
     let mut count = 0u64;
     reader.scan(&actor_id, 0, |event| -> Result<bool, ExportError> {
@@ -138,21 +149,32 @@ pub fn export_actor(reader: &ChainReader, id: &str, out: impl Write) -> Result<u
 
 /// Read an export one line at a time; errors name the line. A signed head is accepted only
 /// on the first line.
-pub fn for_each_line<E>(input: impl BufRead, origin: &str, mut visit: impl FnMut(Line) -> Result<(), E>) -> Result<(), E>
+pub fn for_each_line<E>(
+    input: impl BufRead,
+    origin: &str,
+    mut visit: impl FnMut(Line) -> Result<(), E>,
+) -> Result<(), E>
 where
     E: From<ChainError>,
 {
     for (i, line) in input.lines().enumerate() {
-        let bad = |reason: String| ChainError::File { path: origin.to_string(), reason: format!("line {}: {reason}", i + 1) };
+        let bad = |reason: String| ChainError::File {
+            path: origin.to_string(),
+            reason: format!("line {}: {reason}", i + 1),
+        };
         let line = line.map_err(|e| bad(e.to_string()))?;
         if line.trim().is_empty() {
             continue;
         }
         let value: Value = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-        let Value::Object(object) = value else { return Err(bad("expected a JSON object".into()).into()) };
+        let Value::Object(object) = value else {
+            return Err(bad("expected a JSON object".into()).into());
+        };
         let parsed = match object.get("signed_head") {
             Some(head) if i == 0 => Line::Head(parse_head(head).map_err(bad)?),
-            Some(_) => return Err(bad("a signed head is only valid on the first line".into()).into()),
+            Some(_) => {
+                return Err(bad("a signed head is only valid on the first line".into()).into())
+            }
             None => parse_event(&object).map_err(bad)?,
         };
         visit(parsed)?;
@@ -162,12 +184,17 @@ where
 
 /// Read a whole export (for replay, which needs every event at hand).
 pub fn read_jsonl(input: impl BufRead, origin: &str) -> Result<Exported, ChainError> {
-    let mut exported = Exported { events: Vec::new(), blobs: HashMap::new(), head: None };
+    let mut exported = Exported {
+        events: Vec::new(),
+        blobs: HashMap::new(),
+        head: None,
+    };
     for_each_line(input, origin, |line| -> Result<(), ChainError> {
         match line {
             Line::Head(head) => exported.head = Some(head),
             Line::Event(event, state) => {
-                if let Some((hash, bytes)) = state.and_then(|b| init_state(&event).map(|h| (h, b))) {
+                if let Some((hash, bytes)) = state.and_then(|b| init_state(&event).map(|h| (h, b)))
+                {
                     exported.blobs.insert(hash, bytes);
                 }
                 exported.events.push(event);
@@ -194,7 +221,10 @@ fn parse_event(object: &Map<String, Value>) -> Result<Line, String> {
     let state = match object.get("state_bytes") {
         None | Some(Value::Null) => None,
         Some(v) => {
-            let bytes = lower_hex(v.as_str().ok_or("state_bytes: expected a string")?, "state_bytes")?;
+            let bytes = lower_hex(
+                v.as_str().ok_or("state_bytes: expected a string")?,
+                "state_bytes",
+            )?;
             // Only a value that matches the hash the chain recorded is believed.
             Some(bytes).filter(|b| init_state(&event) == Some(super::sha256(b)))
         }
@@ -203,7 +233,9 @@ fn parse_event(object: &Map<String, Value>) -> Result<Line, String> {
 }
 
 fn parse_head(value: &Value) -> Result<HeadLine, String> {
-    let Value::Object(o) = value else { return Err("signed_head: expected an object".into()) };
+    let Value::Object(o) = value else {
+        return Err("signed_head: expected an object".into());
+    };
     Ok(HeadLine {
         actor_id: text(o, "actor")?.to_string(),
         head: SignedHead {
@@ -217,28 +249,43 @@ fn parse_head(value: &Value) -> Result<HeadLine, String> {
 }
 
 fn required<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a Value, String> {
-    object.get(key).ok_or_else(|| format!("missing key `{key}`"))
+    object
+        .get(key)
+        .ok_or_else(|| format!("missing key `{key}`"))
 }
 
 fn number(object: &Map<String, Value>, key: &str) -> Result<u64, String> {
-    required(object, key)?.as_u64().ok_or_else(|| format!("{key}: expected a non-negative integer"))
+    required(object, key)?
+        .as_u64()
+        .ok_or_else(|| format!("{key}: expected a non-negative integer"))
 }
 
 fn text<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
-    required(object, key)?.as_str().ok_or_else(|| format!("{key}: expected a string"))
+    required(object, key)?
+        .as_str()
+        .ok_or_else(|| format!("{key}: expected a string"))
 }
 
 /// Hex as the format writes it: lowercase only, so every value has exactly one spelling.
 fn lower_hex(s: &str, key: &str) -> Result<Vec<u8>, String> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(format!("{key}: uppercase hex (the format is lowercase hex)"));
+        return Err(format!(
+            "{key}: uppercase hex (the format is lowercase hex)"
+        ));
     }
     hex::decode(s).map_err(|e| format!("{key}: {e}"))
 }
 
 fn fixed_hex<const N: usize>(value: &Value, key: &str) -> Result<[u8; N], String> {
-    let bytes = lower_hex(value.as_str().ok_or_else(|| format!("{key}: expected a string"))?, key)?;
-    bytes.try_into().map_err(|_| format!("{key}: expected {N} bytes ({} hex digits)", N * 2))
+    let bytes = lower_hex(
+        value
+            .as_str()
+            .ok_or_else(|| format!("{key}: expected a string"))?,
+        key,
+    )?;
+    bytes
+        .try_into()
+        .map_err(|_| format!("{key}: expected {N} bytes ({} hex digits)", N * 2))
 }
 
 #[cfg(test)]
@@ -260,7 +307,16 @@ mod tests {
     fn export_then_import_is_identity() {
         let a = Event::new(0, None, "a".into(), 1, vec![0xa0]);
         let b = Event::new(1, Some(a.hash), "b".into(), 2, vec![]);
-        let head = HeadLine { actor_id: "x".into(), head: SignedHead { seq: 1, hash: b.hash, public_key: [1; 32], signature: [2; 64], signed_ms: 3 } };
+        let head = HeadLine {
+            actor_id: "x".into(),
+            head: SignedHead {
+                seq: 1,
+                hash: b.hash,
+                public_key: [1; 32],
+                signature: [2; 64],
+                signed_ms: 3,
+            },
+        };
         let buf = export(&[a.clone(), b.clone()], Some(&head));
         assert_eq!(String::from_utf8_lossy(&buf).lines().count(), 3);
         let back = read_jsonl(&buf[..], "x").unwrap();
@@ -270,16 +326,25 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named_and_non_canonical_ones_refused() {
-        let e = read_jsonl(&b"\n{\"seq\":0}\n"[..], "f.jsonl").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = read_jsonl(&b"\n{\"seq\":0}\n"[..], "f.jsonl")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("f.jsonl") && e.contains("line 2"), "{e}");
         let a = Event::new(0, None, "a".into(), 1, vec![0xab]);
         let line = String::from_utf8(export(&[a], None)).unwrap();
         let refused = |text: String, what: &str| {
-            let e = read_jsonl(text.as_bytes(), "f").err().map(|e| e.to_string()).unwrap_or_default();
+            let e = read_jsonl(text.as_bytes(), "f")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(e.contains(what), "{what}: {e}");
         };
         refused(line.replace("\"ab\"", "\"AB\""), "uppercase hex");
         refused(line.replace("\"parent\":null,", ""), "missing key `parent`");
-        refused(format!("{line}{{\"signed_head\":{{}}}}\n"), "only valid on the first line");
+        refused(
+            format!("{line}{{\"signed_head\":{{}}}}\n"),
+            "only valid on the first line",
+        );
     }
 }

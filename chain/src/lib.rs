@@ -11,8 +11,8 @@ mod committed_state;
 mod event;
 pub mod export;
 mod fault;
-pub mod payload;
 pub mod paths;
+pub mod payload;
 mod process;
 mod reader;
 mod recorder;
@@ -35,15 +35,19 @@ pub use process::{INTERRUPTED, INTERRUPTED_STATUS};
 pub use reader::{ChainReader, MIN_ID_PREFIX};
 pub use recorder::ActorChain;
 pub use resume::{ClaimedChain, DormantActor};
-pub use signing::SignedHead;
 pub use rows::{ActorRecord, EventFilter};
+pub use signing::SignedHead;
 pub use store::{ChainClock, ChainDb, ChainOptions, ChainSink, ChainUpdate, Durability};
 
 /// Failures of the chain's storage or integrity.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     #[error("chain database {path}: {source}")]
-    Db { path: String, #[source] source: rusqlite::Error },
+    Db {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
     #[error("no chain database at {0}\n  hint: run an actor first, or pass the --data-dir the actor ran with")]
     NoDatabase(String),
     #[error("no actor {0} in the chain database\n  hint: `theater events` with no id lists the recorded actors")]

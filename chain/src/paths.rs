@@ -36,6 +36,13 @@ pub fn component_cache(data_dir: &Path) -> PathBuf {
 /// copy `theater create` and `theater build` write beside the SDK in `$THEATER_HOME`, which
 /// is all a user of an installed `theater` has.
 pub fn manifest_reference() -> String {
-    let installed = theater_home().join("sdk").join(env!("CARGO_PKG_VERSION")).join("docs").join("manifest.md");
-    format!("docs/manifest.md (with an installed theater: {})", installed.display())
+    let installed = theater_home()
+        .join("sdk")
+        .join(env!("CARGO_PKG_VERSION"))
+        .join("docs")
+        .join("manifest.md");
+    format!(
+        "docs/manifest.md (with an installed theater: {})",
+        installed.display()
+    )
 }

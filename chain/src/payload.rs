@@ -190,7 +190,12 @@ wire_tuple!(A, B, C, D);
 
 /// A CBOR map with text keys, in the given order.
 pub fn map(entries: Vec<(&str, Value)>) -> Value {
-    Value::Map(entries.into_iter().map(|(k, v)| (Value::Text(k.to_string()), v)).collect())
+    Value::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Value::Text(k.to_string()), v))
+            .collect(),
+    )
 }
 
 /// Reads named fields out of a CBOR map, for decoding records.
@@ -205,12 +210,16 @@ impl Fields {
     }
 
     pub fn take_opt(&mut self, key: &str) -> Option<Value> {
-        let pos = self.0.iter().position(|(k, _)| matches!(k, Value::Text(t) if t == key))?;
+        let pos = self
+            .0
+            .iter()
+            .position(|(k, _)| matches!(k, Value::Text(t) if t == key))?;
         Some(self.0.swap_remove(pos).1)
     }
 
     pub fn take(&mut self, key: &str) -> Result<Value, PayloadError> {
-        self.take_opt(key).ok_or_else(|| PayloadError(format!("missing field `{key}`")))
+        self.take_opt(key)
+            .ok_or_else(|| PayloadError(format!("missing field `{key}`")))
     }
 
     pub fn get<T: Wire>(&mut self, key: &str) -> Result<T, PayloadError> {
@@ -238,13 +247,20 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Integer(i) => {
             let n: i128 = (*i).into();
-            i64::try_from(n).map(J::from).or_else(|_| u64::try_from(n).map(J::from)).unwrap_or_else(|_| J::String(n.to_string()))
+            i64::try_from(n)
+                .map(J::from)
+                .or_else(|_| u64::try_from(n).map(J::from))
+                .unwrap_or_else(|_| J::String(n.to_string()))
         }
         Value::Bytes(b) => match std::str::from_utf8(b) {
-            Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => J::String(s.to_string()),
+            Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                J::String(s.to_string())
+            }
             _ => J::String(format!("0x{}", hex::encode(b))),
         },
-        Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
         Value::Text(s) => J::String(s.clone()),
         Value::Bool(b) => J::Bool(*b),
         Value::Null => J::Null,
@@ -299,13 +315,23 @@ mod tests {
     #[test]
     fn bytes_are_a_byte_string() {
         let bytes = encode(&vec![0u8; 100].to_value());
-        assert_eq!(bytes.len(), 102, "CBOR bytes header is 2 bytes for 100 bytes of data");
+        assert_eq!(
+            bytes.len(),
+            102,
+            "CBOR bytes header is 2 bytes for 100 bytes of data"
+        );
     }
 
     #[test]
     fn json_view_shows_text_and_hex() {
-        let v = map(vec![("msg", Value::Bytes(b"{\"a\":1}".to_vec())), ("raw", Value::Bytes(vec![0, 255]))]);
-        assert_eq!(to_json(&v), serde_json::json!({"msg": "{\"a\":1}", "raw": "0x00ff"}));
+        let v = map(vec![
+            ("msg", Value::Bytes(b"{\"a\":1}".to_vec())),
+            ("raw", Value::Bytes(vec![0, 255])),
+        ]);
+        assert_eq!(
+            to_json(&v),
+            serde_json::json!({"msg": "{\"a\":1}", "raw": "0x00ff"})
+        );
     }
 
     #[test]

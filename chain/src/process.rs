@@ -40,7 +40,11 @@ pub const SERVER_ROLE: &str = "server";
 
 /// Register this process (inside the caller's transaction, so no other opener can see the
 /// row before its lock is held). `role` is [`SERVER_ROLE`] for a server, else `None`.
-pub fn register(tx: &Transaction<'_>, locks: &Path, role: Option<&str>) -> Result<ProcessLock, String> {
+pub fn register(
+    tx: &Transaction<'_>,
+    locks: &Path,
+    role: Option<&str>,
+) -> Result<ProcessLock, String> {
     std::fs::create_dir_all(locks).map_err(|e| format!("{}: {e}", locks.display()))?;
     let id: i64 = tx
         .query_row(
@@ -50,8 +54,14 @@ pub fn register(tx: &Transaction<'_>, locks: &Path, role: Option<&str>) -> Resul
         )
         .map_err(|e| e.to_string())?;
     let path = lock_path(locks, id);
-    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.try_lock().map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.try_lock()
+        .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
     Ok(ProcessLock { id, _file: file })
 }
 
@@ -86,10 +96,20 @@ struct Owner {
 /// Mark every actor left `running` by a dead process (or by a writer older than process
 /// tracking) as interrupted — and, for a dead server's, to be resumed — and forget the dead
 /// processes. Returns the actor ids marked.
-pub fn recover(tx: &Transaction<'_>, locks: &Path, signer: &Signer) -> rusqlite::Result<Vec<String>> {
+pub fn recover(
+    tx: &Transaction<'_>,
+    locks: &Path,
+    signer: &Signer,
+) -> rusqlite::Result<Vec<String>> {
     let owners: Vec<Owner> = {
         let mut stmt = tx.prepare("SELECT id, pid, role FROM processes")?;
-        let rows = stmt.query_map([], |r| Ok(Owner { id: r.get(0)?, pid: r.get(1)?, role: r.get(2)? }))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Owner {
+                id: r.get(0)?,
+                pid: r.get(1)?,
+                role: r.get(2)?,
+            })
+        })?;
         rows.collect::<Result<_, _>>()?
     };
     let mut marked = Vec::new();
@@ -98,21 +118,31 @@ pub fn recover(tx: &Transaction<'_>, locks: &Path, signer: &Signer) -> rusqlite:
         let actors = interrupt_owned(tx, Some(id), &reason, signer)?;
         if role.as_deref() == Some(SERVER_ROLE) {
             for actor_id in &actors {
-                tx.execute("UPDATE actors SET resume = 1 WHERE actor_id = ?1", [actor_id])?;
+                tx.execute(
+                    "UPDATE actors SET resume = 1 WHERE actor_id = ?1",
+                    [actor_id],
+                )?;
             }
         }
         marked.extend(actors);
         tx.execute("DELETE FROM processes WHERE id = ?1", [id])?;
         let _ = std::fs::remove_file(lock_path(locks, id));
     }
-    let reason = "the process that ran it ended without stopping it (written before process tracking)";
+    let reason =
+        "the process that ran it ended without stopping it (written before process tracking)";
     marked.extend(interrupt_owned(tx, None, reason, signer)?);
     Ok(marked)
 }
 
-fn interrupt_owned(tx: &Transaction<'_>, owner: Option<i64>, reason: &str, signer: &Signer) -> rusqlite::Result<Vec<String>> {
+fn interrupt_owned(
+    tx: &Transaction<'_>,
+    owner: Option<i64>,
+    reason: &str,
+    signer: &Signer,
+) -> rusqlite::Result<Vec<String>> {
     let actors: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare("SELECT key, actor_id FROM actors WHERE status = 'running' AND owner IS ?1")?;
+        let mut stmt = tx
+            .prepare("SELECT key, actor_id FROM actors WHERE status = 'running' AND owner IS ?1")?;
         let rows = stmt.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
@@ -125,9 +155,19 @@ fn interrupt_owned(tx: &Transaction<'_>, owner: Option<i64>, reason: &str, signe
 /// Append `lifecycle/interrupted` after the last stored event of actor `key`, sign the new
 /// head and set its status. Used for dead owners and for actors a shutting-down server
 /// abandons at its deadline.
-pub fn interrupt(tx: &Transaction<'_>, key: i64, actor_id: &str, reason: &str, signer: &Signer) -> rusqlite::Result<()> {
+pub fn interrupt(
+    tx: &Transaction<'_>,
+    key: i64,
+    actor_id: &str,
+    reason: &str,
+    signer: &Signer,
+) -> rusqlite::Result<()> {
     let last: Option<(i64, Vec<u8>)> = tx
-        .query_row("SELECT seq, hash FROM events WHERE actor = ?1 ORDER BY seq DESC LIMIT 1", [key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM events WHERE actor = ?1 ORDER BY seq DESC LIMIT 1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (seq, parent) = match last {
         Some((seq, hash)) => (seq.saturating_add(1) as u64, Hash::try_from(hash).ok()),
@@ -140,6 +180,9 @@ pub fn interrupt(tx: &Transaction<'_>, key: i64, actor_id: &str, reason: &str, s
         params![key, event.seq as i64, event.event_type, event.timestamp_ms as i64, event.payload, &event.hash[..]],
     )?;
     super::signing::store_head(tx, key, &signer.sign(actor_id, event.seq, &event.hash))?;
-    tx.execute("UPDATE actors SET status = ?1 WHERE key = ?2", params![INTERRUPTED_STATUS, key])?;
+    tx.execute(
+        "UPDATE actors SET status = ?1 WHERE key = ?2",
+        params![INTERRUPTED_STATUS, key],
+    )?;
     Ok(())
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::process::{is_dead, INTERRUPTED_STATUS};
-use super::signing::{latest_head, SignedHead};
 use super::rows::{db_err, ActorRecord, EventFilter};
+use super::signing::{latest_head, SignedHead};
 use super::{schema, ChainError, Event, Hash};
 
 /// Shortest prefix of an actor id accepted in place of the whole id: eight hex digits of a
@@ -27,10 +27,17 @@ impl ChainReader {
         if !path.is_file() {
             return Err(ChainError::NoDatabase(path.display().to_string()));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db_err(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err(path))?;
-        Ok(ChainReader { conn, path: path.to_path_buf() })
+        Ok(ChainReader {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
@@ -39,7 +46,11 @@ impl ChainReader {
 
     /// The query of actor rows; databases older than process tracking have no owners.
     fn actor_query(&self, tail: &str) -> Result<String, ChainError> {
-        let owner = if schema::version(&self.conn).map_err(self.err())? >= 2 { "a.owner" } else { "NULL" };
+        let owner = if schema::version(&self.conn).map_err(self.err())? >= 2 {
+            "a.owner"
+        } else {
+            "NULL"
+        };
         Ok(format!(
             "SELECT a.actor_id, a.name, a.parent_id, a.manifest, a.created_ms, a.status,
                     (SELECT COUNT(*) FROM events e WHERE e.actor = a.key), {owner}
@@ -53,14 +64,20 @@ impl ChainReader {
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = stmt.query_map([], row_to_actor).map_err(self.err())?;
         let rows = rows.collect::<Result<Vec<_>, _>>().map_err(self.err())?;
-        Ok(rows.into_iter().map(|row| self.with_live_status(row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| self.with_live_status(row))
+            .collect())
     }
 
     /// One actor, found by its id or by a unique prefix of it.
     pub fn actor(&self, id: &str) -> Result<ActorRecord, ChainError> {
         let key = self.key_of(id)?;
         let sql = self.actor_query("WHERE a.key = ?1")?;
-        let row = self.conn.query_row(&sql, [key], row_to_actor).map_err(self.err())?;
+        let row = self
+            .conn
+            .query_row(&sql, [key], row_to_actor)
+            .map_err(self.err())?;
         Ok(self.with_live_status(row))
     }
 
@@ -80,8 +97,13 @@ impl ChainReader {
     }
 
     fn key_of(&self, id: &str) -> Result<i64, ChainError> {
-        let exact: Option<i64> =
-            self.conn.query_row("SELECT key FROM actors WHERE actor_id = ?1", [id], |r| r.get(0)).optional().map_err(self.err())?;
+        let exact: Option<i64> = self
+            .conn
+            .query_row("SELECT key FROM actors WHERE actor_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())?;
         if let Some(k) = exact {
             return Ok(k);
         }
@@ -94,7 +116,11 @@ impl ChainReader {
             .conn
             .prepare("SELECT key FROM actors WHERE substr(actor_id, 1, length(?1)) = ?1 LIMIT 2")
             .map_err(self.err())?;
-        let keys = stmt.query_map([id], |r| r.get::<_, i64>(0)).map_err(self.err())?.collect::<Result<Vec<_>, _>>().map_err(self.err())?;
+        let keys = stmt
+            .query_map([id], |r| r.get::<_, i64>(0))
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
         match keys.as_slice() {
             [k] => Ok(*k),
             _ => Err(ChainError::UnknownActor(id.to_string())),
@@ -106,7 +132,11 @@ impl ChainReader {
         let key = self.key_of(id)?;
         let next: i64 = self
             .conn
-            .query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE actor = ?1", [key], |r| r.get(0))
+            .query_row(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE actor = ?1",
+                [key],
+                |r| r.get(0),
+            )
             .map_err(self.err())?;
         Ok(u64::try_from(next).unwrap_or(0))
     }
@@ -115,7 +145,11 @@ impl ChainReader {
     pub fn events(&self, id: &str, filter: &EventFilter) -> Result<Vec<Event>, ChainError> {
         let mut out = Vec::new();
         self.scan(id, filter.from_seq, |event| {
-            if filter.type_prefix.as_deref().is_none_or(|p| event.event_type.starts_with(p)) {
+            if filter
+                .type_prefix
+                .as_deref()
+                .is_none_or(|p| event.event_type.starts_with(p))
+            {
                 out.push(event);
             }
             Ok(filter.limit.is_none_or(|l| (out.len() as u64) < l))
@@ -125,7 +159,12 @@ impl ChainReader {
 
     /// Visit an actor's events from `from_seq` in order, one row at a time, until `visit`
     /// returns false. Parents are filled in from the previous row.
-    pub fn scan<E>(&self, id: &str, from_seq: u64, mut visit: impl FnMut(Event) -> Result<bool, E>) -> Result<(), E>
+    pub fn scan<E>(
+        &self,
+        id: &str,
+        from_seq: u64,
+        mut visit: impl FnMut(Event) -> Result<bool, E>,
+    ) -> Result<(), E>
     where
         E: From<ChainError>,
     {
@@ -137,7 +176,11 @@ impl ChainReader {
             None => None,
             Some(before) => self
                 .conn
-                .query_row("SELECT hash FROM events WHERE actor = ?1 AND seq = ?2", params![key, before], |r| r.get::<_, Vec<u8>>(0))
+                .query_row(
+                    "SELECT hash FROM events WHERE actor = ?1 AND seq = ?2",
+                    params![key, before],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
                 .optional()
                 .map_err(self.err())?
                 .and_then(|h| h.try_into().ok()),
@@ -181,7 +224,12 @@ impl ChainReader {
 
     /// A stored blob (a state value) by its SHA-256.
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>, ChainError> {
-        self.conn.query_row("SELECT data FROM blobs WHERE hash = ?1", [&hash[..]], |r| r.get(0)).optional().map_err(self.err())
+        self.conn
+            .query_row("SELECT data FROM blobs WHERE hash = ?1", [&hash[..]], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())
     }
 }
 
@@ -218,22 +266,44 @@ mod prefix_tests {
             status: "running".into(),
             events: 0,
         };
-        let keys: Vec<i64> =
-            ["abcdefgh-one", "abcdefgX-two", "ABCDEFGH-three"].iter().map(|id| db.sink().register_actor_blocking(record(id)).unwrap()).collect();
+        let keys: Vec<i64> = ["abcdefgh-one", "abcdefgX-two", "ABCDEFGH-three"]
+            .iter()
+            .map(|id| db.sink().register_actor_blocking(record(id)).unwrap())
+            .collect();
         let event = Event::new(0, None, "t".into(), 0, vec![]);
         db.sink().append(keys[0], &Arc::from("abcdefgh-one"), event);
         db.sink().flush().unwrap();
         let reader = ChainReader::open(&path).unwrap();
-        assert_eq!(reader.actor("abcdefgh").unwrap().actor_id, "abcdefgh-one", "case-sensitive and unique");
+        assert_eq!(
+            reader.actor("abcdefgh").unwrap().actor_id,
+            "abcdefgh-one",
+            "case-sensitive and unique"
+        );
         assert_eq!(reader.actor("abcdefgX").unwrap().actor_id, "abcdefgX-two");
-        for id in ["abcd", "abcdefg", "abcdefg_", "abcdefg%", "abcdef%%", "%%%%%%%%", "________"] {
-            assert!(matches!(reader.actor(id), Err(ChainError::UnknownActor(_))), "{id} must not match");
+        for id in [
+            "abcd", "abcdefg", "abcdefg_", "abcdefg%", "abcdef%%", "%%%%%%%%", "________",
+        ] {
+            assert!(
+                matches!(reader.actor(id), Err(ChainError::UnknownActor(_))),
+                "{id} must not match"
+            );
         }
-        let all = EventFilter { from_seq: 0, limit: None, type_prefix: None };
+        let all = EventFilter {
+            from_seq: 0,
+            limit: None,
+            type_prefix: None,
+        };
         assert_eq!(reader.events("abcdefgh-one", &all).unwrap().len(), 1);
         for from_seq in [u64::MAX, 1 << 63] {
-            let filter = EventFilter { from_seq, limit: None, type_prefix: None };
-            assert!(reader.events("abcdefgh-one", &filter).unwrap().is_empty(), "{from_seq} is past every event, not a wrap to 0");
+            let filter = EventFilter {
+                from_seq,
+                limit: None,
+                type_prefix: None,
+            };
+            assert!(
+                reader.events("abcdefgh-one", &filter).unwrap().is_empty(),
+                "{from_seq} is past every event, not a wrap to 0"
+            );
         }
     }
 }

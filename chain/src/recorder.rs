@@ -38,11 +38,18 @@ enum Target {
     /// A live actor: events go to the database writer.
     Db(Box<Live>),
     /// A replay: events stay in memory; timestamps come from the recorded chain.
-    Replay { recorded: Arc<Vec<Event>>, produced: Vec<Event> },
+    Replay {
+        recorded: Arc<Vec<Event>>,
+        produced: Vec<Event>,
+    },
 }
 
 /// The events a chain whose writes failed may still record: how the actor ended.
-const TERMINAL_EVENTS: [&str; 3] = ["lifecycle/failed", "lifecycle/stopped", "lifecycle/interrupted"];
+const TERMINAL_EVENTS: [&str; 3] = [
+    "lifecycle/failed",
+    "lifecycle/stopped",
+    "lifecycle/interrupted",
+];
 
 /// The head of one actor's chain.
 pub struct ActorChain {
@@ -57,8 +64,21 @@ impl ActorChain {
     /// A new, empty chain for actor `actor_id`, registered under `key`.
     pub fn new(sink: ChainSink, key: i64, actor_id: &str) -> ActorChain {
         let fault = sink.watch(key);
-        let live = Live { sink, key, actor_id: actor_id.into(), fault, failed: None, signed: None, signed_at: Instant::now() };
-        ActorChain { target: Target::Db(Box::new(live)), next_seq: 0, head: None, last_blob: None }
+        let live = Live {
+            sink,
+            key,
+            actor_id: actor_id.into(),
+            fault,
+            failed: None,
+            signed: None,
+            signed_at: Instant::now(),
+        };
+        ActorChain {
+            target: Target::Db(Box::new(live)),
+            next_seq: 0,
+            head: None,
+            last_blob: None,
+        }
     }
 
     /// A stored chain continued by this process after [`ChainDb::claim`](super::ChainDb::claim):
@@ -72,7 +92,15 @@ impl ActorChain {
 
     /// An in-memory chain that re-records `recorded`.
     pub fn replay(recorded: Arc<Vec<Event>>) -> ActorChain {
-        ActorChain { target: Target::Replay { recorded, produced: Vec::new() }, next_seq: 0, head: None, last_blob: None }
+        ActorChain {
+            target: Target::Replay {
+                recorded,
+                produced: Vec::new(),
+            },
+            next_seq: 0,
+            head: None,
+            last_blob: None,
+        }
     }
 
     /// Append an event; returns its hash. Live chains stamp it now.
@@ -85,18 +113,28 @@ impl ActorChain {
         }
         let timestamp = match &self.target {
             Target::Db(live) => live.sink.timestamp(self.next_seq),
-            Target::Replay { recorded, .. } => {
-                recorded.get(self.next_seq as usize).or(recorded.last()).map_or(0, |e| e.timestamp_ms)
-            }
+            Target::Replay { recorded, .. } => recorded
+                .get(self.next_seq as usize)
+                .or(recorded.last())
+                .map_or(0, |e| e.timestamp_ms),
         };
-        let event = Event::new(self.next_seq, self.head, event_type.to_string(), timestamp, payload);
+        let event = Event::new(
+            self.next_seq,
+            self.head,
+            event_type.to_string(),
+            timestamp,
+            payload,
+        );
         let hash = event.hash;
         self.next_seq += 1;
         self.head = Some(hash);
         match &mut self.target {
             Target::Db(live) => {
                 live.sink.append(live.key, &live.actor_id, event);
-                let due = live.signed.is_none_or(|s| self.next_seq > s + SIGN_EVERY_EVENTS) || live.signed_at.elapsed() >= SIGN_EVERY;
+                let due = live
+                    .signed
+                    .is_none_or(|s| self.next_seq > s + SIGN_EVERY_EVENTS)
+                    || live.signed_at.elapsed() >= SIGN_EVERY;
                 if due {
                     self.sign_head();
                 }
@@ -108,7 +146,9 @@ impl ActorChain {
 
     /// Sign the current head (at start and stop, and periodically from `record`).
     pub fn sign_head(&mut self) {
-        let (Target::Db(live), Some(head)) = (&mut self.target, self.head) else { return };
+        let (Target::Db(live), Some(head)) = (&mut self.target, self.head) else {
+            return;
+        };
         let seq = self.next_seq - 1;
         if live.signed == Some(seq) {
             return;
@@ -120,8 +160,12 @@ impl ActorChain {
 
     /// Take a failure the writer reported: rewind to the stored end and remember why.
     fn poll_fault(&mut self) {
-        let Target::Db(live) = &mut self.target else { return };
-        let Some(fault) = live.fault.take() else { return };
+        let Target::Db(live) = &mut self.target else {
+            return;
+        };
+        let Some(fault) = live.fault.take() else {
+            return;
+        };
         tracing::error!("actor {}: {}", live.actor_id, fault.reason);
         if let Some(end) = fault.resume {
             self.next_seq = end.next_seq;
@@ -133,7 +177,8 @@ impl ActorChain {
 
     /// Whether an event must be dropped: after a write failure, only a terminal event.
     fn refuses(&self, event_type: &str) -> bool {
-        matches!(&self.target, Target::Db(live) if live.failed.is_some()) && !TERMINAL_EVENTS.contains(&event_type)
+        matches!(&self.target, Target::Db(live) if live.failed.is_some())
+            && !TERMINAL_EVENTS.contains(&event_type)
     }
 
     /// Why this actor's events can no longer be stored, if they cannot: the actor must stop.
@@ -164,7 +209,9 @@ impl ActorChain {
 
     /// Wait while the writer's queue is full; returns how long it waited.
     pub async fn wait_for_room(&self) -> Duration {
-        let Target::Db(live) = &self.target else { return Duration::ZERO };
+        let Target::Db(live) = &self.target else {
+            return Duration::ZERO;
+        };
         let started = Instant::now();
         live.sink.wait_for_room().await;
         started.elapsed()
@@ -190,7 +237,9 @@ impl ActorChain {
     /// Wait until every event appended so far is durable; an error if this actor's events
     /// could not all be stored.
     pub async fn flush(&mut self) -> Result<(), ChainError> {
-        let Target::Db(live) = &self.target else { return Ok(()) };
+        let Target::Db(live) = &self.target else {
+            return Ok(());
+        };
         match live.sink.flush_async().await {
             // Another actor's write failure is not ours; ours arrives through the fault slot.
             Ok(()) | Err(ChainError::Write(_)) => {}

@@ -33,7 +33,8 @@ impl ChainDb {
     /// A connection for the rare writes that do not go through the writer thread.
     fn side_connection(&self) -> Result<Connection, ChainError> {
         let conn = Connection::open(self.path()).map_err(db_err(self.path()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err(self.path()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err(self.path()))?;
         Ok(conn)
     }
 
@@ -45,7 +46,13 @@ impl ChainDb {
             .prepare("SELECT actor_id, parent_id, status FROM actors WHERE resume = 1 AND status != 'running' ORDER BY key")
             .map_err(db_err(self.path()))?;
         let rows = stmt
-            .query_map([], |r| Ok(DormantActor { actor_id: r.get(0)?, parent_id: r.get(1)?, status: r.get(2)? }))
+            .query_map([], |r| {
+                Ok(DormantActor {
+                    actor_id: r.get(0)?,
+                    parent_id: r.get(1)?,
+                    status: r.get(2)?,
+                })
+            })
             .map_err(db_err(self.path()))?;
         rows.collect::<Result<_, _>>().map_err(db_err(self.path()))
     }
@@ -59,8 +66,11 @@ impl ChainDb {
         let mut conn = self.side_connection()?;
         let tx = conn.transaction().map_err(db_err(self.path()))?;
         for id in actor_ids {
-            tx.execute("UPDATE actors SET resume = 1 WHERE actor_id = ?1 AND owner = ?2", params![id, self.owner()])
-                .map_err(db_err(self.path()))?;
+            tx.execute(
+                "UPDATE actors SET resume = 1 WHERE actor_id = ?1 AND owner = ?2",
+                params![id, self.owner()],
+            )
+            .map_err(db_err(self.path()))?;
         }
         tx.commit().map_err(db_err(self.path()))
     }
@@ -68,7 +78,11 @@ impl ChainDb {
     /// Clear an actor's resume flag (it is not coming back).
     pub fn forget_resume(&self, actor_id: &str) -> Result<(), ChainError> {
         let conn = self.side_connection()?;
-        conn.execute("UPDATE actors SET resume = 0 WHERE actor_id = ?1", [actor_id]).map_err(db_err(self.path()))?;
+        conn.execute(
+            "UPDATE actors SET resume = 0 WHERE actor_id = ?1",
+            [actor_id],
+        )
+        .map_err(db_err(self.path()))?;
         Ok(())
     }
 
@@ -77,7 +91,9 @@ impl ChainDb {
     /// dormant (any more).
     pub fn claim(&self, actor_id: &str) -> Result<Option<ClaimedChain>, ChainError> {
         let mut conn = self.side_connection()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db_err(self.path()))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_err(self.path()))?;
         let key: Option<i64> = tx
             .query_row(
                 "UPDATE actors SET owner = ?1, resume = 0 WHERE actor_id = ?2 AND resume = 1 AND status != 'running' RETURNING key",
@@ -89,6 +105,10 @@ impl ChainDb {
         let Some(key) = key else { return Ok(None) };
         let StoredEnd { next_seq, head } = stored_end(&tx, key).map_err(db_err(self.path()))?;
         tx.commit().map_err(db_err(self.path()))?;
-        Ok(Some(ClaimedChain { key, next_seq, head }))
+        Ok(Some(ClaimedChain {
+            key,
+            next_seq,
+            head,
+        }))
     }
 }

@@ -32,5 +32,8 @@ pub struct EventFilter {
 }
 
 pub(crate) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> ChainError + '_ {
-    move |source| ChainError::Db { path: path.display().to_string(), source }
+    move |source| ChainError::Db {
+        path: path.display().to_string(),
+        source,
+    }
 }

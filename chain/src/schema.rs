@@ -81,7 +81,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
         tx.execute_batch(TABLES)?;
         for (table, column, definition) in ADDED_COLUMNS {
             if !has_column(&tx, table, column)? {
-                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
+                tx.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+                ))?;
             }
         }
         tx.pragma_update(None, "user_version", VERSION)?;
@@ -98,7 +100,9 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
 
 fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
-    let names = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(names.iter().any(|n| n == column))
 }
 
@@ -117,10 +121,17 @@ mod tests {
         .unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), VERSION);
-        let (owner, resume): (Option<i64>, i64) =
-            conn.query_row("SELECT owner, resume FROM actors WHERE key = 7", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (owner, resume): (Option<i64>, i64) = conn
+            .query_row("SELECT owner, resume FROM actors WHERE key = 7", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
         assert_eq!((owner, resume), (None, 0));
-        conn.execute("INSERT INTO processes (pid, started_ms, role) VALUES (1, 2, 'server')", []).unwrap();
+        conn.execute(
+            "INSERT INTO processes (pid, started_ms, role) VALUES (1, 2, 'server')",
+            [],
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
     }
 
@@ -137,15 +148,20 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
-        let role: Option<String> = conn.query_row("SELECT role FROM processes", [], |r| r.get(0)).unwrap();
-        let resume: i64 = conn.query_row("SELECT resume FROM actors", [], |r| r.get(0)).unwrap();
+        let role: Option<String> = conn
+            .query_row("SELECT role FROM processes", [], |r| r.get(0))
+            .unwrap();
+        let resume: i64 = conn
+            .query_row("SELECT resume FROM actors", [], |r| r.get(0))
+            .unwrap();
         assert_eq!((role, resume), (None, 0));
     }
 
     #[test]
     fn a_newer_database_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
         assert!(matches!(migrate(&mut conn), Err(SchemaError::Newer { .. })));
     }
 }

@@ -64,13 +64,20 @@ impl Signer {
     /// Load the data directory's key, creating it on first use.
     pub fn load_or_create(data_dir: &Path) -> Result<Signer, SigningError> {
         let path = key_path(data_dir);
-        let err = |reason: String| SigningError::Key { path: path.display().to_string(), reason };
+        let err = |reason: String| SigningError::Key {
+            path: path.display().to_string(),
+            reason,
+        };
         if !path.exists() {
             create_key(&path).map_err(|e| err(e.to_string()))?;
         }
         let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
-        let seed: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| err(format!("{} bytes where 32 were expected", b.len())))?;
-        Ok(Signer { key: SigningKey::from_bytes(&seed) })
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| err(format!("{} bytes where 32 were expected", b.len())))?;
+        Ok(Signer {
+            key: SigningKey::from_bytes(&seed),
+        })
     }
 
     pub fn public_key(&self) -> [u8; 32] {
@@ -79,7 +86,13 @@ impl Signer {
 
     pub fn sign(&self, actor_id: &str, seq: u64, hash: &Hash) -> SignedHead {
         let signature = self.key.sign(&signed_bytes(actor_id, seq, hash)).to_bytes();
-        SignedHead { seq, hash: *hash, public_key: self.public_key(), signature, signed_ms: now_ms() }
+        SignedHead {
+            seq,
+            hash: *hash,
+            public_key: self.public_key(),
+            signature,
+            signed_ms: now_ms(),
+        }
     }
 }
 
@@ -89,7 +102,8 @@ fn create_key(path: &Path) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut seed = [0u8; 32];
-    rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
+    rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut seed)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = dir.join(format!(".chain.ed25519.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -109,9 +123,11 @@ fn create_key(path: &Path) -> std::io::Result<()> {
 
 /// Check a head's signature for `actor_id`.
 pub fn verify_head(actor_id: &str, head: &SignedHead) -> Result<(), SigningError> {
-    let key = VerifyingKey::from_bytes(&head.public_key).map_err(|_| SigningError::BadKey { seq: head.seq })?;
+    let key = VerifyingKey::from_bytes(&head.public_key)
+        .map_err(|_| SigningError::BadKey { seq: head.seq })?;
     let signature = Signature::from_bytes(&head.signature);
-    key.verify_strict(&signed_bytes(actor_id, head.seq, &head.hash), &signature).map_err(|_| SigningError::BadSignature { seq: head.seq })
+    key.verify_strict(&signed_bytes(actor_id, head.seq, &head.hash), &signature)
+        .map_err(|_| SigningError::BadSignature { seq: head.seq })
 }
 
 /// Store a signed head of actor `key`.
@@ -151,22 +167,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = Signer::load_or_create(dir.path()).unwrap();
         let b = Signer::load_or_create(dir.path()).unwrap();
-        assert_eq!(a.public_key(), b.public_key(), "the second load reads the same key");
+        assert_eq!(
+            a.public_key(),
+            b.public_key(),
+            "the second load reads the same key"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(key_path(dir.path())).unwrap().permissions().mode();
+            let mode = std::fs::metadata(key_path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let head = a.sign("actor-1", 5, &[9; 32]);
         verify_head("actor-1", &head).unwrap();
-        assert!(verify_head("actor-2", &head).is_err(), "bound to the actor id");
+        assert!(
+            verify_head("actor-2", &head).is_err(),
+            "bound to the actor id"
+        );
         let mut other = head.clone();
         other.hash[0] ^= 1;
-        assert!(matches!(verify_head("actor-1", &other), Err(SigningError::BadSignature { seq: 5 })));
+        assert!(matches!(
+            verify_head("actor-1", &other),
+            Err(SigningError::BadSignature { seq: 5 })
+        ));
         let mut later = head.clone();
         later.seq = 6;
-        assert!(verify_head("actor-1", &later).is_err(), "bound to the sequence number");
+        assert!(
+            verify_head("actor-1", &later).is_err(),
+            "bound to the sequence number"
+        );
     }
 
     #[test]
@@ -174,7 +206,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("keys")).unwrap();
         std::fs::write(key_path(dir.path()), b"short").unwrap();
-        let e = Signer::load_or_create(dir.path()).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = Signer::load_or_create(dir.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("5 bytes where 32 were expected"), "{e}");
     }
 

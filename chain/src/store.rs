@@ -45,7 +45,9 @@ impl std::str::FromStr for Durability {
         match s {
             "process-crash" => Ok(Durability::ProcessCrash),
             "power-loss" => Ok(Durability::PowerLoss),
-            other => Err(format!("unknown durability {other:?}: use \"process-crash\" or \"power-loss\"")),
+            other => Err(format!(
+                "unknown durability {other:?}: use \"process-crash\" or \"power-loss\""
+            )),
         }
     }
 }
@@ -81,32 +83,51 @@ impl ChainSink {
     /// Register a new actor; returns the key the database allocated for its events.
     pub async fn register_actor(&self, record: ActorRecord) -> Result<i64, ChainError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(WriteOp::Register { record, reply: Reply::Async(tx) })?;
-        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
+        self.send(WriteOp::Register {
+            record,
+            reply: Reply::Async(tx),
+        })?;
+        rx.await
+            .map_err(|_| writer_gone())?
+            .map_err(ChainError::Write)
     }
 
     /// [`register_actor`](Self::register_actor) for plain threads. Not for async tasks.
     pub fn register_actor_blocking(&self, record: ActorRecord) -> Result<i64, ChainError> {
         let (tx, rx) = mpsc::sync_channel(1);
-        self.send(WriteOp::Register { record, reply: Reply::Blocking(tx) })?;
-        rx.recv().map_err(|_| writer_gone())?.map_err(ChainError::Write)
+        self.send(WriteOp::Register {
+            record,
+            reply: Reply::Blocking(tx),
+        })?;
+        rx.recv()
+            .map_err(|_| writer_gone())?
+            .map_err(ChainError::Write)
     }
 
     /// Where the writer reports failures to store actor `key`'s writes.
     pub(crate) fn watch(&self, key: i64) -> Arc<FaultSlot> {
         let slot = Arc::new(FaultSlot::default());
-        let _ = self.send(WriteOp::Watch { actor: key, slot: Arc::downgrade(&slot) });
+        let _ = self.send(WriteOp::Watch {
+            actor: key,
+            slot: Arc::downgrade(&slot),
+        });
         slot
     }
 
     pub fn set_status(&self, key: i64, status: &str) {
-        let _ = self.send(WriteOp::Status { actor: key, status: status.to_string() });
+        let _ = self.send(WriteOp::Status {
+            actor: key,
+            status: status.to_string(),
+        });
     }
 
     pub fn append(&self, actor: i64, actor_id: &Arc<str>, event: Event) {
         // Publishing costs a clone, so only when someone is listening.
         if self.updates.receiver_count() > 0 {
-            let _ = self.updates.send(ChainUpdate { actor_id: actor_id.clone(), event: event.clone() });
+            let _ = self.updates.send(ChainUpdate {
+                actor_id: actor_id.clone(),
+                event: event.clone(),
+            });
         }
         let _ = self.send(WriteOp::Event { actor, event });
     }
@@ -132,7 +153,10 @@ impl ChainSink {
     /// Sign actor `actor`'s head (`seq`, `hash`) with this data directory's key and store it.
     pub fn sign_head(&self, actor: i64, actor_id: &str, seq: u64, hash: &Hash) -> SignedHead {
         let head = self.signer.sign(actor_id, seq, hash);
-        let _ = self.send(WriteOp::Head { actor, head: head.clone() });
+        let _ = self.send(WriteOp::Head {
+            actor,
+            head: head.clone(),
+        });
         head
     }
 
@@ -150,14 +174,18 @@ impl ChainSink {
     pub fn flush(&self) -> Result<(), ChainError> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.send(WriteOp::Flush(Reply::Blocking(tx)))?;
-        rx.recv().map_err(|_| writer_gone())?.map_err(ChainError::Write)
+        rx.recv()
+            .map_err(|_| writer_gone())?
+            .map_err(ChainError::Write)
     }
 
     /// Wait until everything sent before this call is committed.
     pub async fn flush_async(&self) -> Result<(), ChainError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.send(WriteOp::Flush(Reply::Async(tx)))?;
-        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
+        rx.await
+            .map_err(|_| writer_gone())?
+            .map_err(ChainError::Write)
     }
 
     /// End running actor `actor_id`'s chain with `lifecycle/interrupted` (signed), after
@@ -166,8 +194,14 @@ impl ChainSink {
     /// when the actor was not running (nothing to mark).
     pub async fn mark_interrupted(&self, actor_id: &str, reason: &str) -> Result<bool, ChainError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(WriteOp::Interrupt { actor_id: actor_id.to_string(), reason: reason.to_string(), reply: Reply::Async(tx) })?;
-        rx.await.map_err(|_| writer_gone())?.map_err(ChainError::Write)
+        self.send(WriteOp::Interrupt {
+            actor_id: actor_id.to_string(),
+            reason: reason.to_string(),
+            reply: Reply::Async(tx),
+        })?;
+        rx.await
+            .map_err(|_| writer_gone())?
+            .map_err(ChainError::Write)
     }
 }
 
@@ -221,7 +255,6 @@ fn writer_gone() -> ChainError {
     ChainError::WriterGone("writer thread exited".into())
 }
 
-
 impl ChainDb {
     /// Open (creating if needed) the database at `path` with default options.
     pub fn open(path: &Path) -> Result<ChainDb, ChainError> {
@@ -232,32 +265,56 @@ impl ChainDb {
     /// interrupted, and start this process's writer.
     pub fn open_with(path: &Path, options: ChainOptions) -> Result<ChainDb, ChainError> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| ChainError::File { path: dir.display().to_string(), reason: e.to_string() })?;
+        std::fs::create_dir_all(dir).map_err(|e| ChainError::File {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let mut conn = Connection::open(path).map_err(db_err(path))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err(path))?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err(path))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err(path))?;
         let synchronous = match options.durability {
             Durability::ProcessCrash => "NORMAL",
             Durability::PowerLoss => "FULL",
         };
-        conn.pragma_update(None, "synchronous", synchronous).map_err(db_err(path))?;
+        conn.pragma_update(None, "synchronous", synchronous)
+            .map_err(db_err(path))?;
         schema::migrate(&mut conn).map_err(|e| match e {
-            schema::SchemaError::Sql(source) => ChainError::Db { path: path.display().to_string(), source },
-            newer => ChainError::File { path: path.display().to_string(), reason: newer.to_string() },
+            schema::SchemaError::Sql(source) => ChainError::Db {
+                path: path.display().to_string(),
+                source,
+            },
+            newer => ChainError::File {
+                path: path.display().to_string(),
+                reason: newer.to_string(),
+            },
         })?;
-        let signer = Arc::new(Signer::load_or_create(dir).map_err(|e| ChainError::Key(e.to_string()))?);
+        let signer =
+            Arc::new(Signer::load_or_create(dir).map_err(|e| ChainError::Key(e.to_string()))?);
         let role = options.resumable.then_some(process::SERVER_ROLE);
         let lock = register_and_recover(&mut conn, path, &signer, role)?;
         let budget = Arc::new(Budget::new(options.queue_events, options.queue_bytes));
         let (tx, rx) = mpsc::channel();
-        let writer = Writer::new(conn, path.to_path_buf(), lock.id, signer.clone(), budget.clone());
+        let writer = Writer::new(
+            conn,
+            path.to_path_buf(),
+            lock.id,
+            signer.clone(),
+            budget.clone(),
+        );
         let handle = std::thread::Builder::new()
             .name("theater-chain-writer".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| ChainError::WriterGone(e.to_string()))?;
         Ok(ChainDb {
             path: path.to_path_buf(),
-            sink: ChainSink { tx, budget, signer, updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0, clock: options.clock },
+            sink: ChainSink {
+                tx,
+                budget,
+                signer,
+                updates: tokio::sync::broadcast::channel(SUBSCRIBER_BUFFER).0,
+                clock: options.clock,
+            },
             writer: Mutex::new(Some(handle)),
             lock,
             resumable: options.resumable,
@@ -305,14 +362,28 @@ impl ChainDb {
 
 /// In one transaction (so openers take turns): mark the actors of dead processes
 /// interrupted, then register this process.
-fn register_and_recover(conn: &mut Connection, path: &Path, signer: &Signer, role: Option<&str>) -> Result<ProcessLock, ChainError> {
+fn register_and_recover(
+    conn: &mut Connection,
+    path: &Path,
+    signer: &Signer,
+    role: Option<&str>,
+) -> Result<ProcessLock, ChainError> {
     let locks = path.parent().unwrap_or(Path::new(".")).join("locks");
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err(path))?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err(path))?;
     let marked = process::recover(&tx, &locks, signer).map_err(db_err(path))?;
-    let lock = process::register(&tx, &locks, role).map_err(|reason| ChainError::File { path: locks.display().to_string(), reason })?;
+    let lock = process::register(&tx, &locks, role).map_err(|reason| ChainError::File {
+        path: locks.display().to_string(),
+        reason,
+    })?;
     tx.commit().map_err(db_err(path))?;
     if !marked.is_empty() {
-        tracing::warn!("{} actor(s) left running by a process that ended were marked interrupted: {}", marked.len(), marked.join(", "));
+        tracing::warn!(
+            "{} actor(s) left running by a process that ended were marked interrupted: {}",
+            marked.len(),
+            marked.join(", ")
+        );
     }
     Ok(lock)
 }

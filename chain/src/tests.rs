@@ -29,7 +29,13 @@ fn db_path(dir: &tempfile::TempDir) -> std::path::PathBuf {
 fn actor(db: &ChainDb, id: &str) -> ActorChain {
     let key = db.sink().register_actor_blocking(record(id)).unwrap();
     let mut chain = ActorChain::new(db.sink(), key, id);
-    chain.record("lifecycle/started", payload::encode(&payload::map(vec![("actor", ciborium::value::Value::Text(id.into()))])));
+    chain.record(
+        "lifecycle/started",
+        payload::encode(&payload::map(vec![(
+            "actor",
+            ciborium::value::Value::Text(id.into()),
+        )])),
+    );
     chain
 }
 
@@ -50,14 +56,19 @@ fn verify_db(path: &Path, id: &str) -> Result<Verified, VerifyError> {
 }
 
 fn events(path: &Path, id: &str) -> Vec<Event> {
-    ChainReader::open(path).unwrap().events(id, &EventFilter::default()).unwrap()
+    ChainReader::open(path)
+        .unwrap()
+        .events(id, &EventFilter::default())
+        .unwrap()
 }
 
 #[test]
 fn two_writers_on_one_database_get_distinct_keys_and_never_mix_chains() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    let dbs: Vec<Arc<ChainDb>> = (0..2).map(|_| Arc::new(ChainDb::open(&path).unwrap())).collect();
+    let dbs: Vec<Arc<ChainDb>> = (0..2)
+        .map(|_| Arc::new(ChainDb::open(&path).unwrap()))
+        .collect();
     let threads: Vec<_> = (0..6)
         .map(|i| {
             let db = dbs[i % 2].clone();
@@ -77,7 +88,11 @@ fn two_writers_on_one_database_get_distinct_keys_and_never_mix_chains() {
     for t in threads {
         let id = t.join().unwrap();
         let verified = verify_db(&path, &id).unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!((verified.events, verified.unsigned_tail()), (502, 0), "{id}");
+        assert_eq!(
+            (verified.events, verified.unsigned_tail()),
+            (502, 0),
+            "{id}"
+        );
     }
 }
 
@@ -103,14 +118,20 @@ fn an_event_the_database_refuses_fails_only_its_own_actor_and_the_writer_goes_on
     let _failure_of_that_batch = db.sink().flush();
     assert!(good.fault().is_none(), "the other actor is untouched");
     let reason = bad.fault().expect("the refused actor is told");
-    assert!(reason.contains("event 2") && reason.contains("too big"), "{reason}");
+    assert!(
+        reason.contains("event 2") && reason.contains("too big"),
+        "{reason}"
+    );
     // The refused actor records its failure where its stored chain ends.
     bad.record("lifecycle/failed", vec![]);
     bad.sign_head();
     good.record("t", vec![3]);
     good.sign_head();
     db.sink().flush().unwrap();
-    let stored: Vec<String> = events(&path, "bad").into_iter().map(|e| e.event_type).collect();
+    let stored: Vec<String> = events(&path, "bad")
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
     assert_eq!(stored, ["lifecycle/started", "t", "lifecycle/failed"]);
     assert_eq!(verify_db(&path, "bad").unwrap().events, 3);
     assert_eq!(verify_db(&path, "good").unwrap().events, 4);
@@ -137,7 +158,11 @@ fn a_database_that_refuses_every_write_fails_its_actors_and_recovers_for_new_one
     db.sink().flush().unwrap();
     assert_eq!(verify_db(&path, "b").unwrap().events, 1);
     let a_chain = verify_db(&path, "a").unwrap();
-    assert_eq!((a_chain.events, a_chain.signed.seq), (2, 1), "everything before the failure verifies");
+    assert_eq!(
+        (a_chain.events, a_chain.signed.seq),
+        (2, 1),
+        "everything before the failure verifies"
+    );
 }
 
 #[test]
@@ -156,14 +181,29 @@ fn actors_of_a_dead_writer_are_marked_interrupted_by_the_next_one_and_live_ones_
         // Dropping the database releases its lock, as the OS does when a process dies.
     }
     let reader = ChainReader::open(&path).unwrap();
-    assert_eq!(reader.actor("orphan").unwrap().status, INTERRUPTED_STATUS, "readers see it before any writer records it");
+    assert_eq!(
+        reader.actor("orphan").unwrap().status,
+        INTERRUPTED_STATUS,
+        "readers see it before any writer records it"
+    );
     assert_eq!(reader.actor("still-running").unwrap().status, "running");
     let _next = ChainDb::open(&path).unwrap();
     let orphan = events(&path, "orphan");
-    assert_eq!(orphan.last().map(|e| e.event_type.as_str()), Some(INTERRUPTED));
+    assert_eq!(
+        orphan.last().map(|e| e.event_type.as_str()),
+        Some(INTERRUPTED)
+    );
     let verified = verify_db(&path, "orphan").unwrap();
-    assert_eq!((verified.events, verified.unsigned_tail()), (3, 0), "the interrupted head is signed");
-    assert_eq!(events(&path, "still-running").len(), 1, "a live writer's actor is left alone");
+    assert_eq!(
+        (verified.events, verified.unsigned_tail()),
+        (3, 0),
+        "the interrupted head is signed"
+    );
+    assert_eq!(
+        events(&path, "still-running").len(),
+        1,
+        "a live writer's actor is left alone"
+    );
 }
 
 #[tokio::test]
@@ -174,12 +214,24 @@ async fn mark_interrupted_ends_a_live_chain_and_ignores_what_the_actor_does_afte
     let key = db.sink().register_actor(record("x")).await.unwrap();
     let mut chain = ActorChain::new(db.sink(), key, "x");
     chain.record("t", vec![]);
-    assert!(db.mark_interrupted("x", "the server stopped waiting for it").await.unwrap());
+    assert!(db
+        .mark_interrupted("x", "the server stopped waiting for it")
+        .await
+        .unwrap());
     chain.record("t", vec![]);
     db.sink().flush_async().await.unwrap();
-    let types: Vec<String> = events(&path, "x").into_iter().map(|e| e.event_type).collect();
+    let types: Vec<String> = events(&path, "x")
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
     assert_eq!(types, ["t", INTERRUPTED]);
-    assert_eq!(ChainReader::open(&path).unwrap().actor("x").unwrap().status, INTERRUPTED_STATUS);
-    assert!(!db.mark_interrupted("x", "again").await.unwrap(), "an actor that is not running is left as it is");
+    assert_eq!(
+        ChainReader::open(&path).unwrap().actor("x").unwrap().status,
+        INTERRUPTED_STATUS
+    );
+    assert!(
+        !db.mark_interrupted("x", "again").await.unwrap(),
+        "an actor that is not running is left as it is"
+    );
     assert!(verify_db(&path, "x").is_ok());
 }

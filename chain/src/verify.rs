@@ -15,15 +15,27 @@ use super::{Event, Hash};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
     #[error("event {index}: stored hash {stored} does not match the hash of its contents {computed} (the event was altered)")]
-    HashMismatch { index: u64, stored: String, computed: String },
+    HashMismatch {
+        index: u64,
+        stored: String,
+        computed: String,
+    },
     #[error("event {index}: parent {found} does not match the previous event's hash {expected} (the chain was cut or reordered)")]
-    BrokenLink { index: u64, expected: String, found: String },
+    BrokenLink {
+        index: u64,
+        expected: String,
+        found: String,
+    },
     #[error("event {index}: sequence number {found} where {index} was expected (an event is missing or duplicated)")]
     BadSequence { index: u64, found: u64 },
     #[error("the chain ends at {events} events but a head at seq {signed_seq} was signed (the chain was truncated)")]
     Truncated { events: u64, signed_seq: u64 },
     #[error("event {seq}: hash {found} differs from the signed head's {signed} (the chain was re-hashed after the head was signed)")]
-    HeadMismatch { seq: u64, signed: String, found: String },
+    HeadMismatch {
+        seq: u64,
+        signed: String,
+        found: String,
+    },
     #[error("{0}")]
     Signature(String),
     #[error("the head is signed by {found}, not by the expected key {expected}")]
@@ -47,7 +59,8 @@ pub struct Verified {
 impl Verified {
     /// Events after the signed head (recorded since it was signed, or never signed).
     pub fn unsigned_tail(&self) -> u64 {
-        self.events.saturating_sub(self.signed.seq.saturating_add(1))
+        self.events
+            .saturating_sub(self.signed.seq.saturating_add(1))
     }
 }
 
@@ -63,24 +76,48 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier that will check the chain against `signed` (its latest signed head).
     pub fn new(signed: Option<SignedHead>) -> Verifier {
-        Verifier { count: 0, parent: None, signed, started_as: None }
+        Verifier {
+            count: 0,
+            parent: None,
+            signed,
+            started_as: None,
+        }
     }
 
     /// Check the next event.
     pub fn push(&mut self, event: &Event) -> Result<(), VerifyError> {
         let index = self.count;
         if event.seq != index {
-            return Err(VerifyError::BadSequence { index, found: event.seq });
+            return Err(VerifyError::BadSequence {
+                index,
+                found: event.seq,
+            });
         }
         if event.parent != self.parent {
-            return Err(VerifyError::BrokenLink { index, expected: hex_or_none(self.parent), found: hex_or_none(event.parent) });
+            return Err(VerifyError::BrokenLink {
+                index,
+                expected: hex_or_none(self.parent),
+                found: hex_or_none(event.parent),
+            });
         }
         let computed = event.recompute_hash();
         if computed != event.hash {
-            return Err(VerifyError::HashMismatch { index, stored: hex::encode(event.hash), computed: hex::encode(computed) });
+            return Err(VerifyError::HashMismatch {
+                index,
+                stored: hex::encode(event.hash),
+                computed: hex::encode(computed),
+            });
         }
-        if let Some(signed) = self.signed.as_ref().filter(|s| s.seq == index && s.hash != event.hash) {
-            return Err(VerifyError::HeadMismatch { seq: index, signed: hex::encode(signed.hash), found: hex::encode(event.hash) });
+        if let Some(signed) = self
+            .signed
+            .as_ref()
+            .filter(|s| s.seq == index && s.hash != event.hash)
+        {
+            return Err(VerifyError::HeadMismatch {
+                seq: index,
+                signed: hex::encode(signed.hash),
+                found: hex::encode(event.hash),
+            });
         }
         if index == 0 {
             self.started_as = started_actor(event);
@@ -97,16 +134,30 @@ impl Verifier {
             return Err(VerifyError::Unsigned { events: self.count });
         };
         if signed.seq >= self.count {
-            return Err(VerifyError::Truncated { events: self.count, signed_seq: signed.seq });
+            return Err(VerifyError::Truncated {
+                events: self.count,
+                signed_seq: signed.seq,
+            });
         }
         if let Some(started) = self.started_as.filter(|s| s != actor_id) {
-            return Err(VerifyError::WrongActor { signed: actor_id.to_string(), found: started });
+            return Err(VerifyError::WrongActor {
+                signed: actor_id.to_string(),
+                found: started,
+            });
         }
-        verify_head(actor_id, &signed).map_err(|e: SigningError| VerifyError::Signature(e.to_string()))?;
+        verify_head(actor_id, &signed)
+            .map_err(|e: SigningError| VerifyError::Signature(e.to_string()))?;
         if let Some(expected) = key.filter(|k| **k != signed.public_key) {
-            return Err(VerifyError::WrongSigner { expected: hex::encode(expected), found: hex::encode(signed.public_key) });
+            return Err(VerifyError::WrongSigner {
+                expected: hex::encode(expected),
+                found: hex::encode(signed.public_key),
+            });
         }
-        Ok(Verified { events: self.count, head: self.parent, signed })
+        Ok(Verified {
+            events: self.count,
+            head: self.parent,
+            signed,
+        })
     }
 
     /// Events checked so far, and the last one's hash.
@@ -120,7 +171,10 @@ fn started_actor(event: &Event) -> Option<String> {
     if event.event_type != "lifecycle/started" {
         return None;
     }
-    Fields::new(decode(&event.payload).ok()?).ok()?.get::<String>("actor").ok()
+    Fields::new(decode(&event.payload).ok()?)
+        .ok()?
+        .get::<String>("actor")
+        .ok()
 }
 
 fn hex_or_none(h: Option<Hash>) -> String {
@@ -143,12 +197,22 @@ mod tests {
     fn chain(n: u64) -> Vec<Event> {
         let mut out: Vec<Event> = Vec::new();
         for i in 0..n {
-            out.push(Event::new(i, out.last().map(|e| e.hash), "t".into(), i, vec![i as u8]));
+            out.push(Event::new(
+                i,
+                out.last().map(|e| e.hash),
+                "t".into(),
+                i,
+                vec![i as u8],
+            ));
         }
         out
     }
 
-    fn run(events: &[Event], signed: Option<SignedHead>, key: Option<&[u8; 32]>) -> Result<Verified, VerifyError> {
+    fn run(
+        events: &[Event],
+        signed: Option<SignedHead>,
+        key: Option<&[u8; 32]>,
+    ) -> Result<Verified, VerifyError> {
         let mut v = Verifier::new(signed);
         events.iter().try_for_each(|e| v.push(e))?;
         v.finish("a", key)
@@ -164,21 +228,30 @@ mod tests {
     fn altered_payload_names_index() {
         let mut c = chain(5);
         c[3].payload[0] ^= 1;
-        assert!(matches!(verify_links(&c), Err(VerifyError::HashMismatch { index: 3, .. })));
+        assert!(matches!(
+            verify_links(&c),
+            Err(VerifyError::HashMismatch { index: 3, .. })
+        ));
     }
 
     #[test]
     fn removed_event_is_a_sequence_error() {
         let mut c = chain(5);
         c.remove(2);
-        assert!(matches!(verify_links(&c), Err(VerifyError::BadSequence { index: 2, found: 3 })));
+        assert!(matches!(
+            verify_links(&c),
+            Err(VerifyError::BadSequence { index: 2, found: 3 })
+        ));
     }
 
     #[test]
     fn relinked_event_is_a_broken_link() {
         let mut c = chain(3);
         c[2].parent = Some([0; 32]);
-        assert!(matches!(verify_links(&c), Err(VerifyError::BrokenLink { index: 2, .. })));
+        assert!(matches!(
+            verify_links(&c),
+            Err(VerifyError::BrokenLink { index: 2, .. })
+        ));
     }
 
     #[test]
@@ -189,22 +262,49 @@ mod tests {
         let head = signer.sign("a", 3, &c[3].hash);
         let ok = run(&c, Some(head.clone()), Some(&signer.public_key())).unwrap();
         assert_eq!((ok.events, ok.signed.seq, ok.unsigned_tail()), (6, 3, 2));
-        assert!(matches!(run(&c[..3], Some(head.clone()), None), Err(VerifyError::Truncated { events: 3, signed_seq: 3 })));
+        assert!(matches!(
+            run(&c[..3], Some(head.clone()), None),
+            Err(VerifyError::Truncated {
+                events: 3,
+                signed_seq: 3
+            })
+        ));
         // Edit event 1 and re-hash everything after it: links hold, the signed hash does not.
         let mut rehashed = c.clone();
         rehashed[1] = Event::new(1, Some(rehashed[0].hash), "t".into(), 1, vec![99]);
         for i in 2..rehashed.len() {
-            rehashed[i] = Event::new(i as u64, Some(rehashed[i - 1].hash), "t".into(), i as u64, vec![i as u8]);
+            rehashed[i] = Event::new(
+                i as u64,
+                Some(rehashed[i - 1].hash),
+                "t".into(),
+                i as u64,
+                vec![i as u8],
+            );
         }
-        assert!(matches!(run(&rehashed, Some(head.clone()), None), Err(VerifyError::HeadMismatch { seq: 3, .. })));
+        assert!(matches!(
+            run(&rehashed, Some(head.clone()), None),
+            Err(VerifyError::HeadMismatch { seq: 3, .. })
+        ));
         // Re-signed by someone else: valid signature, wrong key.
         let other = Signer::load_or_create(tempfile::tempdir().unwrap().path()).unwrap();
         let forged = other.sign("a", 3, &rehashed[3].hash);
-        assert!(run(&rehashed, Some(forged.clone()), None).is_ok(), "without --key any valid signer is reported");
-        assert!(matches!(run(&rehashed, Some(forged), Some(&signer.public_key())), Err(VerifyError::WrongSigner { .. })));
+        assert!(
+            run(&rehashed, Some(forged.clone()), None).is_ok(),
+            "without --key any valid signer is reported"
+        );
+        assert!(matches!(
+            run(&rehashed, Some(forged), Some(&signer.public_key())),
+            Err(VerifyError::WrongSigner { .. })
+        ));
         let mut bad = head;
         bad.signature[0] ^= 1;
-        assert!(matches!(run(&c, Some(bad), None), Err(VerifyError::Signature(_))));
-        assert!(matches!(run(&[], None, None), Err(VerifyError::Unsigned { events: 0 })));
+        assert!(matches!(
+            run(&c, Some(bad), None),
+            Err(VerifyError::Signature(_))
+        ));
+        assert!(matches!(
+            run(&[], None, None),
+            Err(VerifyError::Unsigned { events: 0 })
+        ));
     }
 }

@@ -15,12 +15,14 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Weak};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use super::backpressure::Budget;
 use super::fault::{Fault, FaultSlot, StoredEnd};
-use super::signing::{store_head, SignedHead, Signer};
 use super::rows::ActorRecord;
+use super::signing::{store_head, SignedHead, Signer};
 use super::{process, Event, Hash};
 
 /// Largest number of queued operations committed in one transaction.
@@ -46,15 +48,38 @@ impl<T> Reply<T> {
 /// One queued write.
 pub enum WriteOp {
     /// A new actor; the reply carries the key the database allocated.
-    Register { record: ActorRecord, reply: Reply<i64> },
+    Register {
+        record: ActorRecord,
+        reply: Reply<i64>,
+    },
     /// Where to report write failures of actor `key`.
-    Watch { actor: i64, slot: Weak<FaultSlot> },
-    Status { actor: i64, status: String },
-    Event { actor: i64, event: Event },
-    Blob { actor: i64, hash: Hash, data: Vec<u8> },
-    Head { actor: i64, head: SignedHead },
+    Watch {
+        actor: i64,
+        slot: Weak<FaultSlot>,
+    },
+    Status {
+        actor: i64,
+        status: String,
+    },
+    Event {
+        actor: i64,
+        event: Event,
+    },
+    Blob {
+        actor: i64,
+        hash: Hash,
+        data: Vec<u8>,
+    },
+    Head {
+        actor: i64,
+        head: SignedHead,
+    },
     /// End a running actor's chain with `lifecycle/interrupted` and ignore its later writes.
-    Interrupt { actor_id: String, reason: String, reply: Reply<bool> },
+    Interrupt {
+        actor_id: String,
+        reason: String,
+        reply: Reply<bool>,
+    },
     /// Answered once everything queued before it is committed (or has failed).
     Flush(Reply<()>),
 }
@@ -71,7 +96,10 @@ impl WriteOp {
 
     fn actor(&self) -> Option<i64> {
         match self {
-            WriteOp::Status { actor, .. } | WriteOp::Event { actor, .. } | WriteOp::Blob { actor, .. } | WriteOp::Head { actor, .. } => Some(*actor),
+            WriteOp::Status { actor, .. }
+            | WriteOp::Event { actor, .. }
+            | WriteOp::Blob { actor, .. }
+            | WriteOp::Head { actor, .. } => Some(*actor),
             _ => None,
         }
     }
@@ -100,8 +128,24 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(conn: Connection, path: PathBuf, owner: i64, signer: Arc<Signer>, budget: Arc<Budget>) -> Writer {
-        Writer { conn, path, owner, signer, budget, slots: HashMap::new(), poisoned: HashMap::new(), sealed: HashSet::new(), prune_at: 1024 }
+    pub fn new(
+        conn: Connection,
+        path: PathBuf,
+        owner: i64,
+        signer: Arc<Signer>,
+        budget: Arc<Budget>,
+    ) -> Writer {
+        Writer {
+            conn,
+            path,
+            owner,
+            signer,
+            budget,
+            slots: HashMap::new(),
+            poisoned: HashMap::new(),
+            sealed: HashSet::new(),
+            prune_at: 1024,
+        }
     }
 
     /// Serve the queue until every sender is gone.
@@ -121,7 +165,9 @@ impl Writer {
     }
 
     fn process(&mut self, batch: Vec<WriteOp>) {
-        let (batch, flushes): (Vec<WriteOp>, Vec<WriteOp>) = batch.into_iter().partition(|op| !matches!(op, WriteOp::Flush(_)));
+        let (batch, flushes): (Vec<WriteOp>, Vec<WriteOp>) = batch
+            .into_iter()
+            .partition(|op| !matches!(op, WriteOp::Flush(_)));
         let before = self.poisoned.clone();
         let admitted: Vec<WriteOp> = batch.into_iter().filter_map(|op| self.admit(op)).collect();
         let failure = match self.commit_with_retry(&admitted) {
@@ -148,7 +194,9 @@ impl Writer {
             self.watch(actor, slot);
             return None;
         }
-        let Some(actor) = op.actor() else { return Some(op) };
+        let Some(actor) = op.actor() else {
+            return Some(op);
+        };
         if self.sealed.contains(&actor) {
             return None;
         }
@@ -167,7 +215,11 @@ impl Writer {
                     // Where the stored chain ends was unknown; tell the actor once it is.
                     if let Ok(end) = stored_end(&self.conn, actor) {
                         self.poisoned.insert(actor, Some(end));
-                        self.raise(actor, "the chain database could not store this actor's events".into(), Some(end));
+                        self.raise(
+                            actor,
+                            "the chain database could not store this actor's events".into(),
+                            Some(end),
+                        );
                     }
                     None
                 }
@@ -200,8 +252,13 @@ impl Writer {
     }
 
     fn commit(&mut self, ops: &[WriteOp]) -> rusqlite::Result<Vec<Done>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let done = ops.iter().map(|op| write(&tx, op, self.owner, &self.signer)).collect::<rusqlite::Result<Vec<_>>>()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let done = ops
+            .iter()
+            .map(|op| write(&tx, op, self.owner, &self.signer))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(done)
     }
@@ -215,12 +272,14 @@ impl Writer {
             let Some(op) = self.admit(op) else { continue };
             let result = match &database_down {
                 Some(reason) => Err(reason.clone()),
-                None => self.commit_with_retry(std::slice::from_ref(&op)).map_err(|e| {
-                    if !op_specific(&e) {
-                        database_down = Some(e.to_string());
-                    }
-                    e.to_string()
-                }),
+                None => self
+                    .commit_with_retry(std::slice::from_ref(&op))
+                    .map_err(|e| {
+                        if !op_specific(&e) {
+                            database_down = Some(e.to_string());
+                        }
+                        e.to_string()
+                    }),
             };
             match result {
                 Ok(done) => self.deliver(vec![op], done),
@@ -253,21 +312,46 @@ impl Writer {
     /// An operation could not be stored: fail its actor (or whoever waits for it).
     fn fail(&mut self, op: WriteOp, reason: &str) {
         match op {
-            WriteOp::Register { record, reply } => reply.send(Err(format!("cannot record actor {}: {reason}", record.actor_id))),
+            WriteOp::Register { record, reply } => reply.send(Err(format!(
+                "cannot record actor {}: {reason}",
+                record.actor_id
+            ))),
             WriteOp::Interrupt { reply, .. } => reply.send(Err(reason.to_string())),
             WriteOp::Event { actor, event } => {
-                let why = format!("event {} ({}, {} bytes) could not be stored: {reason}", event.seq, event.event_type, event.payload.len());
+                let why = format!(
+                    "event {} ({}, {} bytes) could not be stored: {reason}",
+                    event.seq,
+                    event.event_type,
+                    event.payload.len()
+                );
                 self.poison(actor, why);
             }
-            WriteOp::Blob { actor, data, .. } => self.poison(actor, format!("a state value of {} bytes could not be stored: {reason}", data.len())),
-            WriteOp::Head { actor, head } => self.poison(actor, format!("the signed head at seq {} could not be stored: {reason}", head.seq)),
-            WriteOp::Status { actor, .. } => self.poison(actor, format!("the actor's status could not be stored: {reason}")),
+            WriteOp::Blob { actor, data, .. } => self.poison(
+                actor,
+                format!(
+                    "a state value of {} bytes could not be stored: {reason}",
+                    data.len()
+                ),
+            ),
+            WriteOp::Head { actor, head } => self.poison(
+                actor,
+                format!(
+                    "the signed head at seq {} could not be stored: {reason}",
+                    head.seq
+                ),
+            ),
+            WriteOp::Status { actor, .. } => self.poison(
+                actor,
+                format!("the actor's status could not be stored: {reason}"),
+            ),
             WriteOp::Watch { .. } | WriteOp::Flush(_) => {}
         }
     }
 
     fn poison(&mut self, actor: i64, reason: String) {
-        let end = stored_end(&self.conn, actor).ok().or_else(|| self.poisoned.get(&actor).copied().flatten());
+        let end = stored_end(&self.conn, actor)
+            .ok()
+            .or_else(|| self.poisoned.get(&actor).copied().flatten());
         self.poisoned.insert(actor, end);
         self.raise(actor, reason, end);
     }
@@ -283,7 +367,10 @@ impl Writer {
 /// than to the database (busy, read-only, full, I/O).
 fn op_specific(e: &rusqlite::Error) -> bool {
     match e.sqlite_error_code() {
-        Some(code) => matches!(code, ErrorCode::TooBig | ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch),
+        Some(code) => matches!(
+            code,
+            ErrorCode::TooBig | ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch
+        ),
         None => true,
     }
 }
@@ -291,29 +378,53 @@ fn op_specific(e: &rusqlite::Error) -> bool {
 /// Where actor `key`'s stored chain ends.
 pub(super) fn stored_end(conn: &Connection, key: i64) -> rusqlite::Result<StoredEnd> {
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash FROM events WHERE actor = ?1 ORDER BY seq DESC LIMIT 1", [key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM events WHERE actor = ?1 ORDER BY seq DESC LIMIT 1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     Ok(match last {
-        Some((seq, hash)) => StoredEnd { next_seq: (seq as u64).saturating_add(1), head: Hash::try_from(hash).ok() },
-        None => StoredEnd { next_seq: 0, head: None },
+        Some((seq, hash)) => StoredEnd {
+            next_seq: (seq as u64).saturating_add(1),
+            head: Hash::try_from(hash).ok(),
+        },
+        None => StoredEnd {
+            next_seq: 0,
+            head: None,
+        },
     })
 }
 
-fn write(tx: &Transaction<'_>, op: &WriteOp, owner: i64, signer: &Signer) -> rusqlite::Result<Done> {
+fn write(
+    tx: &Transaction<'_>,
+    op: &WriteOp,
+    owner: i64,
+    signer: &Signer,
+) -> rusqlite::Result<Done> {
     match op {
         WriteOp::Event { actor, event } => {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO events (actor, seq, event_type, timestamp_ms, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            stmt.execute(params![actor, event.seq as i64, event.event_type, event.timestamp_ms as i64, event.payload, &event.hash[..]])?;
+            stmt.execute(params![
+                actor,
+                event.seq as i64,
+                event.event_type,
+                event.timestamp_ms as i64,
+                event.payload,
+                &event.hash[..]
+            ])?;
         }
         WriteOp::Blob { hash, data, .. } => {
             // Content-addressed: the same hash is the same bytes, so a second copy is a no-op.
-            tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?.execute(params![&hash[..], data])?;
+            tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?
+                .execute(params![&hash[..], data])?;
         }
         WriteOp::Head { actor, head } => store_head(tx, *actor, head)?,
         WriteOp::Status { actor, status } => {
-            tx.prepare_cached("UPDATE actors SET status = ?1 WHERE key = ?2")?.execute(params![status, actor])?;
+            tx.prepare_cached("UPDATE actors SET status = ?1 WHERE key = ?2")?
+                .execute(params![status, actor])?;
         }
         WriteOp::Register { record, .. } => {
             let key = tx.query_row(
@@ -324,9 +435,16 @@ fn write(tx: &Transaction<'_>, op: &WriteOp, owner: i64, signer: &Signer) -> rus
             )?;
             return Ok(Done::Key(key));
         }
-        WriteOp::Interrupt { actor_id, reason, .. } => {
-            let key: Option<i64> =
-                tx.query_row("SELECT key FROM actors WHERE actor_id = ?1 AND status = 'running'", [actor_id], |r| r.get(0)).optional()?;
+        WriteOp::Interrupt {
+            actor_id, reason, ..
+        } => {
+            let key: Option<i64> = tx
+                .query_row(
+                    "SELECT key FROM actors WHERE actor_id = ?1 AND status = 'running'",
+                    [actor_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
             if let Some(key) = key {
                 process::interrupt(tx, key, actor_id, reason, signer)?;
             }

@@ -9,7 +9,12 @@ use crate::template::Template;
 /// Theater: run untrusted WebAssembly actors in a sandbox, with every input and output
 /// recorded in a hash-linked, verifiable event chain.
 #[derive(Debug, Parser)]
-#[command(name = "theater", version, propagate_version = true, arg_required_else_help = true)]
+#[command(
+    name = "theater",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -152,7 +157,12 @@ pub struct RunArgs {
 pub struct DurabilityArg {
     /// `process-crash` (SQLite synchronous=NORMAL: survives the process being killed) or
     /// `power-loss` (synchronous=FULL: every commit is on disk before it counts)
-    #[arg(long, env = "THEATER_DURABILITY", default_value = "process-crash", value_name = "LEVEL")]
+    #[arg(
+        long,
+        env = "THEATER_DURABILITY",
+        default_value = "process-crash",
+        value_name = "LEVEL"
+    )]
     pub durability: theater_runtime::chain::Durability,
 }
 
@@ -261,17 +271,32 @@ pub struct Connection {
     pub server: Option<String>,
     /// Access token (sent as `Authorization: Bearer`) [default: the token in $THEATER_HOME/server.json,
     /// when that file names the server called]
-    #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "THEATER_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// Address to listen on
-    #[arg(long, env = "THEATER_ADDR", default_value = "127.0.0.1:9000", value_name = "IP:PORT")]
+    #[arg(
+        long,
+        env = "THEATER_ADDR",
+        default_value = "127.0.0.1:9000",
+        value_name = "IP:PORT"
+    )]
     pub addr: std::net::SocketAddr,
     /// The access token every request must send as `Authorization: Bearer TOKEN` [default: a random one]
-    #[arg(long, env = "THEATER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "THEATER_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
     /// Serve without a token (loopback addresses only; any local user or program can then drive the server)
     #[arg(long, conflicts_with = "token")]

@@ -62,8 +62,16 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .map_err(|e| ClientError::Http { url: base.clone(), reason: e.to_string() })?;
-        Ok(Client { http, base, token: token.filter(|t| !t.is_empty()), stale: None })
+            .map_err(|e| ClientError::Http {
+                url: base.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base,
+            token: token.filter(|t| !t.is_empty()),
+            stale: None,
+        })
     }
 
     /// The client the command line asks for: the server of --server (an empty THEATER_SERVER
@@ -71,7 +79,11 @@ impl Client {
     /// address; the token of --token, else server.json's when it names that same server
     /// (the token is never sent to another one).
     pub fn connect(connection: &crate::cli::Connection) -> Result<Client, ClientError> {
-        let given = connection.server.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let given = connection
+            .server
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         // A broken file matters only when it is the one telling where the server is.
         let file = match ServerFile::read(&theater_runtime::paths::theater_home()) {
             Ok(file) => file,
@@ -79,8 +91,13 @@ impl Client {
             Err(_) => None,
         };
         let live = file.as_ref().filter(|f| f.server_alive());
-        let server = given.or(live.map(|f| f.address.as_str())).unwrap_or(DEFAULT_SERVER);
-        let token = connection.token.clone().or_else(|| live.filter(|f| same_server(&f.address, server)).and_then(|f| f.token.clone()));
+        let server = given
+            .or(live.map(|f| f.address.as_str()))
+            .unwrap_or(DEFAULT_SERVER);
+        let token = connection.token.clone().or_else(|| {
+            live.filter(|f| same_server(&f.address, server))
+                .and_then(|f| f.token.clone())
+        });
         let mut client = Client::new(server, token)?;
         client.stale = file.filter(|f| given.is_none() && !f.server_alive()).map(|f| {
             format!(
@@ -100,27 +117,56 @@ impl Client {
         self.call(self.http.get(self.endpoint(path))).await
     }
 
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, ClientError> {
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
         let body = serde_json::to_vec(body).map_err(|e| self.protocol(e))?;
-        self.call(self.http.post(self.endpoint(path)).header(reqwest::header::CONTENT_TYPE, "application/json").body(body)).await
+        self.call(
+            self.http
+                .post(self.endpoint(path))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body),
+        )
+        .await
     }
 
     /// Read an event stream, calling `on_event` for each chain event, until the server
     /// sends `end` (returned) or closes the stream.
-    pub async fn stream(&self, path: &str, mut on_event: impl FnMut(StreamEvent)) -> Result<StreamEnd, ClientError> {
-        let mut response = self.send(self.http.get(self.endpoint(path)).header(reqwest::header::ACCEPT, "text/event-stream")).await?;
+    pub async fn stream(
+        &self,
+        path: &str,
+        mut on_event: impl FnMut(StreamEvent),
+    ) -> Result<StreamEnd, ClientError> {
+        let mut response = self
+            .send(
+                self.http
+                    .get(self.endpoint(path))
+                    .header(reqwest::header::ACCEPT, "text/event-stream"),
+            )
+            .await?;
         let mut parser = SseParser::default();
         loop {
             let chunk = response.chunk().await.map_err(|e| self.http_error(e))?;
             let Some(chunk) = chunk else {
-                return Err(self.protocol("the stream closed before the actor ended (did the server stop?)"));
+                return Err(self
+                    .protocol("the stream closed before the actor ended (did the server stop?)"));
             };
             for message in parser.push(&chunk) {
-                let data: serde_json::Value = serde_json::from_str(&message.data).map_err(|e| self.protocol(e))?;
+                let data: serde_json::Value =
+                    serde_json::from_str(&message.data).map_err(|e| self.protocol(e))?;
                 match message.event.as_deref() {
                     None | Some("message") => on_event(data),
-                    Some("end") => return serde_json::from_value(data).map_err(|e| self.protocol(e)),
-                    Some("error") => return Err(ClientError::Api { status: 500, message: message.data }),
+                    Some("end") => {
+                        return serde_json::from_value(data).map_err(|e| self.protocol(e))
+                    }
+                    Some("error") => {
+                        return Err(ClientError::Api {
+                            status: 500,
+                            message: message.data,
+                        })
+                    }
                     Some(_) => {}
                 }
             }
@@ -131,14 +177,20 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    async fn call<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ClientError> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
         let response = self.send(request).await?;
         let bytes = response.bytes().await.map_err(|e| self.http_error(e))?;
         serde_json::from_slice(&bytes).map_err(|e| self.protocol(e))
     }
 
     /// Send with the token; a non-2xx answer becomes `ClientError::Api` with its message.
-    async fn send(&self, mut request: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+    async fn send(
+        &self,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -150,21 +202,36 @@ impl Client {
         let bytes = response.bytes().await.unwrap_or_default();
         let message = match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => body.error,
-            Err(_) => format!("the server answered {status}: {}", String::from_utf8_lossy(&bytes).trim()),
+            Err(_) => format!(
+                "the server answered {status}: {}",
+                String::from_utf8_lossy(&bytes).trim()
+            ),
         };
-        Err(ClientError::Api { status: status.as_u16(), message })
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            message,
+        })
     }
 
     fn http_error(&self, e: reqwest::Error) -> ClientError {
         if e.is_connect() {
-            ClientError::NoServer { url: self.base.clone(), stale: self.stale.clone() }
+            ClientError::NoServer {
+                url: self.base.clone(),
+                stale: self.stale.clone(),
+            }
         } else {
-            ClientError::Http { url: self.base.clone(), reason: e.to_string() }
+            ClientError::Http {
+                url: self.base.clone(),
+                reason: e.to_string(),
+            }
         }
     }
 
     fn protocol(&self, reason: impl std::fmt::Display) -> ClientError {
-        ClientError::Protocol { url: self.base.clone(), reason: reason.to_string() }
+        ClientError::Protocol {
+            url: self.base.clone(),
+            reason: reason.to_string(),
+        }
     }
 }
 
@@ -172,7 +239,9 @@ impl Client {
 fn same_server(a: &str, b: &str) -> bool {
     match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
         (Ok(a), Ok(b)) => {
-            a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+            a.scheme() == b.scheme()
+                && a.host_str() == b.host_str()
+                && a.port_or_known_default() == b.port_or_known_default()
         }
         _ => false,
     }
@@ -228,7 +297,9 @@ impl SseParser {
                 self.has_data = false;
                 continue;
             }
-            let (field, value) = line.split_once(':').map_or((line, ""), |(f, v)| (f, v.strip_prefix(' ').unwrap_or(v)));
+            let (field, value) = line
+                .split_once(':')
+                .map_or((line, ""), |(f, v)| (f, v.strip_prefix(' ').unwrap_or(v)));
             match field {
                 "event" => self.current.event = Some(value.to_string()),
                 "data" => {
@@ -256,7 +327,16 @@ mod tests {
         let got = p.push(b"ta: {\"seq\":3}\n\nevent: end\ndata: {}\r\n\r\n");
         assert_eq!(
             got,
-            vec![SseMessage { event: None, data: "{\"seq\":3}".into() }, SseMessage { event: Some("end".into()), data: "{}".into() }]
+            vec![
+                SseMessage {
+                    event: None,
+                    data: "{\"seq\":3}".into()
+                },
+                SseMessage {
+                    event: Some("end".into()),
+                    data: "{}".into()
+                }
+            ]
         );
     }
 
@@ -274,17 +354,32 @@ mod tests {
 
     #[test]
     fn the_file_token_goes_only_to_the_server_it_names() {
-        assert!(same_server("http://127.0.0.1:9000", "http://127.0.0.1:9000/"));
+        assert!(same_server(
+            "http://127.0.0.1:9000",
+            "http://127.0.0.1:9000/"
+        ));
         assert!(same_server("http://127.0.0.1:80", "http://127.0.0.1"));
-        assert!(!same_server("http://127.0.0.1:9000", "http://127.0.0.1:9001"));
-        assert!(!same_server("http://127.0.0.1:9000", "http://localhost:9000"));
-        assert!(!same_server("http://127.0.0.1:9000", "https://127.0.0.1:9000"));
+        assert!(!same_server(
+            "http://127.0.0.1:9000",
+            "http://127.0.0.1:9001"
+        ));
+        assert!(!same_server(
+            "http://127.0.0.1:9000",
+            "http://localhost:9000"
+        ));
+        assert!(!same_server(
+            "http://127.0.0.1:9000",
+            "https://127.0.0.1:9000"
+        ));
         assert!(!same_server("http://127.0.0.1:9000", "not a url"));
     }
 
     #[test]
     fn only_http_urls_are_servers() {
         assert!(Client::new("http://127.0.0.1:9000/", None).is_ok());
-        assert!(matches!(Client::new("127.0.0.1:9000", None), Err(ClientError::BadUrl(_))));
+        assert!(matches!(
+            Client::new("127.0.0.1:9000", None),
+            Err(ClientError::BadUrl(_))
+        ));
     }
 }

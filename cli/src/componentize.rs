@@ -6,7 +6,9 @@
 /// The input could not be made into a component.
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentizeError {
-    #[error("{origin} is already a component; `theater build` expects the core module cargo produces")]
+    #[error(
+        "{origin} is already a component; `theater build` expects the core module cargo produces"
+    )]
     AlreadyComponent { origin: String },
     #[error("cannot make a component of {origin}: {reason}\n  hint: the crate must use theater-sdk (or wit-bindgen with the theater:simple WIT) and be built for wasm32-unknown-unknown")]
     Encode { origin: String, reason: String },
@@ -15,8 +17,18 @@ pub enum ComponentizeError {
 /// Componentize a core wasm module; `origin` names it in errors.
 pub fn componentize(core: &[u8], origin: &str) -> Result<Vec<u8>, ComponentizeError> {
     if wasmparser::Parser::is_component(core) {
-        return Err(ComponentizeError::AlreadyComponent { origin: origin.to_string() });
+        return Err(ComponentizeError::AlreadyComponent {
+            origin: origin.to_string(),
+        });
     }
-    let encode = || -> anyhow::Result<Vec<u8>> { wit_component::ComponentEncoder::default().module(core)?.validate(true).encode() };
-    encode().map_err(|e| ComponentizeError::Encode { origin: origin.to_string(), reason: format!("{e:#}") })
+    let encode = || -> anyhow::Result<Vec<u8>> {
+        wit_component::ComponentEncoder::default()
+            .module(core)?
+            .validate(true)
+            .encode()
+    };
+    encode().map_err(|e| ComponentizeError::Encode {
+        origin: origin.to_string(),
+        reason: format!("{e:#}"),
+    })
 }

@@ -33,10 +33,19 @@ mod tests {
     #[test]
     fn sdk_has_the_repository_layout() {
         let has = |p: &str| SDK_FILES.iter().any(|(path, _)| *path == p);
-        for path in ["sdk/Cargo.toml", "sdk/src/lib.rs", "sdk/macros/Cargo.toml", "sdk/macros/src/lib.rs", "wit/worlds.wit", "docs/sdk.md"] {
+        for path in [
+            "sdk/Cargo.toml",
+            "sdk/src/lib.rs",
+            "sdk/macros/Cargo.toml",
+            "sdk/macros/src/lib.rs",
+            "wit/worlds.wit",
+            "docs/sdk.md",
+        ] {
             assert!(has(path), "{path} is not embedded");
         }
-        assert!(!SDK_FILES.iter().any(|(p, _)| p.starts_with("sdk/tests/") || p.contains("/target/")));
+        assert!(!SDK_FILES
+            .iter()
+            .any(|(p, _)| p.starts_with("sdk/tests/") || p.contains("/target/")));
     }
 
     #[test]

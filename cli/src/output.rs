@@ -11,12 +11,19 @@ pub fn show_bytes(bytes: &[u8]) -> String {
 
 /// Print one JSON value on stdout.
 pub fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
 }
 
 /// A path as the user would type it: relative to the current directory when it is below it.
 pub fn display_path(path: &std::path::Path) -> String {
-    let relative = std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf));
+    let relative = std::env::current_dir().ok().and_then(|cwd| {
+        path.strip_prefix(cwd)
+            .ok()
+            .map(std::path::Path::to_path_buf)
+    });
     match relative {
         Some(r) if r.as_os_str().is_empty() => ".".to_string(),
         Some(r) => r.display().to_string(),

@@ -20,7 +20,10 @@ pub enum ProjectError {
     #[error("cargo cannot read the project at {}:\n{stderr}", manifest.display())]
     Cargo { manifest: PathBuf, stderr: String },
     #[error("cannot understand `cargo {command}` output: {reason}")]
-    CargoOutput { command: &'static str, reason: String },
+    CargoOutput {
+        command: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
 }
@@ -52,13 +55,24 @@ pub struct ActorCrate {
 /// The nearest `Cargo.toml` in `dir` or its ancestors.
 pub fn find_cargo_toml(dir: &Path) -> Result<PathBuf, ProjectError> {
     let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    start.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file()).ok_or(ProjectError::NotAProject { dir: start })
+    start
+        .ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|p| p.is_file())
+        .ok_or(ProjectError::NotAProject { dir: start })
 }
 
 /// The workspace root manifest `cargo_toml` belongs to (itself, for a standalone project).
 pub fn workspace_manifest(cargo_toml: &Path) -> Result<PathBuf, ProjectError> {
     let mut cmd = cargo();
-    cmd.args(["locate-project", "--workspace", "--message-format", "plain", "--manifest-path"]).arg(cargo_toml);
+    cmd.args([
+        "locate-project",
+        "--workspace",
+        "--message-format",
+        "plain",
+        "--manifest-path",
+    ])
+    .arg(cargo_toml);
     let stdout = capture(&mut cmd, cargo_toml)?;
     Ok(PathBuf::from(stdout.trim()))
 }
@@ -90,7 +104,14 @@ struct Target {
 pub fn describe(manifest: &Path) -> Result<Project, ProjectError> {
     let metadata = |extra: &str| {
         let mut cmd = cargo();
-        cmd.args(["metadata", "--format-version", "1", extra, "--manifest-path"]).arg(manifest);
+        cmd.args([
+            "metadata",
+            "--format-version",
+            "1",
+            extra,
+            "--manifest-path",
+        ])
+        .arg(manifest);
         capture(&mut cmd, manifest)
     };
     let (json, offline) = match metadata("--offline") {
@@ -98,20 +119,41 @@ pub fn describe(manifest: &Path) -> Result<Project, ProjectError> {
         Err(ProjectError::Cargo { .. }) => (metadata("--no-deps")?, false),
         Err(e) => return Err(e),
     };
-    let meta: Metadata = serde_json::from_str(&json).map_err(|e| ProjectError::CargoOutput { command: "metadata", reason: e.to_string() })?;
-    let packages: Vec<&Package> = meta.workspace_members.iter().filter_map(|id| meta.packages.iter().find(|p| &p.id == id)).collect();
+    let meta: Metadata = serde_json::from_str(&json).map_err(|e| ProjectError::CargoOutput {
+        command: "metadata",
+        reason: e.to_string(),
+    })?;
+    let packages: Vec<&Package> = meta
+        .workspace_members
+        .iter()
+        .filter_map(|id| meta.packages.iter().find(|p| &p.id == id))
+        .collect();
     let members = packages.iter().map(|p| p.name.clone()).collect();
     let actors: Vec<ActorCrate> = packages
         .iter()
         .filter_map(|p| {
-            let lib = p.targets.iter().find(|t| t.crate_types.iter().any(|c| c == "cdylib"))?;
-            Some(ActorCrate { package: p.name.clone(), lib_name: lib.name.replace('-', "_") })
+            let lib = p
+                .targets
+                .iter()
+                .find(|t| t.crate_types.iter().any(|c| c == "cdylib"))?;
+            Some(ActorCrate {
+                package: p.name.clone(),
+                lib_name: lib.name.replace('-', "_"),
+            })
         })
         .collect();
     if actors.is_empty() {
-        return Err(ProjectError::NoActors { root: meta.workspace_root });
+        return Err(ProjectError::NoActors {
+            root: meta.workspace_root,
+        });
     }
-    Ok(Project { root: meta.workspace_root, target_dir: meta.target_directory, actors, members, offline })
+    Ok(Project {
+        root: meta.workspace_root,
+        target_dir: meta.target_directory,
+        actors,
+        members,
+        offline,
+    })
 }
 
 /// Run a cargo query, returning its stdout; its stderr becomes the error.
@@ -120,7 +162,10 @@ fn capture(cmd: &mut Command, manifest: &Path) -> Result<String, ProjectError> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(ProjectError::Cargo { manifest: manifest.to_path_buf(), stderr: String::from_utf8_lossy(&out.stderr).trim_end().to_string() })
+        Err(ProjectError::Cargo {
+            manifest: manifest.to_path_buf(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim_end().to_string(),
+        })
     }
 }
 
@@ -136,18 +181,31 @@ pub struct FoundManifest {
 /// Every actor manifest under `root`: a `.toml` file with a top-level `component` string.
 /// Build output (`target/`, `skip`) and hidden directories are not searched.
 pub fn find_manifests(root: &Path, skip: &Path) -> Vec<FoundManifest> {
-    let walk = WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(e.file_type().is_dir() && (name == "target" || name.starts_with('.') || e.path() == skip))
-    });
+    let walk = WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (name == "target" || name.starts_with('.') || e.path() == skip))
+        });
     walk.flatten()
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml") && e.file_name() != "Cargo.toml")
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path().extension().is_some_and(|x| x == "toml")
+                && e.file_name() != "Cargo.toml"
+        })
         .filter_map(|e| {
             let text = std::fs::read_to_string(e.path()).ok()?;
             let table: toml::Table = text.parse().ok()?;
             let component = table.get("component")?.as_str()?;
             let component = e.path().parent().unwrap_or(root).join(component);
-            Some(FoundManifest { path: e.path().to_path_buf(), text, component })
+            Some(FoundManifest {
+                path: e.path().to_path_buf(),
+                text,
+                component,
+            })
         })
         .collect()
 }
@@ -160,7 +218,10 @@ mod tests {
     fn a_directory_without_cargo_toml_is_not_a_project() {
         let dir = tempfile::tempdir().unwrap();
         let e = find_cargo_toml(dir.path()).unwrap_err().to_string();
-        assert!(e.starts_with("not an actor project") && e.contains("theater create"), "{e}");
+        assert!(
+            e.starts_with("not an actor project") && e.contains("theater create"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -168,7 +229,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Cargo.toml"), "").unwrap();
         std::fs::create_dir_all(dir.path().join("src/deep")).unwrap();
-        assert_eq!(find_cargo_toml(&dir.path().join("src/deep")).unwrap(), dir.path().join("Cargo.toml"));
+        assert_eq!(
+            find_cargo_toml(&dir.path().join("src/deep")).unwrap(),
+            dir.path().join("Cargo.toml")
+        );
     }
 
     #[test]
@@ -176,8 +240,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         for (path, text) in [
-            ("manifest.toml", "name = \"a\"\ncomponent = \"target/theater/a.wasm\"\n"),
-            ("child/manifest.toml", "name = \"b\"\ncomponent = \"../target/theater/b.wasm\"\n"),
+            (
+                "manifest.toml",
+                "name = \"a\"\ncomponent = \"target/theater/a.wasm\"\n",
+            ),
+            (
+                "child/manifest.toml",
+                "name = \"b\"\ncomponent = \"../target/theater/b.wasm\"\n",
+            ),
             ("tests/scenario.toml", "manifest = \"../manifest.toml\"\n"),
             ("target/x/manifest.toml", "component = \"no\"\n"),
             (".hidden/manifest.toml", "component = \"no\"\n"),
@@ -189,8 +259,20 @@ mod tests {
             std::fs::write(file, text).unwrap();
         }
         let found = find_manifests(root, &root.join("target"));
-        let names: Vec<_> = found.iter().map(|m| m.path.strip_prefix(root).unwrap().to_path_buf()).collect();
-        assert_eq!(names, [PathBuf::from("child/manifest.toml"), PathBuf::from("manifest.toml")]);
-        assert_eq!(found[0].component, root.join("child/../target/theater/b.wasm"));
+        let names: Vec<_> = found
+            .iter()
+            .map(|m| m.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                PathBuf::from("child/manifest.toml"),
+                PathBuf::from("manifest.toml")
+            ]
+        );
+        assert_eq!(
+            found[0].component,
+            root.join("child/../target/theater/b.wasm")
+        );
     }
 }

@@ -49,7 +49,12 @@ pub fn ensure_installed(home: &Path) -> Result<(PathBuf, bool), SdkInstallError>
     };
     std::fs::create_dir_all(&parent).map_err(err(&parent))?;
     // Temporary directories delete themselves when dropped, on success and on error alike.
-    let scratch = || tempfile::Builder::new().prefix(".tmp-").tempdir_in(&parent).map_err(err(&parent));
+    let scratch = || {
+        tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&parent)
+            .map_err(err(&parent))
+    };
     let staging = scratch()?;
     for (path, bytes) in SDK_FILES {
         let file = staging.path().join(path);
@@ -89,14 +94,30 @@ mod tests {
         assert!(written);
         assert!(krate.join("Cargo.toml").is_file());
         assert!(sdk_root(home.path()).join("wit/worlds.wit").is_file());
-        assert!(sdk_root(home.path()).join("sdk/macros/Cargo.toml").is_file());
-        assert!(!ensure_installed(home.path()).unwrap().1, "a current copy is left alone");
+        assert!(sdk_root(home.path())
+            .join("sdk/macros/Cargo.toml")
+            .is_file());
+        assert!(
+            !ensure_installed(home.path()).unwrap().1,
+            "a current copy is left alone"
+        );
 
         std::fs::write(sdk_root(home.path()).join(STAMP), "old").unwrap();
         std::fs::write(krate.join("src/lib.rs"), "edited").unwrap();
         assert!(ensure_installed(home.path()).unwrap().1);
-        assert_ne!(std::fs::read_to_string(krate.join("src/lib.rs")).unwrap(), "edited");
-        let leftovers: Vec<_> = std::fs::read_dir(home.path().join("sdk")).unwrap().flatten().map(|e| e.file_name()).collect();
-        assert_eq!(leftovers, [env!("CARGO_PKG_VERSION")], "no temporary directories left behind");
+        assert_ne!(
+            std::fs::read_to_string(krate.join("src/lib.rs")).unwrap(),
+            "edited"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(home.path().join("sdk"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            leftovers,
+            [env!("CARGO_PKG_VERSION")],
+            "no temporary directories left behind"
+        );
     }
 }

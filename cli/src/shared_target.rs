@@ -49,7 +49,11 @@ pub struct SharedBuild {
 
 /// Lock the shared directory `dir` (waiting for another `theater build` to finish with it)
 /// and make it build `project`'s own crates.
-pub fn enter(dir: PathBuf, project: &Project, manifest: &Path) -> Result<SharedBuild, SharedTargetError> {
+pub fn enter(
+    dir: PathBuf,
+    project: &Project,
+    manifest: &Path,
+) -> Result<SharedBuild, SharedTargetError> {
     let lock = lock(&dir)?;
     claim(&dir, project, manifest)?;
     Ok(SharedBuild { dir, _lock: lock })
@@ -58,44 +62,77 @@ pub fn enter(dir: PathBuf, project: &Project, manifest: &Path) -> Result<SharedB
 /// Clean the artifacts of every package of `project` that another project built last in
 /// `dir`, and record `project` as their builder. Called with the lock held.
 fn claim(dir: &Path, project: &Project, manifest: &Path) -> Result<(), SharedTargetError> {
-    let error = |source| SharedTargetError { dir: dir.to_path_buf(), source };
+    let error = |source| SharedTargetError {
+        dir: dir.to_path_buf(),
+        source,
+    };
     let path = dir.join(OWNERS_FILE);
     let mut owners = read_owners(&path);
     let root = project.root.display().to_string();
     for name in &project.members {
         if owners.get(name).is_some_and(|owner| *owner != root) {
             // The wasm builds (`theater build`, `--debug`) and the native ones (`theater test`).
-            let builds = [Some(WASM_TARGET), None].into_iter().flat_map(|t| ["release", "dev"].map(|p| (t, p)));
+            let builds = [Some(WASM_TARGET), None]
+                .into_iter()
+                .flat_map(|t| ["release", "dev"].map(|p| (t, p)));
             for (target, profile) in builds {
                 let mut clean = cargo();
-                clean.args(["clean", "--quiet", "-p", name, "--profile", profile, "--manifest-path"]).arg(manifest);
-                clean.env("CARGO_TARGET_DIR", dir).args(target.map(|t| ["--target", t]).into_iter().flatten());
+                clean
+                    .args([
+                        "clean",
+                        "--quiet",
+                        "-p",
+                        name,
+                        "--profile",
+                        profile,
+                        "--manifest-path",
+                    ])
+                    .arg(manifest);
+                clean
+                    .env("CARGO_TARGET_DIR", dir)
+                    .args(target.map(|t| ["--target", t]).into_iter().flatten());
                 if project.offline {
                     clean.arg("--offline");
                 }
                 let status = clean.status().map_err(error)?;
                 if !status.success() {
-                    return Err(error(std::io::Error::other(format!("`cargo clean -p {name}` failed ({status})"))));
+                    return Err(error(std::io::Error::other(format!(
+                        "`cargo clean -p {name}` failed ({status})"
+                    ))));
                 }
             }
         }
         owners.insert(name.clone(), root.clone());
     }
-    let text: String = owners.iter().map(|(name, owner)| format!("{name}\t{owner}\n")).collect();
+    let text: String = owners
+        .iter()
+        .map(|(name, owner)| format!("{name}\t{owner}\n"))
+        .collect();
     std::fs::write(&path, text).map_err(error)
 }
 
 fn read_owners(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines().filter_map(|l| l.split_once('\t')).map(|(n, r)| (n.to_string(), r.to_string())).collect()
+    text.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, r)| (n.to_string(), r.to_string()))
+        .collect()
 }
 
 /// Exclusive use of the shared directory `dir` from a build to the read of its outputs;
 /// released when dropped. Waits while another `theater build` holds it.
 fn lock(dir: &Path) -> Result<File, SharedTargetError> {
-    let error = |source| SharedTargetError { dir: dir.to_path_buf(), source };
+    let error = |source| SharedTargetError {
+        dir: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(error)?;
-    let file = File::options().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE)).map_err(error)?;
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(error)?;
     file.lock().map_err(error)?;
     Ok(file)
 }
@@ -105,21 +142,37 @@ mod tests {
     use super::*;
 
     fn project(root: &str, target: &str) -> Project {
-        Project { root: root.into(), target_dir: target.into(), actors: Vec::new(), members: Vec::new(), offline: true }
+        Project {
+            root: root.into(),
+            target_dir: target.into(),
+            actors: Vec::new(),
+            members: Vec::new(),
+            offline: true,
+        }
     }
 
     #[test]
     fn only_the_default_target_dir_is_replaced() {
         let home = Path::new("/home/u/.theater");
-        assert_eq!(choose(&project("/p", "/p/target"), home), Some(home.join("target")));
-        assert_eq!(choose(&project("/p", "/elsewhere"), home), None, "CARGO_TARGET_DIR or build.target-dir");
+        assert_eq!(
+            choose(&project("/p", "/p/target"), home),
+            Some(home.join("target"))
+        );
+        assert_eq!(
+            choose(&project("/p", "/elsewhere"), home),
+            None,
+            "CARGO_TARGET_DIR or build.target-dir"
+        );
     }
 
     #[test]
     fn the_lock_is_exclusive_until_dropped() {
         let dir = tempfile::tempdir().expect("temp dir");
         let held = lock(dir.path()).expect("first lock");
-        let other = File::options().write(true).open(dir.path().join(LOCK_FILE)).expect("open");
+        let other = File::options()
+            .write(true)
+            .open(dir.path().join(LOCK_FILE))
+            .expect("open");
         assert!(other.try_lock().is_err(), "a second build waits");
         drop(held);
         assert!(other.try_lock().is_ok());

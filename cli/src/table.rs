@@ -32,7 +32,8 @@ impl Layout {
                 }
                 let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
                 println!("{}", pad(&header, &widths));
-                rows.iter().for_each(|row| println!("{}", pad(row, &widths)));
+                rows.iter()
+                    .for_each(|row| println!("{}", pad(row, &widths)));
             }
         }
     }
@@ -66,7 +67,10 @@ fn pad(row: &[String], widths: &[usize]) -> String {
         line.push_str(cell);
         if i < last {
             let width = widths.get(i).copied().unwrap_or(0);
-            line.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.chars().count())));
+            line.extend(std::iter::repeat_n(
+                ' ',
+                width.saturating_sub(cell.chars().count()),
+            ));
         }
     }
     line

@@ -26,23 +26,46 @@ pub enum Template {
 impl Template {
     /// The template's directory under `templates/`: its command-line name.
     pub fn name(self) -> String {
-        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
     }
 }
 
 /// Rust keywords (strict and reserved): cargo refuses them as package names.
 const KEYWORDS: [&str; 52] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
-    "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
-    "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
-    "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 /// Names that clash with Rust's built-in crates or the templates' own dependencies.
-const TAKEN: [&str; 10] = ["test", "core", "std", "alloc", "proc_macro", "proc-macro", "theater-sdk", "theater_sdk", "serde", "serde_json"];
+const TAKEN: [&str; 10] = [
+    "test",
+    "core",
+    "std",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "theater-sdk",
+    "theater_sdk",
+    "serde",
+    "serde_json",
+];
 
 /// Type names the templates already use; a project whose type would be one gets `Actor` appended.
-const TEMPLATE_TYPES: [&str; 8] = ["Msg", "Query", "Serialize", "Deserialize", "ChildError", "String", "Option", "Result"];
+const TEMPLATE_TYPES: [&str; 8] = [
+    "Msg",
+    "Query",
+    "Serialize",
+    "Deserialize",
+    "ChildError",
+    "String",
+    "Option",
+    "Result",
+];
 
 /// A project name that is a valid crate name, with the identifiers derived from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,14 +89,22 @@ pub struct InvalidName {
 impl ProjectName {
     /// Check `name` the way cargo checks package names.
     pub fn parse(name: &str) -> Result<ProjectName, InvalidName> {
-        let invalid = |reason| Err(InvalidName { name: name.to_string(), reason });
+        let invalid = |reason| {
+            Err(InvalidName {
+                name: name.to_string(),
+                reason,
+            })
+        };
         let Some(first) = name.chars().next() else {
             return invalid("it is empty");
         };
         if !(first.is_ascii_alphabetic() || first == '_') {
             return invalid("a crate name must start with a letter or _");
         }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return invalid("a crate name may contain only ASCII letters, digits, - and _");
         }
         if name.len() > 64 {
@@ -83,7 +114,9 @@ impl ProjectName {
             return invalid("it is a Rust keyword");
         }
         if TAKEN.contains(&name) {
-            return invalid("it is the name of a Rust built-in crate or of a dependency of the project");
+            return invalid(
+                "it is the name of a Rust built-in crate or of a dependency of the project",
+            );
         }
         let module = name.replace('-', "_");
         let mut type_name: String = module
@@ -91,7 +124,10 @@ impl ProjectName {
             .filter(|part| !part.is_empty())
             .map(|part| {
                 let mut chars = part.chars();
-                chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
             })
             .collect();
         if type_name.is_empty() || type_name.starts_with(|c: char| c.is_ascii_digit()) {
@@ -99,7 +135,11 @@ impl ProjectName {
         } else if TEMPLATE_TYPES.contains(&type_name.as_str()) {
             type_name.push_str("Actor");
         }
-        Ok(ProjectName { crate_name: name.to_string(), module, type_name })
+        Ok(ProjectName {
+            crate_name: name.to_string(),
+            module,
+            type_name,
+        })
     }
 }
 
@@ -120,15 +160,25 @@ pub struct ProjectFile {
 
 /// The files of `template` made for `name`, sorted by path.
 pub fn render(template: Template, name: &ProjectName) -> Result<Vec<ProjectFile>, RenderError> {
-    let error = |file: &str, reason: String| RenderError { file: file.to_string(), reason };
-    let text = |file: &str, bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| error(file, "not UTF-8".into()));
+    let error = |file: &str, reason: String| RenderError {
+        file: file.to_string(),
+        reason,
+    };
+    let text = |file: &str, bytes: &[u8]| {
+        String::from_utf8(bytes.to_vec()).map_err(|_| error(file, "not UTF-8".into()))
+    };
 
     let mut handlebars = Handlebars::new();
     handlebars.set_strict_mode(true);
     handlebars.register_escape_fn(handlebars::no_escape);
     for (path, bytes) in TEMPLATE_FILES {
-        if let Some(partial) = path.strip_prefix("_partials/").and_then(|p| p.strip_suffix(".hbs")) {
-            handlebars.register_partial(partial, text(path, bytes)?).map_err(|e| error(path, e.to_string()))?;
+        if let Some(partial) = path
+            .strip_prefix("_partials/")
+            .and_then(|p| p.strip_suffix(".hbs"))
+        {
+            handlebars
+                .register_partial(partial, text(path, bytes)?)
+                .map_err(|e| error(path, e.to_string()))?;
         }
     }
     let data = json!({
@@ -142,10 +192,14 @@ pub fn render(template: Template, name: &ProjectName) -> Result<Vec<ProjectFile>
     for dir in ["_common".to_string(), template.name()] {
         let prefix = format!("{dir}/");
         for (path, bytes) in TEMPLATE_FILES {
-            let Some(relative) = path.strip_prefix(&prefix) else { continue };
+            let Some(relative) = path.strip_prefix(&prefix) else {
+                continue;
+            };
             let (out, contents) = match relative.strip_suffix(".hbs") {
                 Some(out) => {
-                    let rendered = handlebars.render_template(&text(path, bytes)?, &data).map_err(|e| error(path, e.to_string()))?;
+                    let rendered = handlebars
+                        .render_template(&text(path, bytes)?, &data)
+                        .map_err(|e| error(path, e.to_string()))?;
                     (out, rendered.into_bytes())
                 }
                 None => (relative, bytes.to_vec()),
@@ -153,7 +207,10 @@ pub fn render(template: Template, name: &ProjectName) -> Result<Vec<ProjectFile>
             files.insert(out.to_string(), contents);
         }
     }
-    Ok(files.into_iter().map(|(path, contents)| ProjectFile { path, contents }).collect())
+    Ok(files
+        .into_iter()
+        .map(|(path, contents)| ProjectFile { path, contents })
+        .collect())
 }
 
 #[cfg(test)]
@@ -163,14 +220,30 @@ mod tests {
     #[test]
     fn names_follow_cargo_rules() {
         let n = ProjectName::parse("my-actor").unwrap();
-        assert_eq!((n.module.as_str(), n.type_name.as_str()), ("my_actor", "MyActor"));
+        assert_eq!(
+            (n.module.as_str(), n.type_name.as_str()),
+            ("my_actor", "MyActor")
+        );
         assert_eq!(ProjectName::parse("_x_2").unwrap().type_name, "X2");
         assert_eq!(ProjectName::parse("query").unwrap().type_name, "QueryActor");
-        for bad in ["", "1st", "my actor", "héllo", "fn", "test", "theater-sdk", "a/b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "1st",
+            "my actor",
+            "héllo",
+            "fn",
+            "test",
+            "theater-sdk",
+            "a/b",
+            &"x".repeat(65),
+        ] {
             assert!(ProjectName::parse(bad).is_err(), "{bad:?} accepted");
         }
         let e = ProjectName::parse("1st").unwrap_err().to_string();
-        assert!(e.contains("\"1st\"") && e.contains("must start with a letter"), "{e}");
+        assert!(
+            e.contains("\"1st\"") && e.contains("must start with a letter"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -179,15 +252,35 @@ mod tests {
         for template in Template::value_variants() {
             let files = render(*template, &name).unwrap();
             let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-            for expected in ["Cargo.toml", "src/lib.rs", "src/tests.rs", "manifest.toml", "README.md", ".gitignore"] {
-                assert!(paths.contains(&expected), "{template:?} has no {expected}: {paths:?}");
+            for expected in [
+                "Cargo.toml",
+                "src/lib.rs",
+                "src/tests.rs",
+                "manifest.toml",
+                "README.md",
+                ".gitignore",
+            ] {
+                assert!(
+                    paths.contains(&expected),
+                    "{template:?} has no {expected}: {paths:?}"
+                );
             }
-            assert!(paths.iter().any(|p| p.starts_with("tests/") && p.ends_with(".toml")), "{template:?}: no scenario");
+            assert!(
+                paths
+                    .iter()
+                    .any(|p| p.starts_with("tests/") && p.ends_with(".toml")),
+                "{template:?}: no scenario"
+            );
             for file in &files {
                 let text = String::from_utf8(file.contents.clone()).unwrap();
-                assert!(!text.contains("{{"), "{template:?} {} has unrendered handlebars", file.path);
+                assert!(
+                    !text.contains("{{"),
+                    "{template:?} {} has unrendered handlebars",
+                    file.path
+                );
                 if file.path.ends_with(".toml") {
-                    text.parse::<toml::Table>().unwrap_or_else(|e| panic!("{template:?} {}: {e}", file.path));
+                    text.parse::<toml::Table>()
+                        .unwrap_or_else(|e| panic!("{template:?} {}: {e}", file.path));
                 }
             }
             let lib = files.iter().find(|f| f.path == "src/lib.rs").unwrap();

@@ -30,27 +30,41 @@ pub fn cargo() -> Command {
 /// Run `cmd` with the user's terminal, except that its stdout goes to our stderr: our stdout
 /// is kept for results (and `--json`).
 pub fn run_visible(cmd: &mut Command) -> Result<bool, ToolchainError> {
-    let status = cmd.stdin(Stdio::null()).stdout(std::io::stderr()).stderr(Stdio::inherit()).status().map_err(|source| missing(cmd, source))?;
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit())
+        .status()
+        .map_err(|source| missing(cmd, source))?;
     Ok(status.success())
 }
 
 /// An error for a program that could not be started.
 pub fn missing(cmd: &Command, source: std::io::Error) -> ToolchainError {
-    ToolchainError::Missing { program: cmd.get_program().to_string_lossy().into_owned(), source }
+    ToolchainError::Missing {
+        program: cmd.get_program().to_string_lossy().into_owned(),
+        source,
+    }
 }
 
 /// Make sure the toolchain used in `dir` (rust-toolchain files apply) has the wasm target,
 /// installing it with rustup, with a progress line, if not.
 pub fn ensure_wasm_target(dir: &Path) -> Result<(), ToolchainError> {
     let mut rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
-    rustc.args(["--print", "target-libdir", "--target", WASM_TARGET]).current_dir(dir);
+    rustc
+        .args(["--print", "target-libdir", "--target", WASM_TARGET])
+        .current_dir(dir);
     let out = rustc.output().map_err(|source| missing(&rustc, source))?;
     let libdir = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if out.status.success() && Path::new(&libdir).is_dir() {
         return Ok(());
     }
     eprintln!("installing the Rust target {WASM_TARGET} (rustup target add {WASM_TARGET})…");
-    match run_visible(Command::new("rustup").args(["target", "add", WASM_TARGET]).current_dir(dir)) {
+    match run_visible(
+        Command::new("rustup")
+            .args(["target", "add", WASM_TARGET])
+            .current_dir(dir),
+    ) {
         Ok(true) => Ok(()),
         Ok(false) => Err(ToolchainError::RustupFailed),
         Err(ToolchainError::Missing { .. }) => Err(ToolchainError::NoRustup),

@@ -9,7 +9,9 @@ use crate::LogLine;
 
 /// The first [`MIN_ID_PREFIX`] characters of an actor id (all of a shorter id).
 pub fn short_id(id: &str) -> &str {
-    id.char_indices().nth(MIN_ID_PREFIX).map_or(id, |(end, _)| &id[..end])
+    id.char_indices()
+        .nth(MIN_ID_PREFIX)
+        .map_or(id, |(end, _)| &id[..end])
 }
 
 /// `name 1a2b3c4d`: an actor as log lines name it.
@@ -27,7 +29,15 @@ impl fmt::Display for ActorLabel<'_> {
 /// `[name 1a2b3c4d] message`: how `theater run` and `theater server` print an actor's line.
 impl fmt::Display for LogLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}", ActorLabel { name: &self.actor_name, id: &self.actor_id }, self.message)
+        write!(
+            f,
+            "[{}] {}",
+            ActorLabel {
+                name: &self.actor_name,
+                id: &self.actor_id
+            },
+            self.message
+        )
     }
 }
 
@@ -37,7 +47,11 @@ mod tests {
 
     #[test]
     fn a_line_names_its_actor_and_short_id() {
-        let line = LogLine { actor_id: "1a2b3c4d-5e6f".into(), actor_name: "worker".into(), message: "hi".into() };
+        let line = LogLine {
+            actor_id: "1a2b3c4d-5e6f".into(),
+            actor_name: "worker".into(),
+            message: "hi".into(),
+        };
         assert_eq!(line.to_string(), "[worker 1a2b3c4d] hi");
         assert_eq!(short_id("d0"), "d0");
         assert_eq!(short_id("ééééééééé"), "éééééééé");

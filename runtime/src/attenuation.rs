@@ -40,7 +40,11 @@ impl fmt::Display for AttenuationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "child manifest \"{}\" asks for more than its parent holds (a child's grants must be within its parent's):", self.child)?;
         for w in &self.widened {
-            write!(f, "\n  - {}: the child asks for {}, the parent has {}", w.grant, w.child, w.parent)?;
+            write!(
+                f,
+                "\n  - {}: the child asks for {}, the parent has {}",
+                w.grant, w.child, w.parent
+            )?;
         }
         Ok(())
     }
@@ -74,21 +78,42 @@ pub fn check(child: &Manifest, parent: &Manifest) -> Result<(), AttenuationError
     for key in LimitKey::ALL {
         let (c, p) = (child.limits.get(key), parent.limits.get(key));
         if c > p {
-            widened.push(Widened { grant: format!("[limits] {}", key.spec().name), child: c.to_string(), parent: p.to_string() });
+            widened.push(Widened {
+                grant: format!("[limits] {}", key.spec().name),
+                child: c.to_string(),
+                parent: p.to_string(),
+            });
         }
     }
     if widened.is_empty() {
         Ok(())
     } else {
-        Err(AttenuationError { child: child.name.clone(), widened })
+        Err(AttenuationError {
+            child: child.name.clone(),
+            widened,
+        })
     }
 }
 
-fn compare_handler(child: &HandlerConfig, parent: &HandlerConfig, cm: &Manifest, pm: &Manifest, out: &mut Vec<Widened>) {
+fn compare_handler(
+    child: &HandlerConfig,
+    parent: &HandlerConfig,
+    cm: &Manifest,
+    pm: &Manifest,
+    out: &mut Vec<Widened>,
+) {
     let grant = |option: &str| format!("[[handler]] type = \"{}\" {option}", child.type_name());
-    for ((name, c, _), (_, p, _)) in child.numeric_options().into_iter().zip(parent.numeric_options()) {
+    for ((name, c, _), (_, p, _)) in child
+        .numeric_options()
+        .into_iter()
+        .zip(parent.numeric_options())
+    {
         if c > p {
-            out.push(Widened { grant: grant(name), child: c.to_string(), parent: p.to_string() });
+            out.push(Widened {
+                grant: grant(name),
+                child: c.to_string(),
+                parent: p.to_string(),
+            });
         }
     }
     match (child, parent) {
@@ -102,20 +127,47 @@ fn compare_handler(child: &HandlerConfig, parent: &HandlerConfig, cm: &Manifest,
             });
         }
         (
-            HandlerConfig::Environment { allow: c_names, allow_prefixes: c_prefixes },
-            HandlerConfig::Environment { allow: p_names, allow_prefixes: p_prefixes },
+            HandlerConfig::Environment {
+                allow: c_names,
+                allow_prefixes: c_prefixes,
+            },
+            HandlerConfig::Environment {
+                allow: p_names,
+                allow_prefixes: p_prefixes,
+            },
         ) => {
-            for name in c_names.iter().filter(|n| !env_allows(p_names, p_prefixes, n)) {
-                out.push(Widened { grant: grant("allow"), child: format!("{name:?}"), parent: list(p_names, p_prefixes) });
+            for name in c_names
+                .iter()
+                .filter(|n| !env_allows(p_names, p_prefixes, n))
+            {
+                out.push(Widened {
+                    grant: grant("allow"),
+                    child: format!("{name:?}"),
+                    parent: list(p_names, p_prefixes),
+                });
             }
-            for prefix in c_prefixes.iter().filter(|c| !p_prefixes.iter().any(|p| c.starts_with(p.as_str()))) {
-                out.push(Widened { grant: grant("allow_prefixes"), child: format!("{prefix:?}"), parent: list(p_names, p_prefixes) });
+            for prefix in c_prefixes
+                .iter()
+                .filter(|c| !p_prefixes.iter().any(|p| c.starts_with(p.as_str())))
+            {
+                out.push(Widened {
+                    grant: grant("allow_prefixes"),
+                    child: format!("{prefix:?}"),
+                    parent: list(p_names, p_prefixes),
+                });
             }
         }
-        (HandlerConfig::HttpClient { allow_hosts: c, .. }, HandlerConfig::HttpClient { allow_hosts: p, .. }) => {
+        (
+            HandlerConfig::HttpClient { allow_hosts: c, .. },
+            HandlerConfig::HttpClient { allow_hosts: p, .. },
+        ) => {
             let held: Vec<String> = p.iter().map(|h| format!("{:?}", h.to_string())).collect();
             for host in c.iter().filter(|h| !p.contains(h)) {
-                out.push(Widened { grant: grant("allow_hosts"), child: format!("{:?}", host.to_string()), parent: format!("[{}]", held.join(", ")) });
+                out.push(Widened {
+                    grant: grant("allow_hosts"),
+                    child: format!("{:?}", host.to_string()),
+                    parent: format!("[{}]", held.join(", ")),
+                });
             }
         }
         _ => {}
@@ -158,7 +210,10 @@ mod tests {
     }
 
     fn widened(child: &Manifest, parent: &Manifest) -> Vec<String> {
-        check(child, parent).err().map(|e| e.widened.into_iter().map(|w| w.grant).collect()).unwrap_or_default()
+        check(child, parent)
+            .err()
+            .map(|e| e.widened.into_iter().map(|w| w.grant).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -212,18 +267,31 @@ mod tests {
             ]
         );
         let text = e.to_string();
-        assert!(text.contains("[limits] memory_mb: the child asks for 32, the parent has 16"), "{text}");
-        assert!(text.contains("\"THEATER_TOKEN\"") && text.contains("\"evil.example\""), "{text}");
+        assert!(
+            text.contains("[limits] memory_mb: the child asks for 32, the parent has 16"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"THEATER_TOKEN\"") && text.contains("\"evil.example\""),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_root_outside_or_missing_is_widened_even_through_dotdot_or_symlinks() {
         let d = Dir::new();
-        std::os::unix::fs::symlink(d.0.path().join("other"), d.0.path().join("data/inner/link")).unwrap();
+        std::os::unix::fs::symlink(d.0.path().join("other"), d.0.path().join("data/inner/link"))
+            .unwrap();
         let parent = d.manifest("[[handler]]\ntype = \"filesystem\"\nroot = \"data\"\n");
         for root in ["data/..", "data/inner/link", "/", "data/missing", "other"] {
-            let child = d.manifest(&format!("[[handler]]\ntype = \"filesystem\"\nroot = \"{root}\"\n"));
-            assert_eq!(widened(&child, &parent), vec!["[[handler]] type = \"filesystem\" root"], "{root}");
+            let child = d.manifest(&format!(
+                "[[handler]]\ntype = \"filesystem\"\nroot = \"{root}\"\n"
+            ));
+            assert_eq!(
+                widened(&child, &parent),
+                vec!["[[handler]] type = \"filesystem\" root"],
+                "{root}"
+            );
         }
     }
 

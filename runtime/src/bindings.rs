@@ -8,10 +8,14 @@ wasmtime::component::bindgen!({
     world: "theater:simple/host",
 });
 
-pub use theater::simple::filesystem::{CommandError, CommandResult, CommandSuccess, FileKind, FileMetadata};
+pub use theater::simple::filesystem::{
+    CommandError, CommandResult, CommandSuccess, FileKind, FileMetadata,
+};
 pub use theater::simple::http_types::{HttpRequest, HttpResponse};
 pub use theater::simple::store::ContentRef;
-pub use theater::simple::types::{Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType};
+pub use theater::simple::types::{
+    Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType,
+};
 
 use crate::chain::payload::{map, Fields, PayloadError, Wire};
 use ciborium::value::Value;
@@ -21,17 +25,25 @@ impl Wire for ContentRef {
         map(vec![("hash", self.hash.to_value())])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
-        Ok(ContentRef { hash: Fields::new(v)?.get("hash")? })
+        Ok(ContentRef {
+            hash: Fields::new(v)?.get("hash")?,
+        })
     }
 }
 
 impl Wire for ChannelAccept {
     fn to_value(&self) -> Value {
-        map(vec![("accepted", self.accepted.to_value()), ("message", self.message.to_value())])
+        map(vec![
+            ("accepted", self.accepted.to_value()),
+            ("message", self.message.to_value()),
+        ])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(ChannelAccept { accepted: f.get("accepted")?, message: f.get("message")? })
+        Ok(ChannelAccept {
+            accepted: f.get("accepted")?,
+            message: f.get("message")?,
+        })
     }
 }
 
@@ -92,31 +104,51 @@ impl Wire for WitErrorType {
 
 impl Wire for WitActorError {
     fn to_value(&self) -> Value {
-        map(vec![("error-type", self.error_type.to_value()), ("data", self.data.to_value())])
+        map(vec![
+            ("error-type", self.error_type.to_value()),
+            ("data", self.data.to_value()),
+        ])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(WitActorError { error_type: f.get("error-type")?, data: f.get("data")? })
+        Ok(WitActorError {
+            error_type: f.get("error-type")?,
+            data: f.get("data")?,
+        })
     }
 }
 
 impl Wire for WitEvent {
     fn to_value(&self) -> Value {
-        map(vec![("event-type", self.event_type.to_value()), ("parent", self.parent.to_value()), ("data", self.data.to_value())])
+        map(vec![
+            ("event-type", self.event_type.to_value()),
+            ("parent", self.parent.to_value()),
+            ("data", self.data.to_value()),
+        ])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(WitEvent { event_type: f.get("event-type")?, parent: f.get("parent")?, data: f.get("data")? })
+        Ok(WitEvent {
+            event_type: f.get("event-type")?,
+            parent: f.get("parent")?,
+            data: f.get("data")?,
+        })
     }
 }
 
 impl Wire for MetaEvent {
     fn to_value(&self) -> Value {
-        map(vec![("hash", self.hash.to_value()), ("event", self.event.to_value())])
+        map(vec![
+            ("hash", self.hash.to_value()),
+            ("event", self.event.to_value()),
+        ])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(MetaEvent { hash: f.get("hash")?, event: f.get("event")? })
+        Ok(MetaEvent {
+            hash: f.get("hash")?,
+            event: f.get("event")?,
+        })
     }
 }
 
@@ -125,13 +157,21 @@ impl Wire for Chain {
         map(vec![("events", self.events.to_value())])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
-        Ok(Chain { events: Fields::new(v)?.get("events")? })
+        Ok(Chain {
+            events: Fields::new(v)?.get("events")?,
+        })
     }
 }
 
 impl Wire for FileKind {
     fn to_value(&self) -> Value {
-        Value::Text(match self { FileKind::File => "file", FileKind::Directory => "directory" }.to_string())
+        Value::Text(
+            match self {
+                FileKind::File => "file",
+                FileKind::Directory => "directory",
+            }
+            .to_string(),
+        )
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         match String::from_value(v)?.as_str() {
@@ -144,11 +184,17 @@ impl Wire for FileKind {
 
 impl Wire for FileMetadata {
     fn to_value(&self) -> Value {
-        map(vec![("kind", self.kind.to_value()), ("size", self.size.to_value())])
+        map(vec![
+            ("kind", self.kind.to_value()),
+            ("size", self.size.to_value()),
+        ])
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(FileMetadata { kind: f.get("kind")?, size: f.get("size")? })
+        Ok(FileMetadata {
+            kind: f.get("kind")?,
+            size: f.get("size")?,
+        })
     }
 }
 
@@ -159,19 +205,32 @@ impl Wire for CommandResult {
         match self {
             CommandResult::Success(s) => map(vec![(
                 "success",
-                map(vec![("stdout", s.stdout.to_value()), ("stderr", s.stderr.to_value()), ("exit-code", s.exit_code.to_value())]),
+                map(vec![
+                    ("stdout", s.stdout.to_value()),
+                    ("stderr", s.stderr.to_value()),
+                    ("exit-code", s.exit_code.to_value()),
+                ]),
             )]),
-            CommandResult::Error(e) => map(vec![("error", map(vec![("message", e.message.to_value())]))]),
+            CommandResult::Error(e) => map(vec![(
+                "error",
+                map(vec![("message", e.message.to_value())]),
+            )]),
         }
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
         if let Some(success) = f.take_opt("success") {
             let mut s = Fields::new(success)?;
-            return Ok(CommandResult::Success(CommandSuccess { stdout: s.get("stdout")?, stderr: s.get("stderr")?, exit_code: s.get("exit-code")? }));
+            return Ok(CommandResult::Success(CommandSuccess {
+                stdout: s.get("stdout")?,
+                stderr: s.get("stderr")?,
+                exit_code: s.get("exit-code")?,
+            }));
         }
         let mut e = Fields::new(f.take("error")?)?;
-        Ok(CommandResult::Error(CommandError { message: e.get("message")? }))
+        Ok(CommandResult::Error(CommandError {
+            message: e.get("message")?,
+        }))
     }
 }
 
@@ -186,7 +245,12 @@ impl Wire for HttpRequest {
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        Ok(HttpRequest { method: f.get("method")?, uri: f.get("uri")?, headers: f.get("headers")?, body: f.get("body")? })
+        Ok(HttpRequest {
+            method: f.get("method")?,
+            uri: f.get("uri")?,
+            headers: f.get("headers")?,
+            body: f.get("body")?,
+        })
     }
 }
 
@@ -201,7 +265,12 @@ impl Wire for HttpResponse {
     }
     fn from_value(v: Value) -> Result<Self, PayloadError> {
         let mut f = Fields::new(v)?;
-        let status = u16::try_from(f.get::<u32>("status")?).map_err(|_| PayloadError("HTTP status out of range".into()))?;
-        Ok(HttpResponse { status, headers: f.get("headers")?, body: f.get("body")? })
+        let status = u16::try_from(f.get::<u32>("status")?)
+            .map_err(|_| PayloadError("HTTP status out of range".into()))?;
+        Ok(HttpResponse {
+            status,
+            headers: f.get("headers")?,
+            body: f.get("body")?,
+        })
     }
 }

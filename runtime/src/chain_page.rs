@@ -25,28 +25,44 @@ pub struct PageSummary {
 
 impl PageSummary {
     pub fn of(page: &[Event]) -> PageSummary {
-        PageSummary { events: page.len() as u64, from: page.first().map_or(0, |e| e.seq), head: page.last().map(|e| e.hash) }
+        PageSummary {
+            events: page.len() as u64,
+            from: page.first().map_or(0, |e| e.seq),
+            head: page.last().map(|e| e.hash),
+        }
     }
 
     pub fn to_value(self) -> Value {
         map(vec![
             ("events", Value::Integer(self.events.into())),
             ("from", Value::Integer(self.from.into())),
-            ("head", self.head.map_or(Value::Null, |h| Value::Bytes(h.to_vec()))),
+            (
+                "head",
+                self.head.map_or(Value::Null, |h| Value::Bytes(h.to_vec())),
+            ),
         ])
     }
 
     pub fn from_value(v: Value) -> Option<PageSummary> {
         let mut f = Fields::new(v).ok()?;
         let head: Option<Vec<u8>> = f.get("head").ok()?;
-        Some(PageSummary { events: f.get("events").ok()?, from: f.get("from").ok()?, head: head.and_then(|h| h.try_into().ok()) })
+        Some(PageSummary {
+            events: f.get("events").ok()?,
+            from: f.get("from").ok()?,
+            head: head.and_then(|h| h.try_into().ok()),
+        })
     }
 }
 
 /// The tail of `events` (in chain order) that fits in a page.
 pub fn last_page(events: &[Event]) -> &[Event] {
     let mut start = events.len().saturating_sub(PAGE_EVENTS as usize);
-    let mut bytes: usize = events.get(start..).unwrap_or_default().iter().map(|e| e.payload.len()).sum();
+    let mut bytes: usize = events
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.payload.len())
+        .sum();
     while bytes > PAGE_BYTES {
         bytes -= events.get(start).map_or(0, |e| e.payload.len());
         start += 1;
@@ -57,7 +73,14 @@ pub fn last_page(events: &[Event]) -> &[Event] {
 /// The last page of actor `id`'s chain, of its first `len` events, as stored now.
 pub fn read_last_page(reader: &ChainReader, id: &str, len: u64) -> Result<Vec<Event>, ChainError> {
     let from = len.saturating_sub(PAGE_EVENTS);
-    let events = reader.events(id, &EventFilter { from_seq: from, limit: Some(len - from), type_prefix: None })?;
+    let events = reader.events(
+        id,
+        &EventFilter {
+            from_seq: from,
+            limit: Some(len - from),
+            type_prefix: None,
+        },
+    )?;
     Ok(last_page(&events).to_vec())
 }
 
@@ -65,12 +88,21 @@ pub fn read_last_page(reader: &ChainReader, id: &str, len: u64) -> Result<Vec<Ev
 /// answer), if the stored chain still holds exactly those events.
 pub fn reread(reader: &ChainReader, id: &str, summary: PageSummary) -> Result<Vec<Event>, String> {
     let events = reader
-        .events(id, &EventFilter { from_seq: summary.from, limit: Some(summary.events), type_prefix: None })
+        .events(
+            id,
+            &EventFilter {
+                from_seq: summary.from,
+                limit: Some(summary.events),
+                type_prefix: None,
+            },
+        )
         .map_err(|e| e.to_string())?;
     if PageSummary::of(&events) == summary || (summary.events == 0 && events.is_empty()) {
         Ok(events)
     } else {
-        Err(format!("the stored chain of {id} no longer holds the events this answer was read from"))
+        Err(format!(
+            "the stored chain of {id} no longer holds the events this answer was read from"
+        ))
     }
 }
 

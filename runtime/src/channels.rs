@@ -21,13 +21,19 @@ pub(crate) struct ChannelTable {
 impl ChannelTable {
     /// A table whose channel ids come from `ids` (random by default).
     pub(crate) fn with_ids(ids: Ids) -> ChannelTable {
-        ChannelTable { channels: Mutex::default(), ids }
+        ChannelTable {
+            channels: Mutex::default(),
+            ids,
+        }
     }
 
     /// Register an open channel from `opener` to `acceptor`; returns its id.
     pub(crate) fn open(&self, opener: &str, acceptor: &str) -> String {
         let id = format!("ch-{}", self.ids.next());
-        let ends = Ends { opener: opener.to_string(), acceptor: acceptor.to_string() };
+        let ends = Ends {
+            opener: opener.to_string(),
+            acceptor: acceptor.to_string(),
+        };
         self.lock().insert(id.clone(), ends);
         id
     }
@@ -63,6 +69,9 @@ mod tests {
         assert_eq!(table.peer(&id, "b").as_deref(), Ok("a"));
         assert!(table.peer(&id, "c").unwrap_err().contains("other actors"));
         table.close(&id);
-        assert!(table.peer(&id, "a").unwrap_err().contains("no open channel"));
+        assert!(table
+            .peer(&id, "a")
+            .unwrap_err()
+            .contains("no open channel"));
     }
 }

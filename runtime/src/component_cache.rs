@@ -35,8 +35,16 @@ pub(crate) struct ComponentCache {
 }
 
 impl ComponentCache {
-    pub(crate) fn new(engine: Arc<TheaterEngine>, handlers: Vec<Arc<dyn Handler>>) -> ComponentCache {
-        ComponentCache { engine, handlers, linkers: Mutex::default(), pres: Mutex::default() }
+    pub(crate) fn new(
+        engine: Arc<TheaterEngine>,
+        handlers: Vec<Arc<dyn Handler>>,
+    ) -> ComponentCache {
+        ComponentCache {
+            engine,
+            handlers,
+            linkers: Mutex::default(),
+            pres: Mutex::default(),
+        }
     }
 
     /// Compile `bytes` (the component at `path`), or load its compiled form from the cache.
@@ -46,22 +54,37 @@ impl ComponentCache {
 
     /// Refuse imports no handler of this build serves (type-only interfaces need none).
     pub(crate) fn check_served(&self, imports: &[String]) -> Result<(), RuntimeError> {
-        for import in imports.iter().filter(|i| !TYPE_ONLY_INTERFACES.contains(&i.as_str())) {
+        for import in imports
+            .iter()
+            .filter(|i| !TYPE_ONLY_INTERFACES.contains(&i.as_str()))
+        {
             if !self.handlers.iter().any(|h| h.interface() == import) {
-                return Err(RuntimeError::engine("link the actor", format!("no handler serves {import} in this build")));
+                return Err(RuntimeError::engine(
+                    "link the actor",
+                    format!("no handler serves {import} in this build"),
+                ));
             }
         }
         Ok(())
     }
 
     /// Pre-instantiated component for a grant set: type-checked once, instantiated per actor.
-    pub(crate) fn instance_pre(&self, loaded: &LoadedComponent, granted: &Granted) -> Result<InstancePre<ActorCtx>, RuntimeError> {
-        let key = PreKey { component: loaded.hash, granted: granted.clone() };
+    pub(crate) fn instance_pre(
+        &self,
+        loaded: &LoadedComponent,
+        granted: &Granted,
+    ) -> Result<InstancePre<ActorCtx>, RuntimeError> {
+        let key = PreKey {
+            component: loaded.hash,
+            granted: granted.clone(),
+        };
         if let Some(pre) = self.pres.lock().ok().and_then(|p| p.get(&key).cloned()) {
             return Ok(pre);
         }
         let linker = self.linker(granted)?;
-        let pre = linker.instantiate_pre(&loaded.component).map_err(|e| RuntimeError::engine("link the actor's imports", e))?;
+        let pre = linker
+            .instantiate_pre(&loaded.component)
+            .map_err(|e| RuntimeError::engine("link the actor's imports", e))?;
         if let Ok(mut pres) = self.pres.lock() {
             pres.insert(key, pre.clone());
         }
@@ -78,10 +101,18 @@ impl ComponentCache {
         // Type-only interfaces define no functions; an empty instance satisfies a component
         // importing one.
         for interface in TYPE_ONLY_INTERFACES {
-            linker.instance(interface).map_err(|e| RuntimeError::engine("link a type-only interface", e))?;
+            linker
+                .instance(interface)
+                .map_err(|e| RuntimeError::engine("link a type-only interface", e))?;
         }
-        for handler in self.handlers.iter().filter(|h| granted.contains(h.interface())) {
-            handler.link(&mut linker).map_err(|e| RuntimeError::engine("link a handler", e))?;
+        for handler in self
+            .handlers
+            .iter()
+            .filter(|h| granted.contains(h.interface()))
+        {
+            handler
+                .link(&mut linker)
+                .map_err(|e| RuntimeError::engine("link a handler", e))?;
         }
         let linker = Arc::new(linker);
         linkers.insert(granted.clone(), linker.clone());

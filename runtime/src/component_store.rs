@@ -11,11 +11,20 @@ use crate::chain::{sha256, Hash};
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentStoreError {
     #[error("cannot write component {hash} to the component store {dir}: {source}\n  hint: check that the data directory is writable and has room")]
-    Write { hash: String, dir: PathBuf, #[source] source: std::io::Error },
+    Write {
+        hash: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("component {hash} is not in the component store {dir}\n  hint: it was recorded by a data directory without this store; pass --component FILE to replay against a copy you have")]
     Missing { hash: String, dir: PathBuf },
     #[error("cannot read component {path}: {source}")]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("component store file {path} does not hash to its name (SHA-256 {actual}): it was altered or damaged\n  hint: delete it; it is written again from the component file the next time an actor runs it")]
     Corrupt { path: PathBuf, actual: String },
 }
@@ -28,7 +37,9 @@ pub struct ComponentStore {
 
 impl ComponentStore {
     pub fn new(dir: &Path) -> ComponentStore {
-        ComponentStore { dir: dir.to_path_buf() }
+        ComponentStore {
+            dir: dir.to_path_buf(),
+        }
     }
 
     fn path(&self, hash: &Hash) -> PathBuf {
@@ -56,7 +67,11 @@ impl ComponentStore {
             }
             renamed
         };
-        write().map_err(|source| ComponentStoreError::Write { hash: hex::encode(hash), dir: self.dir.clone(), source })
+        write().map_err(|source| ComponentStoreError::Write {
+            hash: hex::encode(hash),
+            dir: self.dir.clone(),
+            source,
+        })
     }
 
     /// The component with SHA-256 `hash`, checked against its hash.
@@ -65,13 +80,19 @@ impl ComponentStore {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ComponentStoreError::Missing { hash: hex::encode(hash), dir: self.dir.clone() })
+                return Err(ComponentStoreError::Missing {
+                    hash: hex::encode(hash),
+                    dir: self.dir.clone(),
+                })
             }
             Err(source) => return Err(ComponentStoreError::Read { path, source }),
         };
         let actual = sha256(&bytes);
         if actual != *hash {
-            return Err(ComponentStoreError::Corrupt { path, actual: hex::encode(actual) });
+            return Err(ComponentStoreError::Corrupt {
+                path,
+                actual: hex::encode(actual),
+            });
         }
         Ok(bytes)
     }
@@ -87,12 +108,22 @@ mod tests {
         let store = ComponentStore::new(&dir.path().join("components"));
         let bytes = b"not really a component".to_vec();
         let hash = sha256(&bytes);
-        assert!(matches!(store.get(&hash), Err(ComponentStoreError::Missing { .. })));
+        assert!(matches!(
+            store.get(&hash),
+            Err(ComponentStoreError::Missing { .. })
+        ));
         store.put(&hash, &bytes).unwrap();
         store.put(&hash, &bytes).unwrap();
         assert_eq!(store.get(&hash).unwrap(), bytes);
-        let files: Vec<_> = std::fs::read_dir(dir.path().join("components")).unwrap().flatten().collect();
-        assert_eq!(files.len(), 1, "one file per component, no temporary files left");
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("components"))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(
+            files.len(),
+            1,
+            "one file per component, no temporary files left"
+        );
         std::fs::write(store.path(&hash), b"tampered").unwrap();
         let e = store.get(&hash).unwrap_err().to_string();
         assert!(e.contains("altered or damaged"), "{e}");

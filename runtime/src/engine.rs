@@ -47,7 +47,10 @@ pub struct TheaterEngine {
 
 impl TheaterEngine {
     /// Build the engine and start its epoch ticker.
-    pub fn new(config: &EngineConfig, cache_dir: &Path) -> Result<Arc<TheaterEngine>, RuntimeError> {
+    pub fn new(
+        config: &EngineConfig,
+        cache_dir: &Path,
+    ) -> Result<Arc<TheaterEngine>, RuntimeError> {
         let engine = match Engine::new(&config.wasmtime_config()) {
             Ok(engine) => engine,
             Err(e) => {
@@ -81,12 +84,18 @@ impl TheaterEngine {
         if let Some(c) = self.loaded.lock().ok().and_then(|m| m.get(&hash).cloned()) {
             return Ok(c);
         }
-        let cached = self.cache_dir.join(format!("{}-{}.cwasm", hex::encode(hash), self.config_key));
+        let cached =
+            self.cache_dir
+                .join(format!("{}-{}.cwasm", hex::encode(hash), self.config_key));
         let component = match self.deserialize_cached(&cached) {
             Some(c) => c,
             None => {
-                let c = Component::new(&self.engine, bytes)
-                    .map_err(|e| RuntimeError::NotAComponent { path: origin.to_path_buf(), reason: format!("{e:#}") })?;
+                let c = Component::new(&self.engine, bytes).map_err(|e| {
+                    RuntimeError::NotAComponent {
+                        path: origin.to_path_buf(),
+                        reason: format!("{e:#}"),
+                    }
+                })?;
                 self.write_cache(&cached, &c);
                 c
             }
@@ -124,7 +133,10 @@ impl TheaterEngine {
         };
         if let Err(e) = write() {
             // The cache only saves compile time; running without it is correct.
-            tracing::warn!("could not cache compiled component at {}: {e}", path.display());
+            tracing::warn!(
+                "could not cache compiled component at {}: {e}",
+                path.display()
+            );
         }
     }
 }
@@ -164,13 +176,15 @@ fn base_config() -> Config {
 
 /// Advance the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
 fn start_ticker(engine: Weak<TheaterEngine>) {
-    let spawned = std::thread::Builder::new().name("theater-epoch".into()).spawn(move || loop {
-        std::thread::sleep(EPOCH_TICK);
-        match engine.upgrade() {
-            Some(e) => e.engine.increment_epoch(),
-            None => return,
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("theater-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match engine.upgrade() {
+                Some(e) => e.engine.increment_epoch(),
+                None => return,
+            }
+        });
     if let Err(e) = spawned {
         tracing::error!("cannot start the epoch ticker, call timeouts will not fire: {e}");
     }

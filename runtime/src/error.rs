@@ -12,7 +12,11 @@ pub enum RuntimeError {
     Manifest(#[from] ManifestError),
 
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("{path} is not a WebAssembly component: {reason}\n  hint: build actors with `theater build`, which turns the wasm32 module into a component")]
     NotAComponent { path: PathBuf, reason: String },
@@ -44,10 +48,18 @@ pub enum RuntimeError {
     NotFound(String),
 
     #[error("actor \"{actor}\" ({id}) could not start: {reason}")]
-    StartFailed { actor: String, id: String, reason: String },
+    StartFailed {
+        actor: String,
+        id: String,
+        reason: String,
+    },
 
     #[error("actor \"{actor}\" ({id}) failed in init: {error}")]
-    InitFailed { actor: String, id: String, error: crate::actor::CallError },
+    InitFailed {
+        actor: String,
+        id: String,
+        error: crate::actor::CallError,
+    },
 
     #[error("the runtime is shutting down: no new actor starts")]
     ShuttingDown,
@@ -62,10 +74,16 @@ pub enum RuntimeError {
 
 impl RuntimeError {
     pub(crate) fn engine(what: &'static str, err: impl std::fmt::Display) -> Self {
-        RuntimeError::Engine { what, reason: format!("{err:#}") }
+        RuntimeError::Engine {
+            what,
+            reason: format!("{err:#}"),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        RuntimeError::Io { path: path.into(), source }
+        RuntimeError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

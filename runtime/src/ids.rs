@@ -36,7 +36,10 @@ pub(crate) struct Ids {
 
 impl Ids {
     pub(crate) fn new(scheme: IdScheme) -> Ids {
-        Ids { scheme, next: AtomicU64::new(0) }
+        Ids {
+            scheme,
+            next: AtomicU64::new(0),
+        }
     }
 
     /// The next id (a UUID in its hyphenated form).
@@ -48,7 +51,9 @@ impl Ids {
                 let digest = sha256(format!("{seed}/{n}").as_bytes());
                 let mut bytes = [0u8; 16];
                 bytes.copy_from_slice(&digest[..16]);
-                uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+                uuid::Builder::from_random_bytes(bytes)
+                    .into_uuid()
+                    .to_string()
             }
         }
     }

@@ -44,7 +44,10 @@ pub(crate) struct Rate {
 impl Rate {
     /// Count one more; `false` once `limit` have been counted in the current second.
     pub(crate) fn admit(&mut self, limit: u64, now: Instant) -> bool {
-        if self.window.is_none_or(|start| now.duration_since(start).as_secs() >= 1) {
+        if self
+            .window
+            .is_none_or(|start| now.duration_since(start).as_secs() >= 1)
+        {
             self.window = Some(now);
             self.count = 0;
         }
@@ -70,19 +73,36 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(memory_mb: u64, call_timeout_ms: u64) -> Limiter {
-        Limiter { memory_bytes: (memory_mb as usize) << 20, call_timeout_ms }
+        Limiter {
+            memory_bytes: (memory_mb as usize) << 20,
+            call_timeout_ms,
+        }
     }
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
-            return Err(MemoryLimitExceeded { limit_mb: (self.memory_bytes >> 20) as u64, desired_mb: desired.div_ceil(1 << 20) as u64 }.into());
+            return Err(MemoryLimitExceeded {
+                limit_mb: (self.memory_bytes >> 20) as u64,
+                desired_mb: desired.div_ceil(1 << 20) as u64,
+            }
+            .into());
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }
@@ -98,6 +118,9 @@ mod tests {
         let t = Instant::now();
         assert!((0..3).all(|_| rate.admit(3, t)));
         assert!(!rate.admit(3, t + Duration::from_millis(999)));
-        assert!(rate.admit(3, t + Duration::from_secs(1)), "a new second starts a new count");
+        assert!(
+            rate.admit(3, t + Duration::from_secs(1)),
+            "a new second starts a new count"
+        );
     }
 }

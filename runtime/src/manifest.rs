@@ -27,12 +27,20 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read manifest {path}: {source}")]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Not a regular file, too large, or outside the directory it must stay in.
     #[error("{0}")]
     File(crate::manifest_files::FileError),
     #[error("{origin}:{line}: {message}")]
-    Invalid { origin: String, line: usize, message: String },
+    Invalid {
+        origin: String,
+        line: usize,
+        message: String,
+    },
     #[error("{origin}: {message}")]
     Semantic { origin: String, message: String },
 }
@@ -73,7 +81,11 @@ pub struct Supervision {
 
 impl Default for Supervision {
     fn default() -> Self {
-        Supervision { strategy: Strategy::OneForOne, max_restarts: 3, within_secs: 5 }
+        Supervision {
+            strategy: Strategy::OneForOne,
+            max_restarts: 3,
+            within_secs: 5,
+        }
     }
 }
 
@@ -182,8 +194,15 @@ impl LimitKey {
             LimitKey::MemoryMb => ("memory_mb", DEFAULT_MEMORY_MB, 1, MAX_MEMORY_MB),
             LimitKey::CallTimeoutMs => ("call_timeout_ms", DEFAULT_CALL_TIMEOUT_MS, 1, HOUR_MS),
             LimitKey::Mailbox => ("mailbox", DEFAULT_MAILBOX as u64, 1, 1_000_000),
-            LimitKey::MaxMessageBytes => ("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES as u64, 1, 64 << 20),
-            LimitKey::RequestTimeoutMs => ("request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS, 1, HOUR_MS),
+            LimitKey::MaxMessageBytes => (
+                "max_message_bytes",
+                DEFAULT_MAX_MESSAGE_BYTES as u64,
+                1,
+                64 << 20,
+            ),
+            LimitKey::RequestTimeoutMs => {
+                ("request_timeout_ms", DEFAULT_REQUEST_TIMEOUT_MS, 1, HOUR_MS)
+            }
             LimitKey::MaxChildren => ("max_children", 100, 0, 10_000),
             LimitKey::MaxTreeActors => ("max_tree_actors", 250, 1, 100_000),
             LimitKey::MaxLogLineBytes => ("max_log_line_bytes", 16 << 10, 64, 1 << 20),
@@ -193,7 +212,12 @@ impl LimitKey {
             LimitKey::MaxStoreBytes => ("max_store_bytes", 1 << 30, 0, TIB),
             LimitKey::MaxFsBytesWritten => ("max_fs_bytes_written", 1 << 30, 0, TIB),
         };
-        LimitSpec { name, default, min, max }
+        LimitSpec {
+            name,
+            default,
+            min,
+            max,
+        }
     }
 }
 
@@ -361,12 +385,22 @@ impl HandlerConfig {
     /// Its numeric options, each with its name and largest allowed value.
     pub fn numeric_options(&self) -> Vec<(&'static str, u64, u64)> {
         match self {
-            HandlerConfig::Timing { max_sleep_ms } => vec![("max_sleep_ms", *max_sleep_ms, MAX_HANDLER_MS)],
-            HandlerConfig::Filesystem { max_read_bytes, max_write_bytes, .. } => vec![
+            HandlerConfig::Timing { max_sleep_ms } => {
+                vec![("max_sleep_ms", *max_sleep_ms, MAX_HANDLER_MS)]
+            }
+            HandlerConfig::Filesystem {
+                max_read_bytes,
+                max_write_bytes,
+                ..
+            } => vec![
                 ("max_read_bytes", *max_read_bytes, MAX_HANDLER_BYTES),
                 ("max_write_bytes", *max_write_bytes, MAX_HANDLER_BYTES),
             ],
-            HandlerConfig::HttpClient { max_response_bytes, timeout_ms, .. } => vec![
+            HandlerConfig::HttpClient {
+                max_response_bytes,
+                timeout_ms,
+                ..
+            } => vec![
                 ("max_response_bytes", *max_response_bytes, MAX_HANDLER_BYTES),
                 ("timeout_ms", *timeout_ms, MAX_HANDLER_MS),
             ],
@@ -377,7 +411,10 @@ impl HandlerConfig {
     fn check_ranges(&self) -> Result<(), String> {
         for (name, value, max) in self.numeric_options() {
             if value > max {
-                return Err(format!("[[handler]] type = \"{}\": {name} = {value} is out of range: use 0 to {max}", self.type_name()));
+                return Err(format!(
+                    "[[handler]] type = \"{}\": {name} = {value} is out of range: use 0 to {max}",
+                    self.type_name()
+                ));
             }
         }
         Ok(())
@@ -394,7 +431,8 @@ pub fn env_allows(allow: &[String], allow_prefixes: &[String], name: &str) -> bo
     if allow.iter().any(|n| n == name) {
         return true;
     }
-    !name.starts_with(RESERVED_ENV_PREFIX) && allow_prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    !name.starts_with(RESERVED_ENV_PREFIX)
+        && allow_prefixes.iter().any(|p| name.starts_with(p.as_str()))
 }
 
 /// An `allow_hosts` entry of the `http-client` handler: `host` or `host:port`
@@ -421,17 +459,28 @@ impl TryFrom<String> for AllowedHost {
     type Error = String;
 
     fn try_from(entry: String) -> Result<AllowedHost, String> {
-        let bad = |why: &str| format!("allow_hosts entry {entry:?} {why}: write `host` or `host:port`, e.g. \"api.example.com\" or \"127.0.0.1:8080\"");
+        let bad = |why: &str| {
+            format!("allow_hosts entry {entry:?} {why}: write `host` or `host:port`, e.g. \"api.example.com\" or \"127.0.0.1:8080\"")
+        };
         if entry.contains("://") || entry.contains('/') || entry.contains('@') {
             return Err(bad("is not a plain host"));
         }
         // Split off the port: after the bracketed address for IPv6, else after the last `:`.
         let (host, port) = match entry.strip_prefix('[') {
             Some(rest) => {
-                let (addr, after) = rest.split_once(']').ok_or_else(|| bad("has an unclosed `[`"))?;
+                let (addr, after) = rest
+                    .split_once(']')
+                    .ok_or_else(|| bad("has an unclosed `[`"))?;
                 match after {
                     "" => (format!("[{addr}]"), None),
-                    _ => (format!("[{addr}]"), Some(after.strip_prefix(':').ok_or_else(|| bad("has text after `]`"))?)),
+                    _ => (
+                        format!("[{addr}]"),
+                        Some(
+                            after
+                                .strip_prefix(':')
+                                .ok_or_else(|| bad("has text after `]`"))?,
+                        ),
+                    ),
                 }
             }
             None => match entry.split_once(':') {
@@ -439,15 +488,26 @@ impl TryFrom<String> for AllowedHost {
                 None => (entry.clone(), None),
             },
         };
-        let port = port.map(|p| p.parse::<u16>().map_err(|_| bad("has an invalid port"))).transpose()?;
+        let port = port
+            .map(|p| p.parse::<u16>().map_err(|_| bad("has an invalid port")))
+            .transpose()?;
         if port == Some(0) {
             return Err(bad("has port 0"));
         }
         // Normalise exactly as request URIs are, so comparison is like for like.
-        let url = url::Url::parse(&format!("http://{host}/")).map_err(|_| bad("is not a valid host"))?;
+        let url =
+            url::Url::parse(&format!("http://{host}/")).map_err(|_| bad("is not a valid host"))?;
         match url.host_str() {
-            Some(h) if url.port().is_none() && url.path() == "/" && url.query().is_none() && url.fragment().is_none() => {
-                Ok(AllowedHost { host: h.to_string(), port })
+            Some(h)
+                if url.port().is_none()
+                    && url.path() == "/"
+                    && url.query().is_none()
+                    && url.fragment().is_none() =>
+            {
+                Ok(AllowedHost {
+                    host: h.to_string(),
+                    port,
+                })
             }
             _ => Err(bad("is not a valid host")),
         }
@@ -484,20 +544,34 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
 
 /// Interfaces that hold only type definitions other interfaces use: importing one grants
 /// nothing, so every actor may.
-pub const TYPE_ONLY_INTERFACES: [&str; 3] = ["theater:simple/types", "theater:simple/http-types", "theater:simple/websocket-types"];
+pub const TYPE_ONLY_INTERFACES: [&str; 3] = [
+    "theater:simple/types",
+    "theater:simple/http-types",
+    "theater:simple/websocket-types",
+];
 
 /// Interfaces every actor may import: `runtime`, and the type-only ones.
-pub const ALWAYS_GRANTED: [&str; 4] =
-    ["theater:simple/runtime", TYPE_ONLY_INTERFACES[0], TYPE_ONLY_INTERFACES[1], TYPE_ONLY_INTERFACES[2]];
+pub const ALWAYS_GRANTED: [&str; 4] = [
+    "theater:simple/runtime",
+    TYPE_ONLY_INTERFACES[0],
+    TYPE_ONLY_INTERFACES[1],
+    TYPE_ONLY_INTERFACES[2],
+];
 
 /// The WIT interface a handler type grants.
 pub fn interface_for_type(handler_type: &str) -> Option<&'static str> {
-    HANDLER_TYPES.iter().find(|(t, _)| *t == handler_type).map(|(_, i)| *i)
+    HANDLER_TYPES
+        .iter()
+        .find(|(t, _)| *t == handler_type)
+        .map(|(_, i)| *i)
 }
 
 /// The handler type that grants a WIT interface (`None` for interfaces Theater does not serve).
 pub fn type_for_interface(interface: &str) -> Option<&'static str> {
-    HANDLER_TYPES.iter().find(|(_, i)| *i == interface).map(|(t, _)| *t)
+    HANDLER_TYPES
+        .iter()
+        .find(|(_, i)| *i == interface)
+        .map(|(t, _)| *t)
 }
 
 #[derive(Deserialize)]
@@ -546,13 +620,22 @@ impl RawManifest {
     /// each handler's options in theirs, and each handler type listed once.
     fn check_values(&self, origin: &str) -> Result<(), ManifestError> {
         if self.name.trim().is_empty() {
-            return Err(ManifestError::Semantic { origin: origin.into(), message: "`name` must not be empty".into() });
+            return Err(ManifestError::Semantic {
+                origin: origin.into(),
+                message: "`name` must not be empty".into(),
+            });
         }
         let limits = &self.limits;
-        let limit_error = |message: String| ManifestError::Semantic { origin: origin.into(), message };
+        let limit_error = |message: String| ManifestError::Semantic {
+            origin: origin.into(),
+            message,
+        };
         limits.check_ranges().map_err(limit_error)?;
         let sup = &self.supervision;
-        if sup.within_secs == 0 || sup.within_secs > MAX_WITHIN_SECS || sup.max_restarts > MAX_RESTARTS {
+        if sup.within_secs == 0
+            || sup.within_secs > MAX_WITHIN_SECS
+            || sup.max_restarts > MAX_RESTARTS
+        {
             return Err(limit_error(format!(
                 "[supervision] max_restarts = {}, within_secs = {}: use max_restarts 0 to {MAX_RESTARTS} and within_secs 1 to {MAX_WITHIN_SECS}",
                 sup.max_restarts, sup.within_secs
@@ -577,13 +660,21 @@ impl RawManifest {
 impl Manifest {
     /// Read and validate a manifest file; relative paths resolve against its directory.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let bytes = crate::manifest_files::read_regular(path, crate::manifest_files::MAX_MANIFEST_BYTES, "manifest")?;
+        let bytes = crate::manifest_files::read_regular(
+            path,
+            crate::manifest_files::MAX_MANIFEST_BYTES,
+            "manifest",
+        )?;
         let text = String::from_utf8(bytes).map_err(|_| ManifestError::Semantic {
             origin: path.display().to_string(),
             message: "the manifest is not UTF-8 text".into(),
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
         let base = std::fs::canonicalize(&base).unwrap_or(base);
         Manifest::parse(&text, &base, &path.display().to_string())
     }
@@ -595,14 +686,27 @@ impl Manifest {
 
     /// Parse a manifest recorded in a chain: its files may have moved since (a replay can
     /// be given another component), so their existence is not checked.
-    pub fn parse_recorded(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
+    pub fn parse_recorded(
+        text: &str,
+        base_dir: &Path,
+        origin: &str,
+    ) -> Result<Manifest, ManifestError> {
         Manifest::parse_checked(text, base_dir, origin, false)
     }
 
-    fn parse_checked(text: &str, base_dir: &Path, origin: &str, check_files: bool) -> Result<Manifest, ManifestError> {
+    fn parse_checked(
+        text: &str,
+        base_dir: &Path,
+        origin: &str,
+        check_files: bool,
+    ) -> Result<Manifest, ManifestError> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            ManifestError::Invalid { origin: origin.to_string(), line, message: describe(e.message()) }
+            ManifestError::Invalid {
+                origin: origin.to_string(),
+                line,
+                message: describe(e.message()),
+            }
         })?;
         let invalid = |span: std::ops::Range<usize>, message: String| ManifestError::Invalid {
             origin: origin.to_string(),
@@ -657,7 +761,8 @@ impl Manifest {
     /// The set of WIT interfaces this manifest grants: its handlers' interfaces, plus
     /// `runtime` and the function-less `types`, which every actor may import.
     pub fn granted_interfaces(&self) -> BTreeSet<&'static str> {
-        let mut set: BTreeSet<&'static str> = self.handlers.iter().map(HandlerConfig::interface).collect();
+        let mut set: BTreeSet<&'static str> =
+            self.handlers.iter().map(HandlerConfig::interface).collect();
         set.extend(ALWAYS_GRANTED);
         set
     }
@@ -677,7 +782,9 @@ impl Manifest {
 impl From<crate::manifest_files::FileError> for ManifestError {
     fn from(e: crate::manifest_files::FileError) -> ManifestError {
         match e {
-            crate::manifest_files::FileError::Io { path, source } => ManifestError::Read { path, source },
+            crate::manifest_files::FileError::Io { path, source } => {
+                ManifestError::Read { path, source }
+            }
             other => ManifestError::File(other),
         }
     }
@@ -695,24 +802,37 @@ impl fmt::Display for RestartPolicy {
 
 fn resolve(base: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
-    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }
 
 /// 1-based line number of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map(|s| s.matches('\n').count() + 1).unwrap_or(1)
+    text.get(..offset)
+        .map(|s| s.matches('\n').count() + 1)
+        .unwrap_or(1)
 }
 
 /// Turn serde's terse messages into ones that say how to fix the manifest.
 fn describe(message: &str) -> String {
     let message = message.trim();
-    let kinds = HANDLER_TYPES.iter().map(|(t, _)| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+    let kinds = HANDLER_TYPES
+        .iter()
+        .map(|(t, _)| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     if message.contains("unknown variant") {
         format!("{message}\n  hint: a [[handler]] `type` must be one of {kinds}")
     } else if message.contains("missing field `type`") {
         format!("{message}\n  hint: every [[handler]] needs `type = ...`, one of {kinds}")
     } else if message.contains("unknown field") {
-        format!("{message}\n  hint: remove or rename the key; {} lists every key", crate::paths::manifest_reference())
+        format!(
+            "{message}\n  hint: remove or rename the key; {} lists every key",
+            crate::paths::manifest_reference()
+        )
     } else if message.contains("missing field") {
         format!("{message}\n  hint: a manifest needs `name`, `version` and `component`; {} has an example", crate::paths::manifest_reference())
     } else {
@@ -737,11 +857,23 @@ mod tests {
     #[test]
     fn minimal_manifest_gets_defaults_and_runtime_grant() {
         let dir = dir_with_component();
-        let m = parse_in(dir.path(), "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"a.wasm\"\n").unwrap();
+        let m = parse_in(
+            dir.path(),
+            "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"a.wasm\"\n",
+        )
+        .unwrap();
         assert_eq!(m.limits, Limits::default());
-        assert_eq!((m.restart, m.restart_policy()), (None, RestartPolicy::Permanent));
+        assert_eq!(
+            (m.restart, m.restart_policy()),
+            (None, RestartPolicy::Permanent)
+        );
         let granted: Vec<&str> = m.granted_interfaces().into_iter().collect();
-        let always = ["theater:simple/http-types", "theater:simple/runtime", "theater:simple/types", "theater:simple/websocket-types"];
+        let always = [
+            "theater:simple/http-types",
+            "theater:simple/runtime",
+            "theater:simple/types",
+            "theater:simple/websocket-types",
+        ];
         assert_eq!(granted, always, "runtime and the type-only interfaces");
         assert_eq!(m.component, dir.path().join("a.wasm"));
     }
@@ -771,10 +903,15 @@ allow = ["HOME"]
         assert_eq!(m.supervision.max_restarts, 7);
         assert_eq!(m.supervision.within_secs, 5);
         assert_eq!(m.limits.memory_mb, 16);
-        assert!(m.granted_interfaces().contains("theater:simple/message-server-host"));
+        assert!(m
+            .granted_interfaces()
+            .contains("theater:simple/message-server-host"));
         assert_eq!(
             m.handler("environment"),
-            Some(&HandlerConfig::Environment { allow: vec!["HOME".into()], allow_prefixes: vec![] })
+            Some(&HandlerConfig::Environment {
+                allow: vec!["HOME".into()],
+                allow_prefixes: vec![]
+            })
         );
     }
 
@@ -793,7 +930,10 @@ allow = ["HOME"]
     #[test]
     fn unknown_handler_type_lists_valid_types() {
         let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"teleport\"\n");
-        assert!(e.contains("teleport") && e.contains("\"message-server\""), "{e}");
+        assert!(
+            e.contains("teleport") && e.contains("\"message-server\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -811,7 +951,12 @@ allow = ["HOME"]
     #[test]
     fn missing_component_file_names_path_and_fix() {
         let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"nope.wasm\"\n");
-        assert!(e.contains("manifest.toml:3:") && e.contains("nope.wasm") && e.contains("theater build"), "{e}");
+        assert!(
+            e.contains("manifest.toml:3:")
+                && e.contains("nope.wasm")
+                && e.contains("theater build"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -822,7 +967,8 @@ allow = ["HOME"]
 
     #[test]
     fn out_of_range_limits_are_rejected() {
-        let e = err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[limits]\nmemory_mb = 0\n");
+        let e =
+            err("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[limits]\nmemory_mb = 0\n");
         assert!(e.contains("memory_mb"), "{e}");
     }
 
@@ -834,22 +980,47 @@ allow = ["HOME"]
 
     fn handler_of(text: &str) -> HandlerConfig {
         let dir = dir_with_component();
-        let m = parse_in(dir.path(), &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\n{text}")).unwrap();
+        let m = parse_in(
+            dir.path(),
+            &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\n{text}"),
+        )
+        .unwrap();
         m.handlers.into_iter().next().unwrap()
     }
 
     #[test]
     fn capability_options_parse_with_defaults() {
-        assert_eq!(handler_of("type = \"timing\""), HandlerConfig::Timing { max_sleep_ms: DEFAULT_MAX_SLEEP_MS });
-        assert_eq!(handler_of("type = \"timing\"\nmax_sleep_ms = 5"), HandlerConfig::Timing { max_sleep_ms: 5 });
-        assert_eq!(handler_of("type = \"random\"\nseed = 42"), HandlerConfig::Random { seed: Some(42) });
         assert_eq!(
-            handler_of("type = \"filesystem\"\nroot = \"data\""),
-            HandlerConfig::Filesystem { root: "data".into(), max_read_bytes: DEFAULT_MAX_READ_BYTES, max_write_bytes: DEFAULT_MAX_WRITE_BYTES }
+            handler_of("type = \"timing\""),
+            HandlerConfig::Timing {
+                max_sleep_ms: DEFAULT_MAX_SLEEP_MS
+            }
         );
         assert_eq!(
-            handler_of("type = \"filesystem\"\nroot = \"d\"\nmax_read_bytes = 1\nmax_write_bytes = 2"),
-            HandlerConfig::Filesystem { root: "d".into(), max_read_bytes: 1, max_write_bytes: 2 }
+            handler_of("type = \"timing\"\nmax_sleep_ms = 5"),
+            HandlerConfig::Timing { max_sleep_ms: 5 }
+        );
+        assert_eq!(
+            handler_of("type = \"random\"\nseed = 42"),
+            HandlerConfig::Random { seed: Some(42) }
+        );
+        assert_eq!(
+            handler_of("type = \"filesystem\"\nroot = \"data\""),
+            HandlerConfig::Filesystem {
+                root: "data".into(),
+                max_read_bytes: DEFAULT_MAX_READ_BYTES,
+                max_write_bytes: DEFAULT_MAX_WRITE_BYTES
+            }
+        );
+        assert_eq!(
+            handler_of(
+                "type = \"filesystem\"\nroot = \"d\"\nmax_read_bytes = 1\nmax_write_bytes = 2"
+            ),
+            HandlerConfig::Filesystem {
+                root: "d".into(),
+                max_read_bytes: 1,
+                max_write_bytes: 2
+            }
         );
         assert_eq!(
             handler_of("type = \"http-client\"\nallow_hosts = [\"127.0.0.1:8080\", \"API.Example.com\", \"[::1]:9\"]"),
@@ -863,9 +1034,19 @@ allow = ["HOME"]
                 timeout_ms: DEFAULT_HTTP_TIMEOUT_MS,
             }
         );
-        let m = HandlerConfig::HttpClient { allow_hosts: vec![], max_response_bytes: 1, timeout_ms: 1 };
-        assert_eq!((m.type_name(), m.interface()), ("http-client", "theater:simple/http-client"));
-        assert_eq!(type_for_interface("theater:simple/filesystem"), Some("filesystem"));
+        let m = HandlerConfig::HttpClient {
+            allow_hosts: vec![],
+            max_response_bytes: 1,
+            timeout_ms: 1,
+        };
+        assert_eq!(
+            (m.type_name(), m.interface()),
+            ("http-client", "theater:simple/http-client")
+        );
+        assert_eq!(
+            type_for_interface("theater:simple/filesystem"),
+            Some("filesystem")
+        );
     }
 
     #[test]
@@ -878,11 +1059,26 @@ allow = ["HOME"]
 
     #[test]
     fn malformed_allow_hosts_entries_are_errors_at_load() {
-        for bad in ["http://api.example.com", "api.example.com/v1", "user@host", "host:0", "host:99999", "host:x", "a:1:2", "[::1", "[::1]x", "", "host?q"] {
+        for bad in [
+            "http://api.example.com",
+            "api.example.com/v1",
+            "user@host",
+            "host:0",
+            "host:99999",
+            "host:x",
+            "a:1:2",
+            "[::1",
+            "[::1]x",
+            "",
+            "host?q",
+        ] {
             let e = err(&format!(
                 "name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"http-client\"\nallow_hosts = [{bad:?}]\n"
             ));
-            assert!(e.starts_with("manifest.toml:4:") && e.contains("allow_hosts entry"), "{bad}: {e}");
+            assert!(
+                e.starts_with("manifest.toml:4:") && e.contains("allow_hosts entry"),
+                "{bad}: {e}"
+            );
         }
     }
 }

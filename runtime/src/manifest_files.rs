@@ -23,11 +23,21 @@ pub const MAX_INIT_STATE_BYTES: u64 = 64 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
-    #[error("{path} is not a regular file ({kind}), so it was not read\n  hint: name a regular file")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a regular file ({kind}), so it was not read\n  hint: name a regular file"
+    )]
     NotRegular { path: PathBuf, kind: &'static str },
     #[error("{path} is larger than {limit} bytes, the most Theater reads for a {what}")]
-    TooLarge { path: PathBuf, limit: u64, what: &'static str },
+    TooLarge {
+        path: PathBuf,
+        limit: u64,
+        what: &'static str,
+    },
     #[error("{path} resolves outside {dir}, the parent's manifest directory: a child may name only files inside it (no `..`, absolute paths or symlinks leading out)")]
     Escapes { path: PathBuf, dir: PathBuf },
 }
@@ -35,17 +45,30 @@ pub enum FileError {
 /// Read a regular file whole, refusing anything else and anything over `limit` bytes.
 /// `what` names the file's role in the size error ("manifest", "component").
 pub fn read_regular(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, FileError> {
-    let io = |source| FileError::Io { path: path.to_path_buf(), source };
+    let io = |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = open_regular(path)?;
     let size = file.metadata().map_err(io)?.len();
     if size > limit {
-        return Err(FileError::TooLarge { path: path.to_path_buf(), limit, what });
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+            what,
+        });
     }
     let mut bytes = Vec::new();
     // One byte past the limit, in case the file grew since it was measured.
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > limit {
-        return Err(FileError::TooLarge { path: path.to_path_buf(), limit, what });
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+            what,
+        });
     }
     Ok(bytes)
 }
@@ -54,7 +77,10 @@ pub fn read_regular(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u
 /// FIFOs are opened non-blocking (`O_NONBLOCK`, which regular files ignore) so that
 /// opening one with no writer cannot hang.
 fn open_regular(path: &Path) -> Result<File, FileError> {
-    let io = |source| FileError::Io { path: path.to_path_buf(), source };
+    let io = |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -67,7 +93,10 @@ fn open_regular(path: &Path) -> Result<File, FileError> {
     if kind.is_file() {
         return Ok(file);
     }
-    Err(FileError::NotRegular { path: path.to_path_buf(), kind: kind_name(&kind) })
+    Err(FileError::NotRegular {
+        path: path.to_path_buf(),
+        kind: kind_name(&kind),
+    })
 }
 
 fn kind_name(kind: &std::fs::FileType) -> &'static str {
@@ -94,13 +123,22 @@ fn kind_name(kind: &std::fs::FileType) -> &'static str {
 /// `path` (relative paths against `dir`) with every symlink followed, if it lies inside
 /// `dir` (itself canonicalised). A path that does not exist is reported as such.
 pub fn confine(dir: &Path, path: &Path) -> Result<PathBuf, FileError> {
-    let dir = dir.canonicalize().map_err(|source| FileError::Io { path: dir.to_path_buf(), source })?;
+    let dir = dir.canonicalize().map_err(|source| FileError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let joined = dir.join(path);
-    let resolved = joined.canonicalize().map_err(|source| FileError::Io { path: joined.clone(), source })?;
+    let resolved = joined.canonicalize().map_err(|source| FileError::Io {
+        path: joined.clone(),
+        source,
+    })?;
     if resolved.starts_with(&dir) {
         Ok(resolved)
     } else {
-        Err(FileError::Escapes { path: path.to_path_buf(), dir })
+        Err(FileError::Escapes {
+            path: path.to_path_buf(),
+            dir,
+        })
     }
 }
 
@@ -126,7 +164,10 @@ mod tests {
         let e = read_regular(dir.path(), MAX_MANIFEST_BYTES, "manifest").unwrap_err();
         assert!(e.to_string().contains("a directory"), "{e}");
         let fifo = dir.path().join("fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         let e = read_regular(&fifo, MAX_MANIFEST_BYTES, "manifest").unwrap_err();
         assert!(e.to_string().contains("a FIFO"), "{e}");
@@ -142,12 +183,30 @@ mod tests {
         std::os::unix::fs::symlink(outer.path().join("secret"), dir.join("link")).unwrap();
         std::os::unix::fs::symlink(dir.join("sub/child.toml"), dir.join("inner-link")).unwrap();
         assert!(confine(&dir, Path::new("sub/child.toml")).is_ok());
-        assert!(confine(&dir, Path::new("inner-link")).is_ok(), "a symlink that stays inside is fine");
-        assert!(confine(&dir, &dir.join("sub/child.toml")).is_ok(), "an absolute path inside is fine");
-        for bad in [Path::new("../secret"), Path::new("sub/../../secret"), Path::new("link"), Path::new("/etc/passwd")] {
+        assert!(
+            confine(&dir, Path::new("inner-link")).is_ok(),
+            "a symlink that stays inside is fine"
+        );
+        assert!(
+            confine(&dir, &dir.join("sub/child.toml")).is_ok(),
+            "an absolute path inside is fine"
+        );
+        for bad in [
+            Path::new("../secret"),
+            Path::new("sub/../../secret"),
+            Path::new("link"),
+            Path::new("/etc/passwd"),
+        ] {
             let e = confine(&dir, bad).unwrap_err();
-            assert!(matches!(e, FileError::Escapes { .. }), "{}: {e}", bad.display());
+            assert!(
+                matches!(e, FileError::Escapes { .. }),
+                "{}: {e}",
+                bad.display()
+            );
         }
-        assert!(matches!(confine(&dir, Path::new("missing")), Err(FileError::Io { .. })));
+        assert!(matches!(
+            confine(&dir, Path::new("missing")),
+            Err(FileError::Io { .. })
+        ));
     }
 }

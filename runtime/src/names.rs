@@ -26,15 +26,25 @@ pub enum NameError {
 /// Check a name's form: 1 to 64 ASCII letters, digits, `-`, `_`, `.`, starting with a
 /// letter (safe in URLs, shells and logs). Lookups try a full id before a name.
 pub fn validate(name: &str) -> Result<(), NameError> {
-    let invalid = |why| Err(NameError::Invalid { name: name.chars().take(MAX_NAME_LEN + 8).collect(), why });
-    let Some(first) = name.chars().next() else { return invalid("it is empty") };
+    let invalid = |why| {
+        Err(NameError::Invalid {
+            name: name.chars().take(MAX_NAME_LEN + 8).collect(),
+            why,
+        })
+    };
+    let Some(first) = name.chars().next() else {
+        return invalid("it is empty");
+    };
     if name.len() > MAX_NAME_LEN {
         return invalid("it is too long");
     }
     if !first.is_ascii_alphabetic() {
         return invalid("it does not start with a letter");
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
         return invalid("it holds a character other than a letter, digit, '-', '_' or '.'");
     }
     Ok(())
@@ -53,13 +63,21 @@ impl Names {
 
     /// Give `name` to actor `id`, unless another actor that `running` says is running holds
     /// it. Registering a name an actor already holds is a no-op.
-    pub(crate) fn register(&self, name: &str, id: &str, running: impl Fn(&str) -> bool) -> Result<(), NameError> {
+    pub(crate) fn register(
+        &self,
+        name: &str,
+        id: &str,
+        running: impl Fn(&str) -> bool,
+    ) -> Result<(), NameError> {
         validate(name)?;
         let mut table = self.table();
         match table.get(name) {
             Some(holder) if holder == id => return Ok(()),
             Some(holder) if running(holder) => {
-                return Err(NameError::Taken { name: name.to_string(), holder: holder.clone() });
+                return Err(NameError::Taken {
+                    name: name.to_string(),
+                    holder: holder.clone(),
+                });
             }
             _ => {}
         }
@@ -82,7 +100,12 @@ impl Names {
 
     /// The names `id` holds, sorted.
     pub(crate) fn of(&self, id: &str) -> Vec<String> {
-        let mut names: Vec<String> = self.table().iter().filter(|(_, holder)| *holder == id).map(|(n, _)| n.clone()).collect();
+        let mut names: Vec<String> = self
+            .table()
+            .iter()
+            .filter(|(_, holder)| *holder == id)
+            .map(|(n, _)| n.clone())
+            .collect();
         names.sort();
         names
     }
@@ -97,8 +120,19 @@ mod tests {
         for good in ["queue", "q", "worker-1", "a.b_c", &"x".repeat(MAX_NAME_LEN)] {
             assert_eq!(validate(good), Ok(()), "{good}");
         }
-        for bad in ["", "1queue", "-q", "que ue", "q/../x", "名前", &"x".repeat(MAX_NAME_LEN + 1)] {
-            assert!(matches!(validate(bad), Err(NameError::Invalid { .. })), "{bad:?}");
+        for bad in [
+            "",
+            "1queue",
+            "-q",
+            "que ue",
+            "q/../x",
+            "名前",
+            &"x".repeat(MAX_NAME_LEN + 1),
+        ] {
+            assert!(
+                matches!(validate(bad), Err(NameError::Invalid { .. })),
+                "{bad:?}"
+            );
         }
     }
 
@@ -108,7 +142,13 @@ mod tests {
         names.register("queue", "a", |_| true).unwrap();
         names.register("queue", "a", |_| true).unwrap();
         let taken = names.register("queue", "b", |id| id == "a").unwrap_err();
-        assert_eq!(taken, NameError::Taken { name: "queue".into(), holder: "a".into() });
+        assert_eq!(
+            taken,
+            NameError::Taken {
+                name: "queue".into(),
+                holder: "a".into()
+            }
+        );
         assert_eq!(names.holder("queue").as_deref(), Some("a"));
         names.register("queue", "b", |_| false).unwrap();
         assert_eq!(names.holder("queue").as_deref(), Some("b"));
@@ -121,7 +161,10 @@ mod tests {
         for i in 0..MAX_NAMES_PER_ACTOR {
             names.register(&format!("n{i}"), "a", |_| true).unwrap();
         }
-        assert_eq!(names.register("one-more", "a", |_| true), Err(NameError::TooMany { id: "a".into() }));
+        assert_eq!(
+            names.register("one-more", "a", |_| true),
+            Err(NameError::TooMany { id: "a".into() })
+        );
         names.register("one-more", "b", |_| true).unwrap();
     }
 }

@@ -34,16 +34,28 @@ impl RecordedStart {
             return Err(StartError::NotAStart(e.event_type.clone()));
         }
         let bad = StartError::Malformed;
-        let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
+        let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?)
+            .map_err(|p| bad(p.to_string()))?;
         let text: String = f.get("manifest").map_err(|p| bad(p.to_string()))?;
-        let origin: String = f.get::<Option<String>>("origin").ok().flatten().unwrap_or_else(|| "<recorded manifest>".into());
-        let base_dir: String = f.get::<Option<String>>("base_dir").ok().flatten().unwrap_or_else(|| ".".into());
-        let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin).map_err(|e| bad(e.to_string()))?;
+        let origin: String = f
+            .get::<Option<String>>("origin")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "<recorded manifest>".into());
+        let base_dir: String = f
+            .get::<Option<String>>("base_dir")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| ".".into());
+        let manifest = Manifest::parse_recorded(&text, Path::new(&base_dir), &origin)
+            .map_err(|e| bad(e.to_string()))?;
         let component: Vec<u8> = f.get("component").map_err(|p| bad(p.to_string()))?;
         Ok(RecordedStart {
             actor: f.get("actor").map_err(|p| bad(p.to_string()))?,
             manifest: Arc::new(manifest),
-            component: component.try_into().map_err(|_| bad("component hash is not 32 bytes".into()))?,
+            component: component
+                .try_into()
+                .map_err(|_| bad("component hash is not 32 bytes".into()))?,
             registered_name: f.get::<Option<String>>("registered_name").ok().flatten(),
         })
     }

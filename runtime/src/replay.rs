@@ -16,7 +16,7 @@ use std::time::Duration;
 use ciborium::value::Value;
 use wasmtime::component::InstancePre;
 
-use crate::actor::{ActorCtx, ActorInstance, Cause, CallError};
+use crate::actor::{ActorCtx, ActorInstance, CallError, Cause};
 use crate::bindings::WitActorError;
 use crate::chain::payload::{decode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
@@ -72,7 +72,11 @@ pub enum ReplayError {
     #[error("event {index} is malformed: {reason}")]
     Malformed { index: u64, reason: String },
     #[error("the component at {path} is not the one recorded (its SHA-256 is {actual}, the chain recorded {recorded})\n  hint: pass --component {path} to replay the recording against this new component")]
-    ComponentChanged { path: String, actual: String, recorded: String },
+    ComponentChanged {
+        path: String,
+        actual: String,
+        recorded: String,
+    },
     #[error("the recorded initial state {0} is not available (replay from the database, or from an export that includes it)")]
     MissingState(String),
     /// The component could not be read, checked, compiled or started.
@@ -90,7 +94,10 @@ impl From<StartError> for ReplayError {
 }
 
 fn malformed(index: u64, reason: impl Into<String>) -> ReplayError {
-    ReplayError::Malformed { index, reason: reason.into() }
+    ReplayError::Malformed {
+        index,
+        reason: reason.into(),
+    }
 }
 
 /// The manifest a chain's first event (`lifecycle/started`) recorded: what the actor ran
@@ -109,7 +116,8 @@ struct Call {
 
 fn read_call(index: u64, e: &Event) -> Result<Call, ReplayError> {
     let bad = |r: String| malformed(index, r);
-    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?).map_err(|p| bad(p.to_string()))?;
+    let mut f = Fields::new(decode(&e.payload).map_err(|p| bad(p.to_string()))?)
+        .map_err(|p| bad(p.to_string()))?;
     let state: Option<Vec<u8>> = f.get("state").map_err(|p| bad(p.to_string()))?;
     let cause = match f.take_opt("cause") {
         Some(v) => {
@@ -117,7 +125,9 @@ fn read_call(index: u64, e: &Event) -> Result<Call, ReplayError> {
             let event: Vec<u8> = c.get("event").map_err(|p| bad(p.to_string()))?;
             Some(Cause {
                 actor_id: c.get("actor").map_err(|p| bad(p.to_string()))?,
-                event: event.try_into().map_err(|_| bad("cause hash is not 32 bytes".into()))?,
+                event: event
+                    .try_into()
+                    .map_err(|_| bad("cause hash is not 32 bytes".into()))?,
             })
         }
         None => None,
@@ -125,7 +135,12 @@ fn read_call(index: u64, e: &Event) -> Result<Call, ReplayError> {
     Ok(Call {
         export: f.get("export").map_err(|p| bad(p.to_string()))?,
         params: f.take("params").map_err(|p| bad(p.to_string()))?,
-        state: state.map(|s| s.try_into().map_err(|_| bad("state hash is not 32 bytes".into()))).transpose()?,
+        state: state
+            .map(|s| {
+                s.try_into()
+                    .map_err(|_| bad("state hash is not 32 bytes".into()))
+            })
+            .transpose()?,
         cause,
     })
 }
@@ -158,7 +173,10 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
         }
         "handle-channel-open" => {
             let (ch, msg): (String, Vec<u8>) = args(index, p)?;
-            instance.handle_channel_open(ch, msg, cause).await.map(|_| ())
+            instance
+                .handle_channel_open(ch, msg, cause)
+                .await
+                .map(|_| ())
         }
         "handle-channel-message" => {
             let (ch, msg): (String, Vec<u8>) = args(index, p)?;
@@ -188,9 +206,17 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
 /// Compare the events the replay produced from `from` on with the recording (earlier ones
 /// were compared already, so a whole replay compares each event once).
 fn first_difference(produced: &[Event], recorded: &[Event], from: usize) -> Option<Divergence> {
-    let offset = produced.iter().zip(recorded).skip(from).position(|(a, b)| a.hash != b.hash)?;
+    let offset = produced
+        .iter()
+        .zip(recorded)
+        .skip(from)
+        .position(|(a, b)| a.hash != b.hash)?;
     let index = from + offset;
-    Some(Divergence { index: index as u64, expected: Some(EventView::of(&recorded[index])), actual: Some(EventView::of(&produced[index])) })
+    Some(Divergence {
+        index: index as u64,
+        expected: Some(EventView::of(&recorded[index])),
+        actual: Some(EventView::of(&produced[index])),
+    })
 }
 
 /// What a replay runs with: the runtime's component cache and component store, and the
@@ -219,7 +245,8 @@ impl Replayer<'_> {
         let first = recorded.first().ok_or(ReplayError::Empty)?.clone();
         let start = RecordedStart::read(&first)?;
         let pre = self.prepare(&start, input.component.as_deref())?;
-        let system: Arc<dyn ActorSystem> = Arc::new(system::ReplaySystem::new(self.chain_db.clone()));
+        let system: Arc<dyn ActorSystem> =
+            Arc::new(system::ReplaySystem::new(self.chain_db.clone()));
         let mut ctx = ActorCtx::new(
             start.actor.clone(),
             start.manifest.clone(),
@@ -230,27 +257,47 @@ impl Replayer<'_> {
         ctx.replay = Some(ReplayFeed::new(recorded.clone()));
         ctx.chain.record(&first.event_type, first.payload.clone());
         let timeout = Duration::from_millis(start.manifest.limits.call_timeout_ms);
-        let mut run = Run { recorded, pre, start, timeout, compared: 0 };
+        let mut run = Run {
+            recorded,
+            pre,
+            start,
+            timeout,
+            compared: 0,
+        };
         let instance = run.instantiate(ctx).await?;
         run.drive(instance, &input.blobs).await
     }
 
     /// Check the component to replay against the recorded manifest's grants and link it.
-    fn prepare(&self, start: &RecordedStart, given: Option<&Path>) -> Result<InstancePre<ActorCtx>, ReplayError> {
+    fn prepare(
+        &self,
+        start: &RecordedStart,
+        given: Option<&Path>,
+    ) -> Result<InstancePre<ActorCtx>, ReplayError> {
         let manifest = &start.manifest;
         let (path, bytes) = self.replay_component(given, &manifest.component, &start.component)?;
         let granted = manifest.granted_interfaces();
-        let imports = sandbox::component_imports(&bytes, &path.display().to_string()).map_err(RuntimeError::from)?;
-        sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin).map_err(RuntimeError::from)?;
+        let imports = sandbox::component_imports(&bytes, &path.display().to_string())
+            .map_err(RuntimeError::from)?;
+        sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)
+            .map_err(RuntimeError::from)?;
         let loaded = self.cache.load(&bytes, &path)?;
         Ok(self.cache.instance_pre(&loaded, &granted)?)
     }
 
     /// The component to replay: the one given, else the recorded one from the component
     /// store, else the manifest's file if it still is the recorded one.
-    fn replay_component(&self, given: Option<&Path>, manifest_path: &Path, recorded: &Hash) -> Result<(PathBuf, Vec<u8>), ReplayError> {
+    fn replay_component(
+        &self,
+        given: Option<&Path>,
+        manifest_path: &Path,
+        recorded: &Hash,
+    ) -> Result<(PathBuf, Vec<u8>), ReplayError> {
         if let Some(path) = given {
-            return Ok((path.to_path_buf(), std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?));
+            return Ok((
+                path.to_path_buf(),
+                std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?,
+            ));
         }
         match self.components.get(recorded) {
             Ok(bytes) => return Ok((manifest_path.to_path_buf(), bytes)),
@@ -272,24 +319,44 @@ impl Replayer<'_> {
 impl Run {
     /// A new instance for the replayed actor (at the start, and at each recorded restart).
     async fn instantiate(&self, ctx: ActorCtx) -> Result<ActorInstance, ReplayError> {
-        ActorInstance::new(&self.pre, ctx, self.timeout).await.map_err(|(e, _)| {
-            let reason = e.to_string();
-            RuntimeError::StartFailed { actor: self.start.manifest.name.clone(), id: self.start.actor.clone(), reason }.into()
-        })
+        ActorInstance::new(&self.pre, ctx, self.timeout)
+            .await
+            .map_err(|(e, _)| {
+                let reason = e.to_string();
+                RuntimeError::StartFailed {
+                    actor: self.start.manifest.name.clone(),
+                    id: self.start.actor.clone(),
+                    reason,
+                }
+                .into()
+            })
     }
 
     /// Feed the recording to the instance event by event, comparing as it goes.
-    async fn drive(&mut self, mut instance: ActorInstance, blobs: &BlobLookup) -> Result<ReplayReport, ReplayError> {
+    async fn drive(
+        &mut self,
+        mut instance: ActorInstance,
+        blobs: &BlobLookup,
+    ) -> Result<ReplayReport, ReplayError> {
         let recorded = self.recorded.clone();
         loop {
             let index = instance.ctx().chain.len();
-            let Some(event) = usize::try_from(index).ok().and_then(|i| recorded.get(i)) else { break };
-            if matches!(event.event_type.as_str(), "lifecycle/restarted" | "lifecycle/resumed") {
+            let Some(event) = usize::try_from(index).ok().and_then(|i| recorded.get(i)) else {
+                break;
+            };
+            if matches!(
+                event.event_type.as_str(),
+                "lifecycle/restarted" | "lifecycle/resumed"
+            ) {
                 instance = self.restart(instance, event).await?;
             } else if let Some(divergence) = self.step(&mut instance, index, event, blobs).await? {
                 return Ok(self.report(&instance, blobs, Some(divergence)));
             }
-            let diverged = instance.ctx_mut().replay.as_mut().and_then(ReplayFeed::take_divergence);
+            let diverged = instance
+                .ctx_mut()
+                .replay
+                .as_mut()
+                .and_then(ReplayFeed::take_divergence);
             let produced = instance.ctx().chain.produced();
             let found = diverged.or_else(|| first_difference(produced, &recorded, self.compared));
             if found.is_some() {
@@ -308,7 +375,11 @@ impl Run {
 
     /// A recorded restart (or a resume by a new server): a new instance from the last
     /// committed state.
-    async fn restart(&self, instance: ActorInstance, event: &Event) -> Result<ActorInstance, ReplayError> {
+    async fn restart(
+        &self,
+        instance: ActorInstance,
+        event: &Event,
+    ) -> Result<ActorInstance, ReplayError> {
         let state = instance.state().clone();
         let mut ctx = instance.into_ctx();
         ctx.chain.record(&event.event_type, event.payload.clone());
@@ -319,25 +390,41 @@ impl Run {
 
     /// Replay recorded event `event` at `index`: run an export call, or take an input from
     /// outside the actor as recorded. A divergence found on the way is returned.
-    async fn step(&self, instance: &mut ActorInstance, index: u64, event: &Event, blobs: &BlobLookup) -> Result<Option<Divergence>, ReplayError> {
+    async fn step(
+        &self,
+        instance: &mut ActorInstance,
+        index: u64,
+        event: &Event,
+        blobs: &BlobLookup,
+    ) -> Result<Option<Divergence>, ReplayError> {
         match event.event_type.as_str() {
             "wasm/call" => {
                 let call = read_call(index, event)?;
-                if call.export == "init" && call.state.is_some() && call.state != instance.state().as_deref().map(sha256) {
+                if call.export == "init"
+                    && call.state.is_some()
+                    && call.state != instance.state().as_deref().map(sha256)
+                {
                     let hash = call.state.unwrap_or_default();
-                    let state = blobs(&hash).ok_or_else(|| ReplayError::MissingState(hex::encode(hash)))?;
+                    let state =
+                        blobs(&hash).ok_or_else(|| ReplayError::MissingState(hex::encode(hash)))?;
                     instance.set_state(Some(state));
                 }
                 run_call(instance, index, call).await?;
             }
             t if t.starts_with("lifecycle/") || t.starts_with("supervision/") => {
-                instance.ctx_mut().chain.record(&event.event_type, event.payload.clone());
+                instance
+                    .ctx_mut()
+                    .chain
+                    .record(&event.event_type, event.payload.clone());
             }
             other => {
                 return Ok(Some(Divergence {
                     index,
                     expected: Some(EventView::of(event)),
-                    actual: Some(EventView::unrecorded(format!("(no host call: {other} outside an export call)"), serde_json::Value::Null)),
+                    actual: Some(EventView::unrecorded(
+                        format!("(no host call: {other} outside an export call)"),
+                        serde_json::Value::Null,
+                    )),
                 }));
             }
         }
@@ -346,16 +433,29 @@ impl Run {
 
     /// The report, with the states both sides of a divergence name decoded: the recorded
     /// ones from the stored blobs, the replayed one from the instance (its current state).
-    fn report(&self, instance: &ActorInstance, blobs: &BlobLookup, mut divergence: Option<Divergence>) -> ReplayReport {
+    fn report(
+        &self,
+        instance: &ActorInstance,
+        blobs: &BlobLookup,
+        mut divergence: Option<Divergence>,
+    ) -> ReplayReport {
         let current = instance.state().clone();
-        let lookup = |hash: &Hash| blobs(hash).or_else(|| current.clone().filter(|s| sha256(s) == *hash));
+        let lookup =
+            |hash: &Hash| blobs(hash).or_else(|| current.clone().filter(|s| sha256(s) == *hash));
         if let Some(d) = &mut divergence {
             for view in [&mut d.expected, &mut d.actual].into_iter().flatten() {
                 view.decode_state(&lookup);
             }
         }
         let produced = instance.ctx().chain.produced();
-        let identical = divergence.as_ref().map_or(produced.len() as u64, |d| d.index);
-        ReplayReport { identical, recorded: self.recorded.len() as u64, head: produced.last().map(|e| e.hash), divergence }
+        let identical = divergence
+            .as_ref()
+            .map_or(produced.len() as u64, |d| d.index);
+        ReplayReport {
+            identical,
+            recorded: self.recorded.len() as u64,
+            head: produced.last().map(|e| e.hash),
+            divergence,
+        }
     }
 }

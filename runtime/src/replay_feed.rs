@@ -28,17 +28,31 @@ pub struct EventView {
 impl EventView {
     pub(crate) fn of(e: &Event) -> EventView {
         let state_hash = state_hash(&e.payload);
-        EventView { event_type: e.event_type.clone(), payload: bytes_to_json(&e.payload), state: None, state_hash }
+        EventView {
+            event_type: e.event_type.clone(),
+            payload: bytes_to_json(&e.payload),
+            state: None,
+            state_hash,
+        }
     }
 
     /// What the replay did instead of a recorded event: no event, so no state.
     pub(crate) fn unrecorded(event_type: String, payload: serde_json::Value) -> EventView {
-        EventView { event_type, payload, state: None, state_hash: None }
+        EventView {
+            event_type,
+            payload,
+            state: None,
+            state_hash: None,
+        }
     }
 
     /// Fill in the state the payload names, from `lookup`.
     pub(crate) fn decode_state(&mut self, lookup: &dyn Fn(&Hash) -> Option<Vec<u8>>) {
-        self.state = self.state_hash.as_ref().and_then(lookup).map(|bytes| decoded_state(&bytes));
+        self.state = self
+            .state_hash
+            .as_ref()
+            .and_then(lookup)
+            .map(|bytes| decoded_state(&bytes));
     }
 }
 
@@ -75,21 +89,39 @@ pub(crate) struct Answer {
 
 impl ReplayFeed {
     pub(crate) fn new(recorded: Arc<Vec<Event>>) -> ReplayFeed {
-        ReplayFeed { recorded, diverged: None }
+        ReplayFeed {
+            recorded,
+            diverged: None,
+        }
     }
 
     /// The answer to host call `event_type(params)` made at position `index`: the recorded
     /// event there must be this call with these parameters. If it is not, the divergence is
     /// kept and the error says where.
-    pub(crate) fn answer(&mut self, index: u64, event_type: &str, params: &Value) -> Result<Answer, String> {
-        let expected = usize::try_from(index).ok().and_then(|i| self.recorded.get(i)).cloned();
-        let outcome = expected.as_ref().and_then(|e| recorded_outcome(e, event_type, params));
+    pub(crate) fn answer(
+        &mut self,
+        index: u64,
+        event_type: &str,
+        params: &Value,
+    ) -> Result<Answer, String> {
+        let expected = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.recorded.get(i))
+            .cloned();
+        let outcome = expected
+            .as_ref()
+            .and_then(|e| recorded_outcome(e, event_type, params));
         match (expected, outcome) {
             (Some(event), Some(outcome)) => Ok(Answer { event, outcome }),
             (expected, _) => {
-                let params = serde_json::json!({ "params": crate::chain::payload::to_json(params) });
+                let params =
+                    serde_json::json!({ "params": crate::chain::payload::to_json(params) });
                 let actual = EventView::unrecorded(event_type.to_string(), params);
-                self.diverged = Some(Divergence { index, expected: expected.as_ref().map(EventView::of), actual: Some(actual) });
+                self.diverged = Some(Divergence {
+                    index,
+                    expected: expected.as_ref().map(EventView::of),
+                    actual: Some(actual),
+                });
                 Err(format!("replay diverged at event {index}"))
             }
         }
@@ -99,7 +131,10 @@ impl ReplayFeed {
     pub(crate) fn page(&self, summary: PageSummary) -> Result<Vec<Event>, String> {
         let from = usize::try_from(summary.from).map_err(|e| e.to_string())?;
         let to = from.saturating_add(usize::try_from(summary.events).map_err(|e| e.to_string())?);
-        let page = self.recorded.get(from..to).ok_or("the recorded page lies outside the recorded chain")?;
+        let page = self
+            .recorded
+            .get(from..to)
+            .ok_or("the recorded page lies outside the recorded chain")?;
         if PageSummary::of(page) == summary {
             Ok(page.to_vec())
         } else {

@@ -77,7 +77,10 @@ impl Theater {
                 Ok(tree) => report.resumed.push(tree),
                 Err(reason) => {
                     self.db().forget_resume(&root.actor_id)?;
-                    report.not_resumed.push(NotResumed { id: root.actor_id, reason });
+                    report.not_resumed.push(NotResumed {
+                        id: root.actor_id,
+                        reason,
+                    });
                 }
             }
         }
@@ -93,18 +96,25 @@ impl Theater {
         children: &HashMap<String, Vec<DormantActor>>,
     ) -> Result<ResumedTree, String> {
         let facts = chain_facts(reader, &root.actor_id)?;
-        let start = facts.start.as_ref().ok_or("its chain has no lifecycle/started event")?;
+        let start = facts
+            .start
+            .as_ref()
+            .ok_or("its chain has no lifecycle/started event")?;
         let policy = start.manifest.restart;
         if !resumes_with_server(policy, &root.status) {
             let restart = policy.map_or("none".to_string(), |p| p.to_string());
-            return Err(format!("its manifest's restart is {restart} and it was {}", root.status));
+            return Err(format!(
+                "its manifest's restart is {restart} and it was {}",
+                root.status
+            ));
         }
         let name = start.manifest.name.clone();
         let mut loaded = 0usize;
         let mut pending = vec![(root.clone(), facts)];
         while let Some((actor, facts)) = pending.pop() {
             let kids = children.get(&actor.actor_id).cloned().unwrap_or_default();
-            self.load_dormant(reader, &actor, facts, &kids).map_err(|e| format!("{}: {e}", actor.actor_id))?;
+            self.load_dormant(reader, &actor, facts, &kids)
+                .map_err(|e| format!("{}: {e}", actor.actor_id))?;
             loaded += 1;
             for kid in kids {
                 // A child whose chain cannot be read stays down; its parent is told on restore.
@@ -115,9 +125,16 @@ impl Theater {
             }
         }
         let reason = "resumed by a new server: the previous one stopped or died while it ran";
-        self.restart(&root.actor_id, reason).await.map_err(|e| e.to_string())?;
+        self.restart(&root.actor_id, reason)
+            .await
+            .map_err(|e| e.to_string())?;
         let names = self.names_of(&root.actor_id);
-        Ok(ResumedTree { id: root.actor_id.clone(), name, names, descendants: loaded.saturating_sub(1) })
+        Ok(ResumedTree {
+            id: root.actor_id.clone(),
+            name,
+            names,
+            descendants: loaded.saturating_sub(1),
+        })
     }
 
     /// Register one dormant actor, ended, with everything its resume needs: its chain
@@ -129,32 +146,60 @@ impl Theater {
         facts: ChainFacts,
         children: &[DormantActor],
     ) -> Result<(), RuntimeError> {
-        let start = facts.start.ok_or_else(|| RuntimeError::NotFound(format!("{} (no lifecycle/started)", actor.actor_id)))?;
+        let start = facts.start.ok_or_else(|| {
+            RuntimeError::NotFound(format!("{} (no lifecycle/started)", actor.actor_id))
+        })?;
         let manifest = start.manifest;
         let bytes = self.components().get(&start.component)?;
-        let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
-        sandbox::check_imports(&imports, &manifest.granted_interfaces(), &manifest.name, &manifest.origin)?;
+        let imports =
+            sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
+        sandbox::check_imports(
+            &imports,
+            &manifest.granted_interfaces(),
+            &manifest.name,
+            &manifest.origin,
+        )?;
         let component = self.cache().load(&bytes, &manifest.component)?;
         let state = match facts.state {
             Some(hash) => Some(reader.blob(&hash)?.ok_or_else(|| {
-                RuntimeError::NotFound(format!("{} (its committed state {} is not stored)", actor.actor_id, hex::encode(hash)))
+                RuntimeError::NotFound(format!(
+                    "{} (its committed state {} is not stored)",
+                    actor.actor_id,
+                    hex::encode(hash)
+                ))
             })?),
             None => None,
         };
-        let claimed = self
-            .db()
-            .claim(&actor.actor_id)?
-            .ok_or_else(|| RuntimeError::NotFound(format!("{} (another process resumed it)", actor.actor_id)))?;
+        let claimed = self.db().claim(&actor.actor_id)?.ok_or_else(|| {
+            RuntimeError::NotFound(format!("{} (another process resumed it)", actor.actor_id))
+        })?;
         let (sink, logs, system) = self.actor_links();
         let chain = ActorChain::resumed(sink, claimed, &actor.actor_id);
-        let mut ctx = ActorCtx::new(actor.actor_id.clone(), manifest.clone(), chain, logs, system);
+        let mut ctx = ActorCtx::new(
+            actor.actor_id.clone(),
+            manifest.clone(),
+            chain,
+            logs,
+            system,
+        );
         // They were running when the previous server ended, so each comes back per its own
         // restart type (see `supervision::comes_back`).
         ctx.supervising.children = children.iter().map(|c| c.actor_id.clone()).collect();
         ctx.supervising.stopped_with = ctx.supervising.children.clone();
         let status = ActorStatus::from_recorded(&actor.status);
-        let handle = ActorHandle::ended(actor.actor_id.clone(), status, &manifest.limits, ctx.interrupter());
-        let info = ActorInfo { id: actor.actor_id.clone(), handle, manifest, parent: actor.parent_id.clone(), restarts: 0 };
+        let handle = ActorHandle::ended(
+            actor.actor_id.clone(),
+            status,
+            &manifest.limits,
+            ctx.interrupter(),
+        );
+        let info = ActorInfo {
+            id: actor.actor_id.clone(),
+            handle,
+            manifest,
+            parent: actor.parent_id.clone(),
+            restarts: 0,
+        };
         self.adopt(info, component, ctx, state);
         for name in start.registered_name.iter().chain(&facts.names) {
             if let Err(e) = self.register_name(name, &actor.actor_id) {
@@ -181,24 +226,28 @@ fn resumes_with_server(policy: Option<RestartPolicy>, status: &str) -> bool {
 fn chain_facts(reader: &ChainReader, actor_id: &str) -> Result<ChainFacts, String> {
     let mut facts = ChainFacts::default();
     let mut bad_start = None;
-    reader.scan(actor_id, 0, |event| {
-        match event.event_type.as_str() {
-            "lifecycle/started" if event.seq == 0 => match RecordedStart::read(&event) {
-                Ok(start) => facts.start = Some(start),
-                Err(e) => bad_start = Some(e),
-            },
-            "wasm/result" => {
-                let state = decode(&event.payload).ok().and_then(|v| Fields::new(v).ok()).and_then(|mut f| f.get::<Option<Vec<u8>>>("state").ok());
-                if let Some(state) = state {
-                    facts.state = state.and_then(|h| Hash::try_from(h).ok());
+    reader
+        .scan(actor_id, 0, |event| {
+            match event.event_type.as_str() {
+                "lifecycle/started" if event.seq == 0 => match RecordedStart::read(&event) {
+                    Ok(start) => facts.start = Some(start),
+                    Err(e) => bad_start = Some(e),
+                },
+                "wasm/result" => {
+                    let state = decode(&event.payload)
+                        .ok()
+                        .and_then(|v| Fields::new(v).ok())
+                        .and_then(|mut f| f.get::<Option<Vec<u8>>>("state").ok());
+                    if let Some(state) = state {
+                        facts.state = state.and_then(|h| Hash::try_from(h).ok());
+                    }
                 }
+                REGISTER_NAME => facts.names.extend(registered_name(&event.payload)),
+                _ => {}
             }
-            REGISTER_NAME => facts.names.extend(registered_name(&event.payload)),
-            _ => {}
-        }
-        Ok::<bool, crate::chain::ChainError>(true)
-    })
-    .map_err(|e| e.to_string())?;
+            Ok::<bool, crate::chain::ChainError>(true)
+        })
+        .map_err(|e| e.to_string())?;
     match bad_start {
         Some(e) => Err(format!("its lifecycle/started event cannot be read: {e}")),
         None => Ok(facts),
@@ -218,11 +267,26 @@ mod tests {
 
     #[test]
     fn permanent_actors_always_come_back_transient_ones_only_after_an_abnormal_end() {
-        assert!(resumes_with_server(Some(RestartPolicy::Permanent), "stopped"));
-        assert!(resumes_with_server(Some(RestartPolicy::Permanent), INTERRUPTED_STATUS));
-        assert!(resumes_with_server(Some(RestartPolicy::Transient), INTERRUPTED_STATUS));
-        assert!(!resumes_with_server(Some(RestartPolicy::Transient), "stopped"));
-        assert!(!resumes_with_server(Some(RestartPolicy::Temporary), INTERRUPTED_STATUS));
+        assert!(resumes_with_server(
+            Some(RestartPolicy::Permanent),
+            "stopped"
+        ));
+        assert!(resumes_with_server(
+            Some(RestartPolicy::Permanent),
+            INTERRUPTED_STATUS
+        ));
+        assert!(resumes_with_server(
+            Some(RestartPolicy::Transient),
+            INTERRUPTED_STATUS
+        ));
+        assert!(!resumes_with_server(
+            Some(RestartPolicy::Transient),
+            "stopped"
+        ));
+        assert!(!resumes_with_server(
+            Some(RestartPolicy::Temporary),
+            INTERRUPTED_STATUS
+        ));
         assert!(!resumes_with_server(None, INTERRUPTED_STATUS));
     }
 }

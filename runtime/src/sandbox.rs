@@ -31,12 +31,20 @@ pub struct UngrantedImports {
 
 impl fmt::Display for UngrantedImports {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "actor \"{}\" imports interfaces that {} does not grant, so it cannot run:", self.actor, self.manifest)?;
+        writeln!(
+            f,
+            "actor \"{}\" imports interfaces that {} does not grant, so it cannot run:",
+            self.actor, self.manifest
+        )?;
         for (i, import) in self.imports.iter().enumerate() {
             let interface = strip_version(import);
             write!(f, "  - {import}\n    ")?;
             if let Some(t) = type_for_interface(interface) {
-                write!(f, "add to {}:\n        [[handler]]\n        type = \"{t}\"", self.manifest)?;
+                write!(
+                    f,
+                    "add to {}:\n        [[handler]]\n        type = \"{t}\"",
+                    self.manifest
+                )?;
             } else if import.starts_with("wasi:") {
                 write!(
                     f,
@@ -61,14 +69,19 @@ fn strip_version(import: &str) -> &str {
 
 /// The names the component imports at its top level (e.g. `theater:simple/runtime`).
 pub fn component_imports(bytes: &[u8], origin: &str) -> Result<Vec<String>, SandboxError> {
-    let invalid = |reason: String| SandboxError::Invalid { origin: origin.to_string(), reason };
+    let invalid = |reason: String| SandboxError::Invalid {
+        origin: origin.to_string(),
+        reason,
+    };
     let mut imports = Vec::new();
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.map_err(|e| invalid(e.to_string()))? {
             Payload::Version { encoding, .. } => {
                 if depth == 0 && encoding == Encoding::Module {
-                    return Err(SandboxError::CoreModule { origin: origin.to_string() });
+                    return Err(SandboxError::CoreModule {
+                        origin: origin.to_string(),
+                    });
                 }
                 depth += 1;
             }
@@ -90,12 +103,25 @@ pub fn component_imports(bytes: &[u8], origin: &str) -> Result<Vec<String>, Sand
 }
 
 /// Check imports against the granted interfaces; every offending import is listed.
-pub fn check_imports(imports: &[String], granted: &BTreeSet<&str>, actor: &str, manifest: &str) -> Result<(), SandboxError> {
-    let ungranted: Vec<String> = imports.iter().filter(|i| !granted.contains(i.as_str())).cloned().collect();
+pub fn check_imports(
+    imports: &[String],
+    granted: &BTreeSet<&str>,
+    actor: &str,
+    manifest: &str,
+) -> Result<(), SandboxError> {
+    let ungranted: Vec<String> = imports
+        .iter()
+        .filter(|i| !granted.contains(i.as_str()))
+        .cloned()
+        .collect();
     if ungranted.is_empty() {
         Ok(())
     } else {
-        Err(SandboxError::Ungranted(UngrantedImports { actor: actor.to_string(), manifest: manifest.to_string(), imports: ungranted }))
+        Err(SandboxError::Ungranted(UngrantedImports {
+            actor: actor.to_string(),
+            manifest: manifest.to_string(),
+            imports: ungranted,
+        }))
     }
 }
 
@@ -106,21 +132,39 @@ mod tests {
     #[test]
     fn ungranted_message_names_the_line_to_add() {
         let granted: BTreeSet<&str> = ["theater:simple/runtime"].into();
-        let imports = vec!["theater:simple/runtime".to_string(), "theater:simple/random".to_string(), "wasi:io/streams@0.2.0".to_string()];
-        let e = check_imports(&imports, &granted, "a", "a/manifest.toml").unwrap_err().to_string();
-        assert!(e.contains("theater:simple/random") && e.contains("type = \"random\""), "{e}");
-        assert!(e.contains("wasi:io/streams@0.2.0") && e.contains("wasm32-unknown-unknown"), "{e}");
+        let imports = vec![
+            "theater:simple/runtime".to_string(),
+            "theater:simple/random".to_string(),
+            "wasi:io/streams@0.2.0".to_string(),
+        ];
+        let e = check_imports(&imports, &granted, "a", "a/manifest.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("theater:simple/random") && e.contains("type = \"random\""),
+            "{e}"
+        );
+        assert!(
+            e.contains("wasi:io/streams@0.2.0") && e.contains("wasm32-unknown-unknown"),
+            "{e}"
+        );
         assert!(!e.contains("- theater:simple/runtime"), "{e}");
     }
 
     #[test]
     fn core_module_is_named_as_such() {
         let module = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-        assert!(matches!(component_imports(&module, "m.wasm"), Err(SandboxError::CoreModule { .. })));
+        assert!(matches!(
+            component_imports(&module, "m.wasm"),
+            Err(SandboxError::CoreModule { .. })
+        ));
     }
 
     #[test]
     fn garbage_is_invalid() {
-        assert!(matches!(component_imports(b"hello", "x"), Err(SandboxError::Invalid { .. })));
+        assert!(matches!(
+            component_imports(b"hello", "x"),
+            Err(SandboxError::Invalid { .. })
+        ));
     }
 }

@@ -37,9 +37,17 @@ pub struct ShutdownReport {
 impl Theater {
     /// Stop every actor within `timeout` (or sooner once `hurry` completes), interrupt the
     /// ones still running then, and flush the chains.
-    pub async fn shutdown_within(&self, timeout: Duration, hurry: impl Future<Output = ()>) -> Result<ShutdownReport, RuntimeError> {
-        let running: Vec<_> =
-            self.begin_shutdown().into_iter().map(|a| a.handle).filter(|h| h.status() == ActorStatus::Running).collect();
+    pub async fn shutdown_within(
+        &self,
+        timeout: Duration,
+        hurry: impl Future<Output = ()>,
+    ) -> Result<ShutdownReport, RuntimeError> {
+        let running: Vec<_> = self
+            .begin_shutdown()
+            .into_iter()
+            .map(|a| a.handle)
+            .filter(|h| h.status() == ActorStatus::Running)
+            .collect();
         let mut stopping = JoinSet::new();
         for handle in running.clone() {
             stopping.spawn(async move { handle.stop().await });
@@ -49,7 +57,10 @@ impl Theater {
             () = tokio::time::sleep(timeout) => {}
             () = hurry => {}
         }
-        let late: Vec<_> = running.iter().filter(|h| h.status() == ActorStatus::Running).collect();
+        let late: Vec<_> = running
+            .iter()
+            .filter(|h| h.status() == ActorStatus::Running)
+            .collect();
         for handle in &late {
             handle.interrupt();
         }
@@ -57,13 +68,23 @@ impl Theater {
         for handle in late.iter().map(|h| (*h).clone()) {
             ending.spawn(async move { handle.wait().await });
         }
-        let _ = tokio::time::timeout(INTERRUPT_GRACE, async { while ending.join_next().await.is_some() {} }).await;
-        let unfinished = late.iter().filter(|h| h.status() == ActorStatus::Running).count();
+        let _ = tokio::time::timeout(INTERRUPT_GRACE, async {
+            while ending.join_next().await.is_some() {}
+        })
+        .await;
+        let unfinished = late
+            .iter()
+            .filter(|h| h.status() == ActorStatus::Running)
+            .count();
         self.db().sink().flush_async().await?;
         let ids: Vec<String> = running.iter().map(|h| h.id().to_string()).collect();
         self.db().mark_resumable(&ids)?;
         self.checkpoint_chains();
-        Ok(ShutdownReport { running: running.len(), interrupted: late.len(), unfinished })
+        Ok(ShutdownReport {
+            running: running.len(),
+            interrupted: late.len(),
+            unfinished,
+        })
     }
 
     /// Flush the chains, then fold the write-ahead log into `chains.db`, so the database
@@ -79,7 +100,9 @@ impl Theater {
     fn checkpoint_chains(&self) {
         match self.db().checkpoint() {
             Ok(Checkpoint::Complete) => {}
-            Ok(Checkpoint::Busy) => tracing::debug!("chains.db is in use by another process; its log is folded in later"),
+            Ok(Checkpoint::Busy) => tracing::debug!(
+                "chains.db is in use by another process; its log is folded in later"
+            ),
             Err(e) => tracing::warn!("the chain database's log was not folded into the file: {e}"),
         }
     }

@@ -19,7 +19,9 @@ impl ActorStatus {
         match status {
             "running" => ActorStatus::Running,
             "stopped" => ActorStatus::Stopped,
-            other => ActorStatus::Failed(other.strip_prefix("failed: ").unwrap_or(other).to_string()),
+            other => {
+                ActorStatus::Failed(other.strip_prefix("failed: ").unwrap_or(other).to_string())
+            }
         }
     }
 }

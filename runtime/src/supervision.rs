@@ -30,7 +30,11 @@ impl RestartWindow {
     /// `limits.within_secs` already (then nothing is counted).
     pub(crate) fn admit(&mut self, limits: &Supervision, now: Instant) -> bool {
         let window = Duration::from_secs(limits.within_secs);
-        while self.times.front().is_some_and(|t| now.duration_since(*t) > window) {
+        while self
+            .times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > window)
+        {
             self.times.pop_front();
         }
         if self.times.len() >= usize::try_from(limits.max_restarts).unwrap_or(usize::MAX) {
@@ -113,7 +117,11 @@ pub(crate) fn restart_due(policy: RestartPolicy, failed: bool) -> bool {
 /// the supervisor stopped was stopped by the runtime, not by its own doing: it comes back
 /// unless it is `temporary`. A child that had already ended comes back only if its restart
 /// type asked for a restart the supervisor never got to make (not under `manual`).
-pub(crate) fn comes_back(strategy: Strategy, policy: RestartPolicy, ended_before: Option<&ActorStatus>) -> bool {
+pub(crate) fn comes_back(
+    strategy: Strategy,
+    policy: RestartPolicy,
+    ended_before: Option<&ActorStatus>,
+) -> bool {
     match ended_before {
         None => policy != RestartPolicy::Temporary,
         Some(_) if strategy == Strategy::Manual => false,
@@ -136,7 +144,11 @@ mod tests {
     use super::*;
 
     fn sup(strategy: Strategy) -> Supervision {
-        Supervision { strategy, max_restarts: 2, within_secs: 5 }
+        Supervision {
+            strategy,
+            max_restarts: 2,
+            within_secs: 5,
+        }
     }
 
     fn kids() -> Vec<String> {
@@ -144,7 +156,11 @@ mod tests {
     }
 
     fn failed(child: &str, policy: RestartPolicy) -> ChildExit<'_> {
-        ChildExit { child, policy, failed: true }
+        ChildExit {
+            child,
+            policy,
+            failed: true,
+        }
     }
 
     #[test]
@@ -165,16 +181,35 @@ mod tests {
         let now = Instant::now();
         let mut window = RestartWindow::default();
         let s = sup(Strategy::OneForOne);
-        let normal = ChildExit { child: "a", policy: RestartPolicy::Transient, failed: false };
-        assert_eq!(decide(&normal, &s, &kids(), &mut window, now), Decision::NotRestarted);
+        let normal = ChildExit {
+            child: "a",
+            policy: RestartPolicy::Transient,
+            failed: false,
+        };
+        assert_eq!(
+            decide(&normal, &s, &kids(), &mut window, now),
+            Decision::NotRestarted
+        );
         let temporary = failed("a", RestartPolicy::Temporary);
-        assert_eq!(decide(&temporary, &s, &kids(), &mut window, now), Decision::NotRestarted);
+        assert_eq!(
+            decide(&temporary, &s, &kids(), &mut window, now),
+            Decision::NotRestarted
+        );
         let gone = failed("z", RestartPolicy::Permanent);
-        assert_eq!(decide(&gone, &s, &kids(), &mut window, now), Decision::Removed);
+        assert_eq!(
+            decide(&gone, &s, &kids(), &mut window, now),
+            Decision::Removed
+        );
         let manual = failed("a", RestartPolicy::Permanent);
-        assert_eq!(decide(&manual, &sup(Strategy::Manual), &kids(), &mut window, now), Decision::Manual);
+        assert_eq!(
+            decide(&manual, &sup(Strategy::Manual), &kids(), &mut window, now),
+            Decision::Manual
+        );
         assert!(window.times.is_empty(), "no restart was counted");
-        assert!(!sibling_restarts(RestartPolicy::Temporary) && sibling_restarts(RestartPolicy::Transient));
+        assert!(
+            !sibling_restarts(RestartPolicy::Temporary)
+                && sibling_restarts(RestartPolicy::Transient)
+        );
     }
 
     #[test]
@@ -184,14 +219,23 @@ mod tests {
         let s = sup(Strategy::OneForOne);
         let exit = failed("a", RestartPolicy::Permanent);
         for _ in 0..2 {
-            assert!(matches!(decide(&exit, &s, &kids(), &mut window, start), Decision::Restart { .. }));
+            assert!(matches!(
+                decide(&exit, &s, &kids(), &mut window, start),
+                Decision::Restart { .. }
+            ));
         }
         match decide(&exit, &s, &kids(), &mut window, start) {
-            Decision::GiveUp { reason } => assert!(reason.contains("more than 2 restarts within 5 s"), "{reason}"),
+            Decision::GiveUp { reason } => assert!(
+                reason.contains("more than 2 restarts within 5 s"),
+                "{reason}"
+            ),
             other => panic!("{other:?}"),
         }
         let later = start + Duration::from_secs(6);
-        assert!(matches!(decide(&exit, &s, &kids(), &mut window, later), Decision::Restart { .. }));
+        assert!(matches!(
+            decide(&exit, &s, &kids(), &mut window, later),
+            Decision::Restart { .. }
+        ));
         window.clear();
         assert!(window.times.is_empty());
     }
@@ -214,6 +258,9 @@ mod tests {
         assert!(comes_back(s, RestartPolicy::Transient, Some(&failed)));
         assert!(!comes_back(s, RestartPolicy::Transient, Some(&stopped)));
         assert!(!comes_back(s, RestartPolicy::Temporary, Some(&failed)));
-        assert!(!comes_back(Strategy::Manual, RestartPolicy::Permanent, Some(&failed)), "manual: the parent decides");
+        assert!(
+            !comes_back(Strategy::Manual, RestartPolicy::Permanent, Some(&failed)),
+            "manual: the parent decides"
+        );
     }
 }

@@ -56,7 +56,11 @@ pub trait ActorSystem: Send + Sync {
     /// Stop an actor without reporting the exit to its parent (the parent asked for it).
     fn stop_quietly<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()>;
     /// Start an ended actor again under its id, from its last committed state.
-    fn restart<'a>(&'a self, id: &'a str, reason: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>>;
+    fn restart<'a>(
+        &'a self,
+        id: &'a str,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), RuntimeError>>;
     /// A reader of the chain database (the caller flushes its own chain first).
     fn chain_reader(&self) -> Result<ChainReader, ChainError>;
 }

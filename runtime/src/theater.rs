@@ -10,20 +10,20 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::actor::{self, ActorCtx, ActorError, ActorStatus, LogSink};
-use crate::channels::ChannelTable;
-use crate::component_store::ComponentStore;
 use crate::chain::{ChainDb, ChainOptions};
+use crate::channels::ChannelTable;
 use crate::component_cache::ComponentCache;
+use crate::component_store::ComponentStore;
 use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::ids::{IdScheme, Ids};
+use crate::names::{NameError, Names};
+use crate::paths;
 use crate::replay::{ReplayError, ReplayInput, ReplayReport, Replayer};
 use crate::supervision::RestartWindow;
-use crate::names::{NameError, Names};
 use crate::system::{ActorInfo, ActorSystem};
 use crate::wait_for::WaitForGraph;
-use crate::paths;
 
 /// How to build a [`Theater`].
 #[derive(Clone)]
@@ -124,13 +124,17 @@ pub struct Theater {
 impl Theater {
     /// Open the data directory (creating it) and start the engine and chain writer.
     pub fn new(config: TheaterConfig) -> Result<Theater, RuntimeError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| RuntimeError::io(&config.data_dir, e))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| RuntimeError::io(&config.data_dir, e))?;
         let engine = TheaterEngine::new(&config.engine, &paths::component_cache(&config.data_dir))?;
         let db = ChainDb::open_with(&paths::chain_db(&config.data_dir), config.chain)?;
         Ok(Theater {
             inner: Arc::new_cyclic(|me| Inner {
                 me: me.clone(),
-                cache: ComponentCache::new(engine, handlers::extend(handlers::builtin(&config.data_dir), &config.handlers)),
+                cache: ComponentCache::new(
+                    engine,
+                    handlers::extend(handlers::builtin(&config.data_dir), &config.handlers),
+                ),
                 components: ComponentStore::new(&paths::component_store(&config.data_dir)),
                 db,
                 data_dir: config.data_dir,
@@ -140,7 +144,9 @@ impl Theater {
                 exited: tokio::sync::Notify::new(),
                 channels: ChannelTable::with_ids(Ids::new(config.ids.sub("channels"))),
                 waits: WaitForGraph::default(),
-                root: config.supervise_top_level.then(|| Mutex::new(RestartWindow::default())),
+                root: config
+                    .supervise_top_level
+                    .then(|| Mutex::new(RestartWindow::default())),
                 closing: std::sync::atomic::AtomicBool::new(false),
                 max_actors: usize::try_from(config.engine.max_actors).unwrap_or(usize::MAX),
                 pending: Mutex::new(HashMap::new()),
@@ -175,11 +181,16 @@ impl Theater {
     /// its supervisor (so none is restarted). Returns every actor.
     pub(crate) fn begin_shutdown(&self) -> Vec<ActorInfo> {
         let mut entries = self.entries();
-        self.inner.closing.store(true, std::sync::atomic::Ordering::SeqCst);
-        entries.values_mut().map(|entry| {
-            entry.quiet = true;
-            entry.info.clone()
-        }).collect()
+        self.inner
+            .closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        entries
+            .values_mut()
+            .map(|entry| {
+                entry.quiet = true;
+                entry.info.clone()
+            })
+            .collect()
     }
 
     /// The channel new actors' chains write to, where their log lines go, and how they reach
@@ -196,10 +207,29 @@ impl Theater {
 
     /// Register an actor loaded from a previous server's chain, ended, with what its resume
     /// needs (see `resume`); [`restart`](Self::restart) brings it back.
-    pub(crate) fn adopt(&self, info: ActorInfo, component: LoadedComponent, ctx: ActorCtx, state: Option<Vec<u8>>) {
+    pub(crate) fn adopt(
+        &self,
+        info: ActorInfo,
+        component: LoadedComponent,
+        ctx: ActorCtx,
+        state: Option<Vec<u8>>,
+    ) {
         let id = info.id.clone();
-        let remains = Remains { ctx, state, component: component.clone(), dormant: true };
-        self.entries().insert(id, Entry { info, component, remains: Some(remains), quiet: true });
+        let remains = Remains {
+            ctx,
+            state,
+            component: component.clone(),
+            dormant: true,
+        };
+        self.entries().insert(
+            id,
+            Entry {
+                info,
+                component,
+                remains: Some(remains),
+                quiet: true,
+            },
+        );
     }
 
     /// Stop an actor without reporting the exit to its parent (the parent asked for it, or
@@ -268,7 +298,8 @@ impl Theater {
     /// Restart an actor by hand: stop it if it runs (without reporting to its supervisor)
     /// and start it again from its last committed state, keeping its id and chain.
     pub async fn restart_actor(&self, id: &str) -> Result<(), RuntimeError> {
-        self.actor(id).map_err(|_| RuntimeError::NotFound(id.to_string()))?;
+        self.actor(id)
+            .map_err(|_| RuntimeError::NotFound(id.to_string()))?;
         self.stop_quietly(id).await;
         self.restart(id, "restarted by request").await
     }
@@ -285,16 +316,31 @@ impl Theater {
         let info = self.actor(id)?;
         let was_running = info.handle.status() == ActorStatus::Running;
         self.stop_quietly(id).await;
-        if let Some(parent) = info.parent.as_deref().filter(|_| was_running).and_then(|p| self.actor(p).ok()) {
+        if let Some(parent) = info
+            .parent
+            .as_deref()
+            .filter(|_| was_running)
+            .and_then(|p| self.actor(p).ok())
+        {
             // A parent that has ended has nothing to be told.
-            let _ = parent.handle.deliver(actor::Envelope::ChildStopped { child: id.to_string() }).await;
+            let _ = parent
+                .handle
+                .deliver(actor::Envelope::ChildStopped {
+                    child: id.to_string(),
+                })
+                .await;
         }
         Ok(info.handle.status())
     }
 
     /// Stop every actor, children before parents, flush the chain database and checkpoint it.
     pub async fn shutdown(&self) -> Result<(), RuntimeError> {
-        let roots: Vec<String> = self.actors().into_iter().filter(|a| a.parent.is_none()).map(|a| a.id).collect();
+        let roots: Vec<String> = self
+            .actors()
+            .into_iter()
+            .filter(|a| a.parent.is_none())
+            .map(|a| a.id)
+            .collect();
         for id in roots {
             self.stop_quietly(&id).await;
         }

@@ -43,7 +43,10 @@ impl WaitForGraph {
                 }
                 _ => {
                     waiting.insert(from.to_string(), to.to_string());
-                    return Ok(WaitGuard { waiting: self.waiting.clone(), from: from.to_string() });
+                    return Ok(WaitGuard {
+                        waiting: self.waiting.clone(),
+                        from: from.to_string(),
+                    });
                 }
             }
         }
@@ -63,9 +66,15 @@ mod tests {
         let graph = WaitForGraph::default();
         let _ab = graph.begin("a", "b").expect("a waits for b");
         let _bc = graph.begin("b", "c").expect("b waits for c");
-        let refused = graph.begin("c", "a").err().expect("c -> a closes a -> b -> c -> a");
+        let refused = graph
+            .begin("c", "a")
+            .err()
+            .expect("c -> a closes a -> b -> c -> a");
         assert!(refused.contains("a → b → c"), "{refused}");
-        assert!(graph.begin("a", "a").is_err(), "an actor cannot wait for itself");
+        assert!(
+            graph.begin("a", "a").is_err(),
+            "an actor cannot wait for itself"
+        );
     }
 
     #[test]

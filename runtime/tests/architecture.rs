@@ -12,7 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The host crates' source roots, relative to runtime/.
-const CRATES: [&str; 5] = ["../chain/src", "src", "../api/src", "../server/src", "../cli/src"];
+const CRATES: [&str; 5] = [
+    "../chain/src",
+    "src",
+    "../api/src",
+    "../server/src",
+    "../cli/src",
+];
 
 /// One crate's sources: module path (segments from the crate root) -> the file's text.
 struct Crate {
@@ -20,14 +26,26 @@ struct Crate {
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<Vec<String>, (PathBuf, String)>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+    for entry in std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+    {
         let path = entry.path();
         if path.is_dir() {
             collect(root, &path, files);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            let rel = path.strip_prefix(root).expect("under the root").with_extension("");
-            let mut segs: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
-            if segs.last().is_some_and(|s| s == "mod" || s == "lib" || s == "main") {
+            let rel = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .with_extension("");
+            let mut segs: Vec<String> = rel
+                .iter()
+                .map(|s| s.to_string_lossy().into_owned())
+                .collect();
+            if segs
+                .last()
+                .is_some_and(|s| s == "mod" || s == "lib" || s == "main")
+            {
                 segs.pop();
             }
             let text = std::fs::read_to_string(&path).expect("read a source file");
@@ -40,10 +58,16 @@ fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<Vec<String>, (PathBuf, 
 /// `#[cfg(test)] mod NAME {` and all after it).
 fn strip(text: &str) -> String {
     let inline_test_module = text.match_indices("#[cfg(test)]\nmod ").find(|(at, _)| {
-        text[*at..].lines().nth(1).is_some_and(|line| line.trim_end().ends_with('{'))
+        text[*at..]
+            .lines()
+            .nth(1)
+            .is_some_and(|line| line.trim_end().ends_with('{'))
     });
     let code = inline_test_module.map_or(text, |(at, _)| &text[..at]);
-    code.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+    code.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_ident(c: char) -> bool {
@@ -55,7 +79,13 @@ fn expand(tree: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
     let tree = tree.trim();
     if let Some(open) = tree.find('{') {
         let mut base = prefix.to_vec();
-        base.extend(tree[..open].split("::").map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+        base.extend(
+            tree[..open]
+                .split("::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        );
         let body = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
         let (mut depth, mut start) = (0i32, 0usize);
         for (i, c) in body.char_indices() {
@@ -73,7 +103,12 @@ fn expand(tree: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
     } else if !tree.is_empty() {
         let path = tree.split(" as ").next().unwrap_or_default();
         let mut full = prefix.to_vec();
-        full.extend(path.split("::").map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+        full.extend(
+            path.split("::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        );
         out.push(full);
     }
 }
@@ -92,14 +127,26 @@ fn paths(text: &str) -> Vec<Vec<String>> {
     }
     for key in ["crate::", "super::"] {
         for (at, _) in text.match_indices(key) {
-            if text[..at].chars().next_back().is_some_and(|c| is_ident(c) || c == ':') {
+            if text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| is_ident(c) || c == ':')
+            {
                 continue;
             }
-            let path: String = text[at..].chars().take_while(|c| is_ident(*c) || *c == ':').collect();
+            let path: String = text[at..]
+                .chars()
+                .take_while(|c| is_ident(*c) || *c == ':')
+                .collect();
             if path.ends_with("::") {
                 continue; // a use tree, expanded above
             }
-            out.push(path.split("::").filter(|s| !s.is_empty()).map(String::from).collect());
+            out.push(
+                path.split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            );
         }
     }
     out
@@ -110,11 +157,16 @@ fn reexports(text: &str) -> BTreeMap<String, Vec<String>> {
     let mut out = Vec::new();
     for stmt in text.split(';') {
         let stmt = stmt.trim_start();
-        if let Some(tree) = ["pub(crate) use ", "pub(super) use ", "pub use "].iter().find_map(|p| stmt.strip_prefix(p)) {
+        if let Some(tree) = ["pub(crate) use ", "pub(super) use ", "pub use "]
+            .iter()
+            .find_map(|p| stmt.strip_prefix(p))
+        {
             expand(tree, &[], &mut out);
         }
     }
-    out.into_iter().filter_map(|p| Some((p.last()?.clone(), p))).collect()
+    out.into_iter()
+        .filter_map(|p| Some((p.last()?.clone(), p)))
+        .collect()
 }
 
 impl Crate {
@@ -133,7 +185,11 @@ impl Crate {
         }
         let (name, _) = rest.split_first()?;
         if depth < 8 {
-            if let Some(target) = self.files.get(&module).and_then(|(_, text)| reexports(text).remove(name)) {
+            if let Some(target) = self
+                .files
+                .get(&module)
+                .and_then(|(_, text)| reexports(text).remove(name))
+            {
                 if let Some(absolute) = self.absolute(&module, &target) {
                     if let Some(found) = self.resolve(&absolute, depth + 1) {
                         return Some(found);
@@ -221,7 +277,13 @@ fn cycles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<S
             }
         }
     }
-    let mut state = State { edges, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
+    let mut state = State {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
     for v in edges.keys() {
         if !state.index.contains_key(v) {
             visit(&mut state, v);
@@ -243,11 +305,17 @@ fn no_host_crate_has_a_module_cycle() {
         let edges = krate.edges();
         modules += edges.len();
         for cycle in cycles(&edges) {
-            let names: Vec<String> = cycle.iter().map(|m| format!("{dir}/{}", m.join("/"))).collect();
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|m| format!("{dir}/{}", m.join("/")))
+                .collect();
             report.push(names.join(" <-> "));
         }
     }
-    assert!(modules > 100, "the source walk found only {modules} modules: it is broken");
+    assert!(
+        modules > 100,
+        "the source walk found only {modules} modules: it is broken"
+    );
     assert!(report.is_empty(), "module cycles:\n{}", report.join("\n"));
 }
 
@@ -255,8 +323,14 @@ fn no_host_crate_has_a_module_cycle() {
 fn the_checker_finds_a_cycle_between_a_module_and_its_child() {
     let files: BTreeMap<Vec<String>, (PathBuf, String)> = [
         (vec![], "mod a;\n"),
-        (vec!["a".to_string()], "mod b;\nuse b::Thing;\npub struct Owner(Thing);\n"),
-        (vec!["a".to_string(), "b".to_string()], "use super::Owner;\npub struct Thing;\n"),
+        (
+            vec!["a".to_string()],
+            "mod b;\nuse b::Thing;\npub struct Owner(Thing);\n",
+        ),
+        (
+            vec!["a".to_string(), "b".to_string()],
+            "use super::Owner;\npub struct Thing;\n",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k, (PathBuf::new(), strip(v))))
@@ -270,8 +344,14 @@ fn the_checker_finds_a_cycle_through_a_reexport() {
     let files: BTreeMap<Vec<String>, (PathBuf, String)> = [
         (vec![], "mod a;\nmod b;\n"),
         (vec!["a".to_string()], "mod inner;\npub use inner::Thing;\n"),
-        (vec!["a".to_string(), "inner".to_string()], "use crate::b::Other;\npub struct Thing;\n"),
-        (vec!["b".to_string()], "use crate::a::{Thing};\npub struct Other;\n"),
+        (
+            vec!["a".to_string(), "inner".to_string()],
+            "use crate::b::Other;\npub struct Thing;\n",
+        ),
+        (
+            vec!["b".to_string()],
+            "use crate::a::{Thing};\npub struct Other;\n",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k, (PathBuf::new(), strip(v))))
@@ -281,19 +361,37 @@ fn the_checker_finds_a_cycle_through_a_reexport() {
     assert_eq!(found.len(), 1, "{found:?}");
     let mut members = found[0].clone();
     members.sort();
-    assert_eq!(members, vec![vec!["a".to_string(), "inner".to_string()], vec!["b".to_string()]]);
+    assert_eq!(
+        members,
+        vec![
+            vec!["a".to_string(), "inner".to_string()],
+            vec!["b".to_string()]
+        ]
+    );
 }
 
 /// The CLI commands that only read chains, and the module that loads a chain for them.
-const READ_ONLY_COMMANDS: [&str; 5] = ["events.rs", "export.rs", "verify.rs", "key.rs", "chain_source.rs"];
+const READ_ONLY_COMMANDS: [&str; 5] = [
+    "events.rs",
+    "export.rs",
+    "verify.rs",
+    "key.rs",
+    "chain_source.rs",
+];
 
 #[test]
 fn the_read_only_commands_use_the_chain_crate_and_never_the_runtime() {
     let commands = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/src/commands");
     for file in READ_ONLY_COMMANDS {
         let text = strip(&std::fs::read_to_string(commands.join(file)).expect("read a command"));
-        assert!(text.contains("theater_chain"), "{file} no longer reads chains through theater_chain");
-        assert!(!text.contains("theater_runtime"), "{file} uses theater_runtime: it would need an engine");
+        assert!(
+            text.contains("theater_chain"),
+            "{file} no longer reads chains through theater_chain"
+        );
+        assert!(
+            !text.contains("theater_runtime"),
+            "{file} uses theater_runtime: it would need an engine"
+        );
         assert!(!text.contains("Theater::new"), "{file} starts a runtime");
     }
 }

@@ -19,22 +19,47 @@ fn component_for_world(world_name: &str) -> Vec<u8> {
 /// given, else of wit/ itself.
 fn component_for(world_name: &str, extra: Option<&str>) -> Vec<u8> {
     let mut resolve = Resolve::default();
-    let (mut pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let (mut pkg, _) = resolve
+        .push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit"))
+        .expect("wit/ parses");
     if let Some(text) = extra {
-        pkg = resolve.push_str("extra.wit", text).expect("the extra package parses");
+        pkg = resolve
+            .push_str("extra.wit", text)
+            .expect("the extra package parses");
     }
-    let world = resolve.select_world(&[pkg], Some(world_name)).expect("the world exists");
-    let mut module = wit_component::dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
-    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).expect("metadata embeds");
-    ComponentEncoder::default().module(&module).expect("module").validate(true).encode().expect("component encodes")
+    let world = resolve
+        .select_world(&[pkg], Some(world_name))
+        .expect("the world exists");
+    let mut module =
+        wit_component::dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        StringEncoding::UTF8,
+        false,
+    )
+    .expect("metadata embeds");
+    ComponentEncoder::default()
+        .module(&module)
+        .expect("module")
+        .validate(true)
+        .encode()
+        .expect("component encodes")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_of_the_contract_links_with_its_exact_signature() {
     let component = component_for_world("theater-actor");
     let imports = theater_runtime::sandbox::component_imports(&component, "dummy").unwrap();
-    for interface in theater_runtime::manifest::HANDLER_TYPES.iter().map(|(_, i)| *i) {
-        assert!(imports.iter().any(|i| i == interface), "the SDK world does not import {interface}: {imports:?}");
+    for interface in theater_runtime::manifest::HANDLER_TYPES
+        .iter()
+        .map(|(_, i)| *i)
+    {
+        assert!(
+            imports.iter().any(|i| i == interface),
+            "the SDK world does not import {interface}: {imports:?}"
+        );
     }
 
     let mut grants = String::new();
@@ -58,8 +83,18 @@ async fn assert_links(component: &[u8], grants: &str, what: &str) {
     let mut config = TheaterConfig::new(Some(dir.path().join("home")));
     config.logs = std::sync::Arc::new(|_| {});
     let theater = Theater::new(config).unwrap();
-    match theater.spawn(Manifest::load(&dir.path().join("c.toml")).unwrap(), None, None).await.unwrap_err() {
-        RuntimeError::InitFailed { error, .. } => assert!(error.to_string().contains("unreachable"), "{error}"),
+    match theater
+        .spawn(
+            Manifest::load(&dir.path().join("c.toml")).unwrap(),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err()
+    {
+        RuntimeError::InitFailed { error, .. } => {
+            assert!(error.to_string().contains("unreachable"), "{error}")
+        }
         other => panic!("{what} did not link: {other}"),
     }
 }
@@ -69,21 +104,44 @@ async fn assert_links(component: &[u8], grants: &str, what: &str) {
 #[test]
 fn supervisor_handlers_include_handle_child_external_stop_with_its_upstream_signature() {
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
+    let (pkg, _) = resolve
+        .push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit"))
+        .expect("wit/ parses");
     let iface = resolve.packages[pkg].interfaces["supervisor-handlers"];
     let functions = &resolve.interfaces[iface].functions;
-    let f = functions.get("handle-child-external-stop").expect("supervisor-handlers has handle-child-external-stop");
+    let f = functions
+        .get("handle-child-external-stop")
+        .expect("supervisor-handlers has handle-child-external-stop");
     let show = |t: &wit_parser::Type| match t {
         wit_parser::Type::Id(id) => format!("{:?}", resolve.types[*id].kind),
         other => format!("{other:?}"),
     };
-    let params: Vec<(String, String)> = f.params.iter().map(|p| (p.name.clone(), show(&p.ty))).collect();
+    let params: Vec<(String, String)> = f
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), show(&p.ty)))
+        .collect();
     let exit = &functions["handle-child-exit"];
     assert_eq!(params.len(), 2, "{params:?}");
-    assert_eq!((params[0].0.as_str(), params[1].0.as_str()), ("state", "params"));
-    assert_eq!(params[0].1, show(&exit.params[0].ty), "state is option<list<u8>> like every export's");
-    assert!(params[1].1.contains("Tuple") && params[1].1.contains("String"), "params is tuple<string>: {}", params[1].1);
-    assert_eq!(f.result.as_ref().map(show), exit.result.as_ref().map(show), "the same result type as handle-child-exit");
+    assert_eq!(
+        (params[0].0.as_str(), params[1].0.as_str()),
+        ("state", "params")
+    );
+    assert_eq!(
+        params[0].1,
+        show(&exit.params[0].ty),
+        "state is option<list<u8>> like every export's"
+    );
+    assert!(
+        params[1].1.contains("Tuple") && params[1].1.contains("String"),
+        "params is tuple<string>: {}",
+        params[1].1
+    );
+    assert_eq!(
+        f.result.as_ref().map(show),
+        exit.result.as_ref().map(show),
+        "the same result type as handle-child-exit"
+    );
 }
 
 /// The additions of issue 16 are additions only: the SDK's world imports the name functions
@@ -92,13 +150,38 @@ fn supervisor_handlers_include_handle_child_external_stop_with_its_upstream_sign
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_and_resume_are_additions_that_upstream_components_do_without() {
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
-    let sdk = resolve.select_world(&[pkg], Some("theater-actor")).expect("the SDK world");
-    let exports: Vec<String> = resolve.worlds[sdk].exports.keys().map(|k| resolve.name_world_key(k)).collect();
-    assert!(exports.iter().any(|e| e == "theater:simple/actor-resume"), "{exports:?}");
-    let host = resolve.interfaces.iter().find(|(_, i)| i.name.as_deref() == Some("message-server-host")).expect("message-server-host").1;
-    for f in ["register-name", "lookup-name", "current-sender", "send", "request"] {
-        assert!(host.functions.contains_key(f), "message-server-host lacks {f}");
+    let (pkg, _) = resolve
+        .push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit"))
+        .expect("wit/ parses");
+    let sdk = resolve
+        .select_world(&[pkg], Some("theater-actor"))
+        .expect("the SDK world");
+    let exports: Vec<String> = resolve.worlds[sdk]
+        .exports
+        .keys()
+        .map(|k| resolve.name_world_key(k))
+        .collect();
+    assert!(
+        exports.iter().any(|e| e == "theater:simple/actor-resume"),
+        "{exports:?}"
+    );
+    let host = resolve
+        .interfaces
+        .iter()
+        .find(|(_, i)| i.name.as_deref() == Some("message-server-host"))
+        .expect("message-server-host")
+        .1;
+    for f in [
+        "register-name",
+        "lookup-name",
+        "current-sender",
+        "send",
+        "request",
+    ] {
+        assert!(
+            host.functions.contains_key(f),
+            "message-server-host lacks {f}"
+        );
     }
 
     let component = component_for_world("message-server-actor");
@@ -118,15 +201,26 @@ async fn type_only_interfaces_link_without_a_grant() {
         }";
     let component = component_for("types-user", Some(world));
     let imports = theater_runtime::sandbox::component_imports(&component, "types-user").unwrap();
-    for interface in ["theater:simple/websocket-types", "theater:simple/http-types"] {
-        assert!(imports.iter().any(|i| i == interface), "the component does not import {interface}: {imports:?}");
+    for interface in [
+        "theater:simple/websocket-types",
+        "theater:simple/http-types",
+    ] {
+        assert!(
+            imports.iter().any(|i| i == interface),
+            "the component does not import {interface}: {imports:?}"
+        );
     }
-    assert_links(&component, "", "a component using only type-only interfaces").await;
+    assert_links(
+        &component,
+        "",
+        "a component using only type-only interfaces",
+    )
+    .await;
 }
 
 /// A WIT type as written: named types by their name, the rest spelled out.
 fn render(resolve: &Resolve, ty: &wit_parser::Type) -> String {
-    use wit_parser::{Type, TypeDefKind};
+    use wit_parser::Type;
     let id = match ty {
         Type::Id(id) => *id,
         Type::String => return "string".into(),
@@ -149,8 +243,15 @@ fn render(resolve: &Resolve, ty: &wit_parser::Type) -> String {
 /// A type definition's shape (`list<u8>`, `option<string>`, …), whatever it is named.
 fn structure(resolve: &Resolve, kind: &wit_parser::TypeDefKind) -> String {
     use wit_parser::TypeDefKind;
-    let list = |types: &[wit_parser::Type]| types.iter().map(|t| render(resolve, t)).collect::<Vec<_>>().join(", ");
-    let opt = |t: &Option<wit_parser::Type>| t.as_ref().map_or("_".to_string(), |t| render(resolve, t));
+    let list = |types: &[wit_parser::Type]| {
+        types
+            .iter()
+            .map(|t| render(resolve, t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let opt =
+        |t: &Option<wit_parser::Type>| t.as_ref().map_or("_".to_string(), |t| render(resolve, t));
     match kind {
         TypeDefKind::Type(t) => render(resolve, t),
         TypeDefKind::List(t) => format!("list<{}>", render(resolve, t)),
@@ -164,15 +265,29 @@ fn structure(resolve: &Resolve, kind: &wit_parser::TypeDefKind) -> String {
 /// A named type's definition: `type T` for an alias, `record { … }`, `variant { … }`.
 fn definition(resolve: &Resolve, interface: wit_parser::InterfaceId, name: &str) -> String {
     use wit_parser::TypeDefKind;
-    let id = resolve.interfaces[interface].types.get(name).unwrap_or_else(|| panic!("no type {name}"));
+    let id = resolve.interfaces[interface]
+        .types
+        .get(name)
+        .unwrap_or_else(|| panic!("no type {name}"));
     match &resolve.types[*id].kind {
         TypeDefKind::Record(r) => {
-            let fields: Vec<String> = r.fields.iter().map(|f| format!("{}: {}", f.name, render(resolve, &f.ty))).collect();
+            let fields: Vec<String> = r
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, render(resolve, &f.ty)))
+                .collect();
             format!("record {{ {} }}", fields.join(", "))
         }
         TypeDefKind::Variant(v) => {
-            let cases: Vec<String> =
-                v.cases.iter().map(|c| c.ty.as_ref().map_or(c.name.clone(), |t| format!("{}({})", c.name, render(resolve, t)))).collect();
+            let cases: Vec<String> = v
+                .cases
+                .iter()
+                .map(|c| {
+                    c.ty.as_ref().map_or(c.name.clone(), |t| {
+                        format!("{}({})", c.name, render(resolve, t))
+                    })
+                })
+                .collect();
             format!("variant {{ {} }}", cases.join(", "))
         }
         other => format!("type {}", structure(resolve, other)),
@@ -265,26 +380,48 @@ const UPSTREAM_TYPES: &[(&str, &str, &str)] = &[
 #[test]
 fn the_contract_keeps_the_original_theaters_signatures_exactly() {
     let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit")).expect("wit/ parses");
-    let interface = |name: &str| *resolve.packages[pkg].interfaces.get(name).unwrap_or_else(|| panic!("wit/ has no interface {name}"));
+    let (pkg, _) = resolve
+        .push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit"))
+        .expect("wit/ parses");
+    let interface = |name: &str| {
+        *resolve.packages[pkg]
+            .interfaces
+            .get(name)
+            .unwrap_or_else(|| panic!("wit/ has no interface {name}"))
+    };
     let mut drift = Vec::new();
     for (iface, name, expected) in UPSTREAM_FUNCTIONS {
         let Some(f) = resolve.interfaces[interface(iface)].functions.get(*name) else {
             drift.push(format!("{iface}.{name}: missing"));
             continue;
         };
-        let params: Vec<String> = f.params.iter().map(|p| format!("{}: {}", p.name, render(&resolve, &p.ty))).collect();
-        let result = f.result.as_ref().map_or(String::new(), |t| format!(" -> {}", render(&resolve, t)));
+        let params: Vec<String> = f
+            .params
+            .iter()
+            .map(|p| format!("{}: {}", p.name, render(&resolve, &p.ty)))
+            .collect();
+        let result = f
+            .result
+            .as_ref()
+            .map_or(String::new(), |t| format!(" -> {}", render(&resolve, t)));
         let actual = format!("func({}){result}", params.join(", "));
         if actual != *expected {
-            drift.push(format!("{iface}.{name}:\n  expected {expected}\n  found    {actual}"));
+            drift.push(format!(
+                "{iface}.{name}:\n  expected {expected}\n  found    {actual}"
+            ));
         }
     }
     for (iface, name, expected) in UPSTREAM_TYPES {
         let actual = definition(&resolve, interface(iface), name);
         if actual != *expected {
-            drift.push(format!("{iface}.{name}:\n  expected {expected}\n  found    {actual}"));
+            drift.push(format!(
+                "{iface}.{name}:\n  expected {expected}\n  found    {actual}"
+            ));
         }
     }
-    assert!(drift.is_empty(), "signatures differ from the original Theater's:\n{}", drift.join("\n"));
+    assert!(
+        drift.is_empty(),
+        "signatures differ from the original Theater's:\n{}",
+        drift.join("\n")
+    );
 }

@@ -38,13 +38,20 @@ fn log_levels_are_prefixes_on_the_one_log() {
         theater_sdk::error("e");
         Ok(())
     });
-    assert_eq!(host.logs(), ["debug: d", "info: i", "warn: w 1", "error: e"]);
+    assert_eq!(
+        host.logs(),
+        ["debug: d", "info: i", "warn: w 1", "error: e"]
+    );
 }
 
 #[test]
 fn the_sender_is_whoever_the_host_says_sent_the_message() {
     let host = on_fresh_host(|| {
-        assert_eq!(messages::sender(), None, "from outside the actors by default");
+        assert_eq!(
+            messages::sender(),
+            None,
+            "from outside the actors by default"
+        );
         Ok(())
     });
     host.set_sender(Some("pool-1"));

@@ -21,7 +21,10 @@ pub struct AllowDirs {
 #[derive(Debug, thiserror::Error)]
 pub enum AllowDirError {
     #[error("--allow-dir {}: {source}", path.display())]
-    Missing { path: PathBuf, source: std::io::Error },
+    Missing {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("--allow-dir {}: not a directory", .0.display())]
     NotADirectory(PathBuf),
 }
@@ -31,7 +34,12 @@ impl AllowDirs {
         let dirs = dirs
             .iter()
             .map(|dir| {
-                let canonical = dir.canonicalize().map_err(|source| AllowDirError::Missing { path: dir.clone(), source })?;
+                let canonical = dir
+                    .canonicalize()
+                    .map_err(|source| AllowDirError::Missing {
+                        path: dir.clone(),
+                        source,
+                    })?;
                 if canonical.is_dir() {
                     Ok(canonical)
                 } else {
@@ -54,10 +62,15 @@ impl AllowDirs {
             return Ok(path.to_path_buf());
         }
         match path.canonicalize() {
-            Ok(canonical) if self.dirs.iter().any(|dir| canonical.starts_with(dir)) => Ok(canonical),
+            Ok(canonical) if self.dirs.iter().any(|dir| canonical.starts_with(dir)) => {
+                Ok(canonical)
+            }
             _ => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                format!("{} is not inside a directory this server allows manifests from (--allow-dir)", path.display()),
+                format!(
+                    "{} is not inside a directory this server allows manifests from (--allow-dir)",
+                    path.display()
+                ),
             )),
         }
     }
@@ -84,7 +97,8 @@ mod tests {
         ];
         #[cfg(unix)]
         let outside = {
-            std::os::unix::fs::symlink(root.path().join("secret.toml"), allowed.join("link.toml")).unwrap();
+            std::os::unix::fs::symlink(root.path().join("secret.toml"), allowed.join("link.toml"))
+                .unwrap();
             let mut all = outside.to_vec();
             all.push(allowed.join("link.toml"));
             all
@@ -92,16 +106,31 @@ mod tests {
         for path in &outside {
             let e = dirs.admit(path).unwrap_err();
             assert_eq!(e.status, StatusCode::FORBIDDEN, "{}", path.display());
-            assert_eq!(e.message, format!("{} is not inside a directory this server allows manifests from (--allow-dir)", path.display()));
+            assert_eq!(
+                e.message,
+                format!(
+                    "{} is not inside a directory this server allows manifests from (--allow-dir)",
+                    path.display()
+                )
+            );
         }
-        assert_eq!(AllowDirs::default().admit(Path::new("/anything")).unwrap(), Path::new("/anything"));
+        assert_eq!(
+            AllowDirs::default().admit(Path::new("/anything")).unwrap(),
+            Path::new("/anything")
+        );
     }
 
     #[test]
     fn a_missing_or_non_directory_allow_dir_is_refused_at_start() {
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join("file"), "x").unwrap();
-        assert!(matches!(AllowDirs::new(&[root.path().join("nope")]), Err(AllowDirError::Missing { .. })));
-        assert!(matches!(AllowDirs::new(&[root.path().join("file")]), Err(AllowDirError::NotADirectory(_))));
+        assert!(matches!(
+            AllowDirs::new(&[root.path().join("nope")]),
+            Err(AllowDirError::Missing { .. })
+        ));
+        assert!(matches!(
+            AllowDirs::new(&[root.path().join("file")]),
+            Err(AllowDirError::NotADirectory(_))
+        ));
     }
 }

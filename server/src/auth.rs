@@ -41,7 +41,9 @@ pub async fn require_token(State(token): State<Token>, request: Request, next: N
         Ok(()) => next.run(request).await,
         Err(e) => {
             let mut response = e.into_response();
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             response
         }
     }
@@ -49,8 +51,13 @@ pub async fn require_token(State(token): State<Token>, request: Request, next: N
 
 /// Whether `headers` present `expected` as a bearer token.
 fn check(expected: Option<&str>, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = expected else { return Ok(()) };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
     match presented {
         Some(token) if same(token.trim().as_bytes(), expected.as_bytes()) => Ok(()),
         Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong access token")),
@@ -93,12 +100,22 @@ mod tests {
 
     #[test]
     fn missing_wrong_or_malformed_tokens_get_401() {
-        for auth in [None, Some("Bearer s3cre"), Some("Bearer s3cret2"), Some("Basic s3cret"), Some("s3cret"), Some("Bearer ")] {
+        for auth in [
+            None,
+            Some("Bearer s3cre"),
+            Some("Bearer s3cret2"),
+            Some("Basic s3cret"),
+            Some("s3cret"),
+            Some("Bearer "),
+        ] {
             let e = check(Some("s3cret"), &headers(auth)).unwrap_err();
             assert_eq!(e.status, StatusCode::UNAUTHORIZED, "{auth:?}");
         }
         let e = check(Some("s3cret"), &headers(None)).unwrap_err();
-        assert!(e.message.contains("Authorization: Bearer") && e.message.contains("server.json"), "{e}");
+        assert!(
+            e.message.contains("Authorization: Bearer") && e.message.contains("server.json"),
+            "{e}"
+        );
     }
 
     #[test]

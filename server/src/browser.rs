@@ -43,17 +43,29 @@ impl BrowserPolicy {
         let mut names: Vec<String> = LOOPBACK_NAMES.iter().map(|n| n.to_string()).collect();
         names.push(ip_name(addr.ip()));
         names.extend(extra_hosts.iter().map(|h| h.trim().to_ascii_lowercase()));
-        BrowserPolicy { port: addr.port(), names, any_ip: addr.ip().is_unspecified() }
+        BrowserPolicy {
+            port: addr.port(),
+            names,
+            any_ip: addr.ip().is_unspecified(),
+        }
     }
 
     /// Whether `authority` (`host[:port]`) names this server.
     fn is_ours(&self, authority: &str) -> bool {
-        let Ok(authority) = authority.parse::<Authority>() else { return false };
+        let Ok(authority) = authority.parse::<Authority>() else {
+            return false;
+        };
         if authority.port_u16().unwrap_or(80) != self.port {
             return false;
         }
         let host = authority.host().to_ascii_lowercase();
-        self.names.contains(&host) || (self.any_ip && host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok())
+        self.names.contains(&host)
+            || (self.any_ip
+                && host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .is_ok())
     }
 
     fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -73,7 +85,10 @@ impl BrowserPolicy {
             let ours = origin
                 .parse::<Uri>()
                 .ok()
-                .filter(|uri| uri.scheme_str() == Some("http") && uri.path_and_query().is_none_or(|p| p.as_str() == "/"))
+                .filter(|uri| {
+                    uri.scheme_str() == Some("http")
+                        && uri.path_and_query().is_none_or(|p| p.as_str() == "/")
+                })
                 .and_then(|uri| uri.authority().map(|a| self.is_ours(a.as_str())))
                 .unwrap_or(false);
             if !ours {
@@ -102,7 +117,10 @@ fn ip_name(ip: IpAddr) -> String {
 }
 
 fn changes_something(method: &Method) -> bool {
-    matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
 }
 
 /// `Content-Type: application/json`, parameters (`; charset=utf-8`) allowed.
@@ -115,7 +133,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Middleware: refuse requests that are not for this server or that a foreign page sent.
-pub async fn guard(State(policy): State<Arc<BrowserPolicy>>, request: Request, next: Next) -> Response {
+pub async fn guard(
+    State(policy): State<Arc<BrowserPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
     match policy.check(request.method(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
@@ -136,8 +158,15 @@ mod tests {
         h
     }
 
-    fn status(policy: &BrowserPolicy, method: Method, pairs: &[(header::HeaderName, &str)]) -> Option<StatusCode> {
-        policy.check(&method, &headers(pairs)).err().map(|e| e.status)
+    fn status(
+        policy: &BrowserPolicy,
+        method: Method,
+        pairs: &[(header::HeaderName, &str)],
+    ) -> Option<StatusCode> {
+        policy
+            .check(&method, &headers(pairs))
+            .err()
+            .map(|e| e.status)
     }
 
     fn loopback() -> BrowserPolicy {
@@ -147,25 +176,70 @@ mod tests {
     #[test]
     fn loopback_names_with_the_right_port_are_ours() {
         let p = loopback();
-        for host in ["127.0.0.1:9000", "localhost:9000", "LOCALHOST:9000", "[::1]:9000"] {
-            assert_eq!(status(&p, Method::GET, &[(header::HOST, host)]), None, "{host}");
+        for host in [
+            "127.0.0.1:9000",
+            "localhost:9000",
+            "LOCALHOST:9000",
+            "[::1]:9000",
+        ] {
+            assert_eq!(
+                status(&p, Method::GET, &[(header::HOST, host)]),
+                None,
+                "{host}"
+            );
         }
-        for host in ["evil.example:9000", "127.0.0.1:9001", "localhost", "127.0.0.1", "10.0.0.1:9000", "", "localhost.evil.example:9000", "a b"] {
-            assert_eq!(status(&p, Method::GET, &[(header::HOST, host)]), Some(StatusCode::BAD_REQUEST), "{host}");
+        for host in [
+            "evil.example:9000",
+            "127.0.0.1:9001",
+            "localhost",
+            "127.0.0.1",
+            "10.0.0.1:9000",
+            "",
+            "localhost.evil.example:9000",
+            "a b",
+        ] {
+            assert_eq!(
+                status(&p, Method::GET, &[(header::HOST, host)]),
+                Some(StatusCode::BAD_REQUEST),
+                "{host}"
+            );
         }
-        assert_eq!(status(&p, Method::GET, &[]), Some(StatusCode::BAD_REQUEST), "no Host at all");
+        assert_eq!(
+            status(&p, Method::GET, &[]),
+            Some(StatusCode::BAD_REQUEST),
+            "no Host at all"
+        );
     }
 
     #[test]
     fn a_public_server_accepts_its_own_ips_and_named_hosts_only() {
         let p = BrowserPolicy::new("0.0.0.0:80".parse().unwrap(), &["Theater.Example".into()]);
-        for host in ["10.1.2.3", "10.1.2.3:80", "[fe80::1]:80", "theater.example", "localhost"] {
-            assert_eq!(status(&p, Method::GET, &[(header::HOST, host)]), None, "{host}");
+        for host in [
+            "10.1.2.3",
+            "10.1.2.3:80",
+            "[fe80::1]:80",
+            "theater.example",
+            "localhost",
+        ] {
+            assert_eq!(
+                status(&p, Method::GET, &[(header::HOST, host)]),
+                None,
+                "{host}"
+            );
         }
-        assert_eq!(status(&p, Method::GET, &[(header::HOST, "rebind.evil.example")]), Some(StatusCode::BAD_REQUEST));
+        assert_eq!(
+            status(&p, Method::GET, &[(header::HOST, "rebind.evil.example")]),
+            Some(StatusCode::BAD_REQUEST)
+        );
         let p = BrowserPolicy::new("192.168.1.5:9000".parse().unwrap(), &[]);
-        assert_eq!(status(&p, Method::GET, &[(header::HOST, "192.168.1.5:9000")]), None);
-        assert_eq!(status(&p, Method::GET, &[(header::HOST, "10.1.2.3:9000")]), Some(StatusCode::BAD_REQUEST));
+        assert_eq!(
+            status(&p, Method::GET, &[(header::HOST, "192.168.1.5:9000")]),
+            None
+        );
+        assert_eq!(
+            status(&p, Method::GET, &[(header::HOST, "10.1.2.3:9000")]),
+            Some(StatusCode::BAD_REQUEST)
+        );
     }
 
     #[test]
@@ -173,10 +247,26 @@ mod tests {
         let p = loopback();
         let host = (header::HOST, "127.0.0.1:9000");
         for origin in ["http://127.0.0.1:9000", "http://localhost:9000"] {
-            assert_eq!(status(&p, Method::GET, &[host.clone(), (header::ORIGIN, origin)]), None, "{origin}");
+            assert_eq!(
+                status(&p, Method::GET, &[host.clone(), (header::ORIGIN, origin)]),
+                None,
+                "{origin}"
+            );
         }
-        for origin in ["http://evil.example", "http://evil.example:9000", "null", "https://127.0.0.1:9000", "http://127.0.0.1:9001", "file://", ""] {
-            assert_eq!(status(&p, Method::GET, &[host.clone(), (header::ORIGIN, origin)]), Some(StatusCode::FORBIDDEN), "{origin}");
+        for origin in [
+            "http://evil.example",
+            "http://evil.example:9000",
+            "null",
+            "https://127.0.0.1:9000",
+            "http://127.0.0.1:9001",
+            "file://",
+            "",
+        ] {
+            assert_eq!(
+                status(&p, Method::GET, &[host.clone(), (header::ORIGIN, origin)]),
+                Some(StatusCode::FORBIDDEN),
+                "{origin}"
+            );
         }
     }
 
@@ -185,15 +275,46 @@ mod tests {
         let p = loopback();
         let host = (header::HOST, "127.0.0.1:9000");
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            assert_eq!(status(&p, method.clone(), std::slice::from_ref(&host)), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE));
-            for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp"] {
-                let got = status(&p, method.clone(), &[host.clone(), (header::CONTENT_TYPE, ct)]);
-                assert_eq!(got, Some(StatusCode::UNSUPPORTED_MEDIA_TYPE), "{method} {ct}");
+            assert_eq!(
+                status(&p, method.clone(), std::slice::from_ref(&host)),
+                Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            );
+            for ct in [
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "application/jsonp",
+            ] {
+                let got = status(
+                    &p,
+                    method.clone(),
+                    &[host.clone(), (header::CONTENT_TYPE, ct)],
+                );
+                assert_eq!(
+                    got,
+                    Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                    "{method} {ct}"
+                );
             }
             for ct in ["application/json", "Application/JSON; charset=utf-8"] {
-                assert_eq!(status(&p, method.clone(), &[host.clone(), (header::CONTENT_TYPE, ct)]), None, "{method} {ct}");
+                assert_eq!(
+                    status(
+                        &p,
+                        method.clone(),
+                        &[host.clone(), (header::CONTENT_TYPE, ct)]
+                    ),
+                    None,
+                    "{method} {ct}"
+                );
             }
         }
-        assert_eq!(status(&p, Method::GET, &[host.clone(), (header::CONTENT_TYPE, "text/plain")]), None);
+        assert_eq!(
+            status(
+                &p,
+                Method::GET,
+                &[host.clone(), (header::CONTENT_TYPE, "text/plain")]
+            ),
+            None
+        );
     }
 }

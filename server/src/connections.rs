@@ -30,7 +30,10 @@ pub struct LimitedListener {
 
 impl LimitedListener {
     pub fn new(inner: TcpListener, max: usize) -> LimitedListener {
-        LimitedListener { inner, permits: Arc::new(Semaphore::new(max)) }
+        LimitedListener {
+            inner,
+            permits: Arc::new(Semaphore::new(max)),
+        }
     }
 }
 
@@ -43,9 +46,19 @@ impl Listener for LimitedListener {
             // TcpListener's own accept logs and retries on errors (e.g. out of descriptors).
             let (stream, addr) = Listener::accept(&mut self.inner).await;
             match self.permits.clone().try_acquire_owned() {
-                Ok(permit) => return (Counted { stream, _permit: permit }, addr),
+                Ok(permit) => {
+                    return (
+                        Counted {
+                            stream,
+                            _permit: permit,
+                        },
+                        addr,
+                    )
+                }
                 Err(_) => {
-                    tracing::warn!("refusing a connection from {addr}: the connection limit is reached");
+                    tracing::warn!(
+                        "refusing a connection from {addr}: the connection limit is reached"
+                    );
                     tokio::spawn(refuse(stream));
                 }
             }
@@ -90,13 +103,21 @@ pub struct Counted {
 }
 
 impl AsyncRead for Counted {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Counted {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
@@ -108,7 +129,11 @@ impl AsyncWrite for Counted {
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 
@@ -130,12 +155,23 @@ mod tests {
         let (held, _) = listener.accept().await;
 
         let mut second = TcpStream::connect(addr).await.unwrap();
-        second.write_all(b"GET /v1/health HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        second
+            .write_all(b"GET /v1/health HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
         let accept = tokio::time::timeout(Duration::from_millis(300), listener.accept());
-        assert!(accept.await.is_err(), "a connection past the limit was accepted");
+        assert!(
+            accept.await.is_err(),
+            "a connection past the limit was accepted"
+        );
         let mut answer = String::new();
         second.read_to_string(&mut answer).await.unwrap();
-        assert!(answer.starts_with("HTTP/1.1 503 ") && answer.contains("retry-after: 1") && answer.ends_with(REFUSAL), "{answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 503 ")
+                && answer.contains("retry-after: 1")
+                && answer.ends_with(REFUSAL),
+            "{answer}"
+        );
 
         drop(held);
         drop(first);

@@ -18,6 +18,11 @@ where
     let path = theater.db().path().to_path_buf();
     tokio::task::spawn_blocking(move || ChainReader::open(&path).and_then(|reader| f(&reader)))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("reading the chain database: {e}")))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("reading the chain database: {e}"),
+            )
+        })?
         .map_err(ApiError::from)
 }

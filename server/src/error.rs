@@ -22,7 +22,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -39,7 +42,13 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::warn!("API error {}: {}", self.status, self.message);
         }
-        (self.status, Json(ErrorBody { error: self.message })).into_response()
+        (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -50,9 +59,18 @@ impl From<ActorError> for ApiError {
             ActorError::NotRunning { .. } | ActorError::Stopped { .. } => StatusCode::CONFLICT,
             ActorError::MailboxFull { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ActorError::MessageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ActorError::Call { error: CallError::Guest(_) | CallError::NotExported(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ActorError::Call { error: CallError::Trap(_), .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            ActorError::Call { error: CallError::NotHandled(_), .. } => StatusCode::CONFLICT,
+            ActorError::Call {
+                error: CallError::Guest(_) | CallError::NotExported(_),
+                ..
+            } => StatusCode::UNPROCESSABLE_ENTITY,
+            ActorError::Call {
+                error: CallError::Trap(_),
+                ..
+            } => StatusCode::INTERNAL_SERVER_ERROR,
+            ActorError::Call {
+                error: CallError::NotHandled(_),
+                ..
+            } => StatusCode::CONFLICT,
             ActorError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         };
         ApiError::new(status, e.to_string())
@@ -64,7 +82,9 @@ impl From<RuntimeError> for ApiError {
         let status = match &e {
             RuntimeError::Chain(chain) => return chain_status(chain, e.to_string()),
             RuntimeError::NotFound(_) => StatusCode::NOT_FOUND,
-            RuntimeError::Name(theater_runtime::names::NameError::Taken { .. }) => StatusCode::CONFLICT,
+            RuntimeError::Name(theater_runtime::names::NameError::Taken { .. }) => {
+                StatusCode::CONFLICT
+            }
             RuntimeError::Name(_) => StatusCode::BAD_REQUEST,
             RuntimeError::Manifest(_)
             | RuntimeError::Io { .. }
@@ -77,7 +97,9 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::StartFailed { .. }
             | RuntimeError::NotLive(_)
             | RuntimeError::Components(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            RuntimeError::ShuttingDown | RuntimeError::TooManyActors { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         ApiError::new(status, e.to_string())
     }
@@ -101,7 +123,10 @@ fn chain_status(e: &ChainError, message: String) -> ApiError {
 impl From<BytesRejection> for ApiError {
     /// A body that could not be read; too large is 413 (the body limit).
     fn from(e: BytesRejection) -> ApiError {
-        ApiError::new(e.status(), format!("cannot read the request body: {}", e.body_text()))
+        ApiError::new(
+            e.status(),
+            format!("cannot read the request body: {}", e.body_text()),
+        )
     }
 }
 
@@ -137,14 +162,57 @@ mod tests {
     fn actor_errors_map_to_the_status_that_says_whose_move_it_is() {
         let id = || "a1".to_string();
         assert_eq!(status(ActorError::NoSuchActor(id())), StatusCode::NOT_FOUND);
-        assert_eq!(status(ActorError::NotRunning { id: id(), status: "stopped".into() }), StatusCode::CONFLICT);
-        assert_eq!(status(ActorError::Stopped { id: id() }), StatusCode::CONFLICT);
-        assert_eq!(status(ActorError::MailboxFull { id: id(), capacity: 1 }), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(status(ActorError::MessageTooLarge { id: id(), size: 2, limit: 1 }), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(status(ActorError::Call { id: id(), error: CallError::Guest("no".into()) }), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(status(ActorError::Call { id: id(), error: CallError::Trap("boom".into()) }), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(status(ActorError::Call { id: id(), error: CallError::NotHandled("stopped".into()) }), StatusCode::CONFLICT);
-        assert_eq!(status(ActorError::Timeout { id: id(), ms: 1 }), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(
+            status(ActorError::NotRunning {
+                id: id(),
+                status: "stopped".into()
+            }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(ActorError::Stopped { id: id() }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(ActorError::MailboxFull {
+                id: id(),
+                capacity: 1
+            }),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(ActorError::MessageTooLarge {
+                id: id(),
+                size: 2,
+                limit: 1
+            }),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            status(ActorError::Call {
+                id: id(),
+                error: CallError::Guest("no".into())
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status(ActorError::Call {
+                id: id(),
+                error: CallError::Trap("boom".into())
+            }),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            status(ActorError::Call {
+                id: id(),
+                error: CallError::NotHandled("stopped".into())
+            }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(ActorError::Timeout { id: id(), ms: 1 }),
+            StatusCode::GATEWAY_TIMEOUT
+        );
     }
 
     #[test]
@@ -156,11 +224,29 @@ mod tests {
         let e = ApiError::from(missing);
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.message.contains("/nope/m.toml"), "{e}");
-        assert_eq!(status(RuntimeError::NotFound("x".into())), StatusCode::NOT_FOUND);
-        assert_eq!(status(RuntimeError::ShuttingDown), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(status(RuntimeError::TooManyActors { running: 2, limit: 2 }), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))), StatusCode::NOT_FOUND);
-        assert_eq!(status(ChainError::WriterGone("gone".into())), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            status(RuntimeError::NotFound("x".into())),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(RuntimeError::ShuttingDown),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(RuntimeError::TooManyActors {
+                running: 2,
+                limit: 2
+            }),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(RuntimeError::Chain(ChainError::UnknownActor("x".into()))),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(ChainError::WriterGone("gone".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         assert_eq!(status(json), StatusCode::BAD_REQUEST);
     }
@@ -169,7 +255,9 @@ mod tests {
     async fn responses_are_json_error_objects() {
         let response = ApiError::not_found("no actor with id x").into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v, serde_json::json!({"error": "no actor with id x"}));
     }

@@ -50,9 +50,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ActorId {
 
 /// An id, id prefix or name as the API accepts it (a name may be shorter than a prefix).
 pub fn check_id(id: &str) -> Result<(), ApiError> {
-    if id.len() > MAX_ID_LEN || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+    if id.len() > MAX_ID_LEN
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
         let shown: String = id.chars().take(40).collect();
-        return Err(ApiError::bad_request(format!("{shown:?} is not an actor id (ids are letters, digits and '-')")));
+        return Err(ApiError::bad_request(format!(
+            "{shown:?} is not an actor id (ids are letters, digits and '-')"
+        )));
     }
     if id.len() < MIN_ID_PREFIX && theater_runtime::names::validate(id).is_err() {
         return Err(ApiError::bad_request(format!(
@@ -70,7 +76,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(parts.extensions.get::<ConnectInfo<PeerAddr>>().map(|info| info.0 .0.ip())))
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<PeerAddr>>()
+                .map(|info| info.0 .0.ip()),
+        ))
     }
 }
 
@@ -90,7 +101,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 /// SQLite integer (`i64`), so anything larger is refused rather than wrapped around.
 pub fn check_seq(value: u64, what: &str) -> Result<u64, ApiError> {
     if i64::try_from(value).is_err() {
-        return Err(ApiError::bad_request(format!("{what} {value} is out of range (at most {})", i64::MAX)));
+        return Err(ApiError::bad_request(format!(
+            "{what} {value} is out of range (at most {})",
+            i64::MAX
+        )));
     }
     Ok(value)
 }
@@ -102,16 +116,38 @@ mod tests {
     #[test]
     fn ids_need_eight_characters_of_id_alphabet() {
         // `queue` is shorter than a prefix, but has the form of a name.
-        for ok in ["0d5c2f1e", "0d5c2f1e-7b1a-4a57-9d0e-3f1c2b4a5d6e", "no-such-actor", "queue"] {
+        for ok in [
+            "0d5c2f1e",
+            "0d5c2f1e-7b1a-4a57-9d0e-3f1c2b4a5d6e",
+            "no-such-actor",
+            "queue",
+        ] {
             assert!(check_id(ok).is_ok(), "{ok}");
         }
-        for (bad, says) in [("0d5c", "too short"), ("7%%%", "not an actor id"), ("", "too short"), ("0bcdefg", "too short")] {
+        for (bad, says) in [
+            ("0d5c", "too short"),
+            ("7%%%", "not an actor id"),
+            ("", "too short"),
+            ("0bcdefg", "too short"),
+        ] {
             let e = check_id(bad).unwrap_err();
             assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
             assert!(e.message.contains(says), "{bad}: {e}");
         }
-        for bad in ["7%25%25%25%25%25%25", "abcdefgh/ij", "abcd efgh", "abcdefgh\0", &"a".repeat(129)] {
-            assert!(check_id(bad).unwrap_err().message.contains("not an actor id"), "{bad}");
+        for bad in [
+            "7%25%25%25%25%25%25",
+            "abcdefgh/ij",
+            "abcd efgh",
+            "abcdefgh\0",
+            &"a".repeat(129),
+        ] {
+            assert!(
+                check_id(bad)
+                    .unwrap_err()
+                    .message
+                    .contains("not an actor id"),
+                "{bad}"
+            );
         }
     }
 
@@ -119,6 +155,10 @@ mod tests {
     fn sequence_numbers_past_i64_are_refused() {
         assert_eq!(check_seq(i64::MAX as u64, "from").unwrap(), i64::MAX as u64);
         let e = check_seq(1 << 63, "from").unwrap_err();
-        assert!(e.message.contains("from 9223372036854775808 is out of range"), "{e}");
+        assert!(
+            e.message
+                .contains("from 9223372036854775808 is out of range"),
+            "{e}"
+        );
     }
 }

@@ -39,7 +39,10 @@ struct State {
 
 impl EventHub {
     pub fn new(theater: Theater) -> Arc<EventHub> {
-        Arc::new(EventHub { theater, state: Mutex::new(State::default()) })
+        Arc::new(EventHub {
+            theater,
+            state: Mutex::new(State::default()),
+        })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -114,8 +117,18 @@ mod tests {
     use theater_runtime::TheaterConfig;
 
     fn update(actor: &str, seq: u64) -> ChainUpdate {
-        let event = Event { seq, parent: None, event_type: "t".into(), timestamp_ms: 0, payload: vec![], hash: [0; 32] };
-        ChainUpdate { actor_id: Arc::from(actor), event }
+        let event = Event {
+            seq,
+            parent: None,
+            event_type: "t".into(),
+            timestamp_ms: 0,
+            payload: vec![],
+            hash: [0; 32],
+        };
+        ChainUpdate {
+            actor_id: Arc::from(actor),
+            event,
+        }
     }
 
     fn seqs(rx: &mut broadcast::Receiver<Heard>) -> Vec<u64> {
@@ -130,20 +143,34 @@ mod tests {
     #[tokio::test]
     async fn each_stream_hears_only_its_actor_and_nothing_listens_without_streams() {
         let dir = tempfile::tempdir().unwrap();
-        let hub = EventHub::new(Theater::new(TheaterConfig::new(Some(dir.path().to_path_buf()))).unwrap());
+        let hub = EventHub::new(
+            Theater::new(TheaterConfig::new(Some(dir.path().to_path_buf()))).unwrap(),
+        );
         let (mut a1, mut a2, mut b) = (hub.subscribe("a"), hub.subscribe("a"), hub.subscribe("b"));
         for (actor, seq) in [("a", 0), ("b", 0), ("c", 0), ("a", 1)] {
             assert!(hub.publish(update(actor, seq)));
         }
-        assert_eq!((seqs(&mut a1), seqs(&mut a2), seqs(&mut b)), (vec![0, 1], vec![0, 1], vec![0]));
-        assert!(!hub.state().actors.contains_key("c"), "no channel for an actor nobody follows");
+        assert_eq!(
+            (seqs(&mut a1), seqs(&mut a2), seqs(&mut b)),
+            (vec![0, 1], vec![0, 1], vec![0])
+        );
+        assert!(
+            !hub.state().actors.contains_key("c"),
+            "no channel for an actor nobody follows"
+        );
         drop(b);
         assert!(hub.publish(update("b", 1)));
-        assert!(!hub.state().actors.contains_key("b"), "the last stream gone, the channel goes");
+        assert!(
+            !hub.state().actors.contains_key("b"),
+            "the last stream gone, the channel goes"
+        );
         assert!(hub.missed());
         assert_eq!(seqs(&mut a1), vec![u64::MAX]);
         drop((a1, a2));
-        assert!(!hub.publish(update("a", 2)), "no stream left: the reader stops");
+        assert!(
+            !hub.publish(update("a", 2)),
+            "no stream left: the reader stops"
+        );
         assert!(!hub.state().reading);
     }
 }

@@ -48,7 +48,8 @@ pub use allow_dirs::AllowDirs;
 pub use auth::new_token;
 pub use error::ApiError;
 pub use limits::{
-    ServerLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_CLIENT, DEFAULT_REQUEST_TIMEOUT,
+    ServerLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_CLIENT,
+    DEFAULT_REQUEST_TIMEOUT,
 };
 pub use server_file::{ServerFile, ServerFileError};
 
@@ -114,7 +115,9 @@ impl ServerConfig {
             }
         }
         if l.request_timeout.is_zero() {
-            return Err(ServerError::ZeroLimit { option: "--request-timeout" });
+            return Err(ServerError::ZeroLimit {
+                option: "--request-timeout",
+            });
         }
         Ok(())
     }
@@ -132,7 +135,10 @@ pub enum ServerError {
     #[error(transparent)]
     AllowDir(#[from] allow_dirs::AllowDirError),
     #[error("cannot listen on {addr}: {error}\n  hint: is another theater server running? pass --addr with another port")]
-    Bind { addr: SocketAddr, error: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     #[error("shutting down: {0}")]
@@ -160,15 +166,27 @@ impl Server {
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
         config.check()?;
         let allow_dirs = AllowDirs::new(&config.allow_dirs)?;
-        let listener = TcpListener::bind(config.addr).await.map_err(|error| ServerError::Bind { addr: config.addr, error })?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|error| ServerError::Bind {
+                addr: config.addr,
+                error,
+            })?;
         let bound = listener.local_addr().map_err(ServerError::Serve)?;
         let shared = Shared {
             token: config.token.as_deref().map(|t| Arc::from(t.trim())),
             browser: Arc::new(browser::BrowserPolicy::new(bound, &config.allow_hosts)),
             allow_dirs: Arc::new(allow_dirs),
-            slots: stream_slots::StreamSlots::new(config.limits.max_streams, config.limits.max_streams_per_client),
+            slots: stream_slots::StreamSlots::new(
+                config.limits.max_streams,
+                config.limits.max_streams_per_client,
+            ),
         };
-        Ok(Server { listener, config, shared })
+        Ok(Server {
+            listener,
+            config,
+            shared,
+        })
     }
 
     /// The address actually bound (its port, when the configuration asked for port 0).
@@ -180,8 +198,16 @@ impl Server {
     /// within the shutdown timeout (a second signal cuts it short: the actors still running
     /// are interrupted at once), flush the chains, and stop serving once open connections
     /// close (or after a short grace period). Fails if the chains could not be flushed.
-    pub async fn run(self, theater: Theater, mut signals: mpsc::Receiver<()>) -> Result<ShutdownReport, ServerError> {
-        let app = router(theater.clone(), self.shared, self.config.limits.request_timeout);
+    pub async fn run(
+        self,
+        theater: Theater,
+        mut signals: mpsc::Receiver<()>,
+    ) -> Result<ShutdownReport, ServerError> {
+        let app = router(
+            theater.clone(),
+            self.shared,
+            self.config.limits.request_timeout,
+        );
         let (done, stopped) = tokio::sync::oneshot::channel();
         let timeout = self.config.shutdown_timeout;
         let graceful = async move {
@@ -197,9 +223,12 @@ impl Server {
             // Ending the actors also ends their event streams, so their connections close.
             let _ = done.send(theater.shutdown_within(timeout, hurry).await);
         };
-        let listener = connections::LimitedListener::new(self.listener, self.config.limits.max_connections);
+        let listener =
+            connections::LimitedListener::new(self.listener, self.config.limits.max_connections);
         let service = app.into_make_service_with_connect_info::<connections::PeerAddr>();
-        let serving = std::future::IntoFuture::into_future(axum::serve(listener, service).with_graceful_shutdown(graceful));
+        let serving = std::future::IntoFuture::into_future(
+            axum::serve(listener, service).with_graceful_shutdown(graceful),
+        );
         tokio::pin!(serving, stopped);
         let (report, served) = tokio::select! {
             // Every connection closed once the actors had ended: the report is there.
@@ -213,7 +242,9 @@ impl Server {
         if let Some(Err(e)) = served {
             return Err(ServerError::Serve(e));
         }
-        let report = report.map_err(|_| ServerError::Serve(std::io::Error::other("the shutdown ended without a report")))?;
+        let report = report.map_err(|_| {
+            ServerError::Serve(std::io::Error::other("the shutdown ended without a report"))
+        })?;
         report.map_err(ServerError::from)
     }
 }
@@ -228,19 +259,32 @@ fn router(theater: Theater, shared: Shared, request_timeout: Duration) -> Router
         .into_iter()
         .fold(Router::new(), |router, route| {
             tracing::debug!("route {} {}", route.verb.as_str(), route.path);
-            let handler = if route.stream { route.handler } else { route.handler.layer(time_limit.clone()) };
+            let handler = if route.stream {
+                route.handler
+            } else {
+                route.handler.layer(time_limit.clone())
+            };
             router.route(route.path, handler)
         })
         .fallback(|| async { ApiError::not_found("no such route; GET /openapi.json lists them") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method; GET /openapi.json lists them")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this route does not take that method; GET /openapi.json lists them",
+            )
         })
         .layer(Extension(hub))
         .layer(Extension(shared.slots))
         .layer(Extension(shared.allow_dirs))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(shared.token, auth::require_token))
-        .layer(axum::middleware::from_fn_with_state(shared.browser, browser::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.token,
+            auth::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.browser,
+            browser::guard,
+        ))
         .with_state(theater)
 }
 
@@ -255,31 +299,61 @@ mod tests {
 
     #[test]
     fn public_addresses_need_a_token_loopback_does_not() {
-        let config = |addr: &str, token: Option<&str>| ServerConfig::new(addr.parse().unwrap(), token.map(String::from));
+        let config = |addr: &str, token: Option<&str>| {
+            ServerConfig::new(addr.parse().unwrap(), token.map(String::from))
+        };
         assert!(config("127.0.0.1:9000", None).check().is_ok());
         assert!(config("[::1]:9000", None).check().is_ok());
-        let e = config("0.0.0.0:9000", None).check().unwrap_err().to_string();
+        let e = config("0.0.0.0:9000", None)
+            .check()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--no-auth"), "{e}");
         assert!(config("0.0.0.0:9000", Some("t")).check().is_ok());
-        assert!(matches!(config("127.0.0.1:9000", Some("  ")).check(), Err(ServerError::EmptyToken)));
+        assert!(matches!(
+            config("127.0.0.1:9000", Some("  ")).check(),
+            Err(ServerError::EmptyToken)
+        ));
     }
 
-    async fn call(app: &Router, method: Method, uri: &str, body: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
-        let mut request = Request::builder().method(method).uri(uri).header("host", "127.0.0.1:9000").header("content-type", "application/json");
+    async fn call(
+        app: &Router,
+        method: Method,
+        uri: &str,
+        body: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "127.0.0.1:9000")
+            .header("content-type", "application/json");
         if let Some(t) = token {
             request = request.header("authorization", format!("Bearer {t}"));
         }
-        let response = app.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     fn app(dir: &std::path::Path, token: Option<&str>) -> Router {
         let theater = Theater::new(TheaterConfig::new(Some(dir.to_path_buf()))).unwrap();
         let shared = Shared {
             token: token.map(Arc::from),
-            browser: Arc::new(browser::BrowserPolicy::new("127.0.0.1:9000".parse().unwrap(), &[])),
+            browser: Arc::new(browser::BrowserPolicy::new(
+                "127.0.0.1:9000".parse().unwrap(),
+                &[],
+            )),
             allow_dirs: Arc::new(AllowDirs::new(&[]).unwrap()),
             slots: stream_slots::StreamSlots::new(1, 1),
         };
@@ -291,14 +365,40 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let app = app(dir.path(), None);
         let (status, body) = call(&app, Method::GET, "/v1/actors/nobody-here", "", None).await;
-        assert_eq!((status, body["error"].as_str().unwrap()), (StatusCode::NOT_FOUND, "no actor with id nobody-here"));
+        assert_eq!(
+            (status, body["error"].as_str().unwrap()),
+            (StatusCode::NOT_FOUND, "no actor with id nobody-here")
+        );
         let (status, body) = call(&app, Method::POST, "/v1/actors", "{not json", None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(body["error"].as_str().unwrap().contains("malformed JSON"), "{body}");
-        let (status, body) = call(&app, Method::POST, "/v1/actors", r#"{"manifest": "/no/such/manifest.toml"}"#, None).await;
+        assert!(
+            body["error"].as_str().unwrap().contains("malformed JSON"),
+            "{body}"
+        );
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            "/v1/actors",
+            r#"{"manifest": "/no/such/manifest.toml"}"#,
+            None,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["error"].as_str().unwrap().contains("/no/such/manifest.toml"), "{body}");
-        let (status, _) = call(&app, Method::POST, "/v1/actors", r#"{"manifest": "m.toml"}"#, None).await;
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("/no/such/manifest.toml"),
+            "{body}"
+        );
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/v1/actors",
+            r#"{"manifest": "m.toml"}"#,
+            None,
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, body) = call(&app, Method::GET, "/v1/nothing-here", "", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -306,28 +406,51 @@ mod tests {
         let (status, body) = call(&app, Method::DELETE, "/v1/actors", "", None).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
         assert!(body["error"].is_string());
-        let (status, body) = call(&app, Method::GET, "/v1/actors/abcdefgh/events?from=x", "", None).await;
+        let (status, body) = call(
+            &app,
+            Method::GET,
+            "/v1/actors/abcdefgh/events?from=x",
+            "",
+            None,
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body["error"].as_str().unwrap().contains("query"), "{body}");
         let (status, body) = call(&app, Method::GET, "/v1/actors", "", None).await;
-        assert_eq!((status, body), (StatusCode::OK, serde_json::json!({"actors": []})));
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, serde_json::json!({"actors": []}))
+        );
     }
 
     #[tokio::test]
     async fn the_token_guards_every_route_but_health() {
         let dir = tempfile::tempdir().unwrap();
         let app = app(dir.path(), Some("s3cret"));
-        for uri in ["/v1/actors", "/openapi.json", "/v1/nothing-here", "/v1/health/", "/v1/tree"] {
+        for uri in [
+            "/v1/actors",
+            "/openapi.json",
+            "/v1/nothing-here",
+            "/v1/health/",
+            "/v1/tree",
+        ] {
             let (status, body) = call(&app, Method::GET, uri, "", None).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
             assert!(body["error"].is_string());
         }
         let (status, _) = call(&app, Method::POST, "/v1/health", "", None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "only GET of health is open");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "only GET of health is open"
+        );
         let (status, _) = call(&app, Method::GET, "/v1/actors", "", Some("wrong")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, body) = call(&app, Method::GET, "/v1/actors", "", Some("s3cret")).await;
-        assert_eq!((status, body), (StatusCode::OK, serde_json::json!({"actors": []})));
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, serde_json::json!({"actors": []}))
+        );
         let (status, body) = call(&app, Method::GET, "/v1/health", "", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["status"], "ok");

@@ -9,8 +9,9 @@ use serde_json::Value;
 
 /// The document, with `info.version` set to this build's version.
 static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    let mut doc: Value = serde_json::from_str(include_str!("openapi.json"))
-        .unwrap_or_else(|e| serde_json::json!({"error": format!("openapi.json does not parse: {e}")}));
+    let mut doc: Value = serde_json::from_str(include_str!("openapi.json")).unwrap_or_else(
+        |e| serde_json::json!({"error": format!("openapi.json does not parse: {e}")}),
+    );
     doc["info"]["version"] = Value::String(env!("CARGO_PKG_VERSION").into());
     doc
 });
@@ -30,13 +31,20 @@ mod tests {
     fn every_route_is_documented_and_every_documented_route_exists() {
         let doc = &*DOCUMENT;
         assert_eq!(doc["openapi"], "3.1.0", "{doc}");
-        let routes: BTreeSet<(String, String)> =
-            routes::table().iter().map(|r| (r.path.to_string(), r.verb.as_str().to_lowercase())).collect();
+        let routes: BTreeSet<(String, String)> = routes::table()
+            .iter()
+            .map(|r| (r.path.to_string(), r.verb.as_str().to_lowercase()))
+            .collect();
         let documented: BTreeSet<(String, String)> = doc["paths"]
             .as_object()
             .expect("paths")
             .iter()
-            .flat_map(|(path, ops)| ops.as_object().expect("operations").keys().map(move |m| (path.clone(), m.clone())))
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .expect("operations")
+                    .keys()
+                    .map(move |m| (path.clone(), m.clone()))
+            })
             .collect();
         assert_eq!(routes, documented);
     }
@@ -47,13 +55,33 @@ mod tests {
             for (verb, op) in ops.as_object().expect("operations") {
                 let responses = &op["responses"];
                 let open = path == "/v1/health";
-                assert_eq!(responses.get("401").is_none(), open, "{verb} {path}: 401 unless it is the open health check");
-                assert_eq!(op.get("security").is_some_and(|s| s == &serde_json::json!([])), open, "{verb} {path}");
+                assert_eq!(
+                    responses.get("401").is_none(),
+                    open,
+                    "{verb} {path}: 401 unless it is the open health check"
+                );
+                assert_eq!(
+                    op.get("security")
+                        .is_some_and(|s| s == &serde_json::json!([])),
+                    open,
+                    "{verb} {path}"
+                );
                 for status in ["400", "403", "503"] {
-                    assert!(responses.get(status).is_some(), "{verb} {path} lacks {status}");
+                    assert!(
+                        responses.get(status).is_some(),
+                        "{verb} {path} lacks {status}"
+                    );
                 }
-                assert_eq!(responses.get("415").is_some(), verb == "post", "{verb} {path}: 415 is for bodies");
-                assert_eq!(responses.get("429").is_some(), path.ends_with("/events/stream"), "{verb} {path}");
+                assert_eq!(
+                    responses.get("415").is_some(),
+                    verb == "post",
+                    "{verb} {path}: 415 is for bodies"
+                );
+                assert_eq!(
+                    responses.get("429").is_some(),
+                    path.ends_with("/events/stream"),
+                    "{verb} {path}"
+                );
             }
         }
     }

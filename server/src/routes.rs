@@ -14,7 +14,9 @@ use serde::Deserialize;
 use super::allow_dirs::AllowDirs;
 use super::error::ApiError;
 use super::extract::{check_seq, ActorId, JsonBody, QueryParams};
-use super::model::{ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree};
+use super::model::{
+    ActorList, ActorView, Bytes, EventPage, Handled, Health, Reply, StartRequest, StateView, Tree,
+};
 use super::{db, openapi, sse, views};
 use theater_runtime::chain::state_view::event_json_with_state;
 use theater_runtime::chain::EventFilter;
@@ -62,7 +64,12 @@ where
     H: axum::handler::Handler<T, Theater>,
     T: 'static,
 {
-    Route { verb, path, handler: on(verb.filter(), handler), stream: false }
+    Route {
+        verb,
+        path,
+        handler: on(verb.filter(), handler),
+        stream: false,
+    }
 }
 
 fn stream_route<H, T>(path: &'static str, handler: H) -> Route
@@ -70,7 +77,10 @@ where
     H: axum::handler::Handler<T, Theater>,
     T: 'static,
 {
-    Route { stream: true, ..route(Verb::Get, path, handler) }
+    Route {
+        stream: true,
+        ..route(Verb::Get, path, handler)
+    }
 }
 
 /// Every route the server answers.
@@ -94,7 +104,11 @@ pub fn table() -> Vec<Route> {
 }
 
 async fn health(State(theater): State<Theater>) -> Json<Health> {
-    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), actors: theater.actors().len() })
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        actors: theater.actors().len(),
+    })
 }
 
 async fn list(State(theater): State<Theater>) -> Result<Json<ActorList>, ApiError> {
@@ -116,10 +130,18 @@ async fn start(
         )));
     }
     let manifest = load_allowed(&allow, &path)?;
-    let init_state = body.init_state.map(|b| b.decode().map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))).transpose()?;
+    let init_state = body
+        .init_state
+        .map(|b| {
+            b.decode()
+                .map_err(|e| ApiError::bad_request(format!("\"init_state\": {e}")))
+        })
+        .transpose()?;
     // In a task of its own, so a client that hangs up mid-call cannot cut the start in half.
     let view = whole(async move {
-        let id = theater.spawn_named(manifest, init_state, None, body.name).await?;
+        let id = theater
+            .spawn_named(manifest, init_state, None, body.name)
+            .await?;
         // All or nothing: an actor the caller is not told about must not keep running.
         match views::view(&theater, theater.actor(&id)?).await {
             Ok(view) => Ok(view),
@@ -136,19 +158,32 @@ async fn start(
 /// The manifest at `path`, with its component and init_state file, each inside the allowed
 /// directories (resolved, so a link cannot lead out between the check and the read).
 fn load_allowed(allow: &AllowDirs, path: &Path) -> Result<Manifest, ApiError> {
-    let mut manifest = Manifest::load(&allow.admit(path)?).map_err(theater_runtime::RuntimeError::from)?;
+    let mut manifest =
+        Manifest::load(&allow.admit(path)?).map_err(theater_runtime::RuntimeError::from)?;
     if allow.restricts() {
         manifest.component = allow.admit(&manifest.component)?;
-        manifest.init_state = manifest.init_state.as_deref().map(|p| allow.admit(p)).transpose()?;
+        manifest.init_state = manifest
+            .init_state
+            .as_deref()
+            .map(|p| allow.admit(p))
+            .transpose()?;
     }
     Ok(manifest)
 }
 
-async fn inspect(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
-    Ok(Json(views::view(&theater, views::resolve(&theater, &id)?).await?))
+async fn inspect(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+) -> Result<Json<ActorView>, ApiError> {
+    Ok(Json(
+        views::view(&theater, views::resolve(&theater, &id)?).await?,
+    ))
 }
 
-async fn state(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<StateView>, ApiError> {
+async fn state(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+) -> Result<Json<StateView>, ApiError> {
     let info = views::resolve(&theater, &id)?;
     let state = match info.handle.state().await {
         Ok(state) => state,
@@ -158,7 +193,9 @@ async fn state(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<J
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(Json(StateView { state: state.as_deref().map(Bytes::of) }))
+    Ok(Json(StateView {
+        state: state.as_deref().map(Bytes::of),
+    }))
 }
 
 /// `?from=SEQ&limit=N&type=PREFIX` of the events routes.
@@ -172,15 +209,30 @@ pub struct EventsQuery {
 }
 
 /// A page of an actor's recorded events; works for actors of earlier server runs too.
-async fn events(State(theater): State<Theater>, ActorId(id): ActorId, QueryParams(q): QueryParams<EventsQuery>) -> Result<Json<EventPage>, ApiError> {
+async fn events(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+    QueryParams(q): QueryParams<EventsQuery>,
+) -> Result<Json<EventPage>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let from_seq = check_seq(q.from.unwrap_or(0), "from")?;
-    let filter = EventFilter { from_seq, limit: Some(limit), type_prefix: q.type_prefix };
+    let filter = EventFilter {
+        from_seq,
+        limit: Some(limit),
+        type_prefix: q.type_prefix,
+    };
     let id = theater.lookup_name(&id).map_or(id, |named| named.id);
     let page = db::read(&theater, move |r| {
         let events = r.events(&id, &filter)?;
-        let next_from = if events.len() as u64 == limit { events.last().map(|e| e.seq + 1) } else { None };
-        Ok(EventPage { events: events.iter().map(|e| event_json_with_state(e, r)).collect(), next_from })
+        let next_from = if events.len() as u64 == limit {
+            events.last().map(|e| e.seq + 1)
+        } else {
+            None
+        };
+        Ok(EventPage {
+            events: events.iter().map(|e| event_json_with_state(e, r)).collect(),
+            next_from,
+        })
     })
     .await?;
     Ok(Json(page))
@@ -191,18 +243,37 @@ fn message(body: Bytes) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Deliver a message and answer once the actor has handled it.
-async fn send(State(theater): State<Theater>, ActorId(id): ActorId, JsonBody(body): JsonBody<Bytes>) -> Result<Json<Handled>, ApiError> {
-    views::resolve(&theater, &id)?.handle.send(message(body)?).await?;
+async fn send(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+    JsonBody(body): JsonBody<Bytes>,
+) -> Result<Json<Handled>, ApiError> {
+    views::resolve(&theater, &id)?
+        .handle
+        .send(message(body)?)
+        .await?;
     Ok(Json(Handled { handled: true }))
 }
 
-async fn request(State(theater): State<Theater>, ActorId(id): ActorId, JsonBody(body): JsonBody<Bytes>) -> Result<Json<Reply>, ApiError> {
-    let reply = views::resolve(&theater, &id)?.handle.request(message(body)?).await?;
-    Ok(Json(Reply { reply: Bytes::of(&reply) }))
+async fn request(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+    JsonBody(body): JsonBody<Bytes>,
+) -> Result<Json<Reply>, ApiError> {
+    let reply = views::resolve(&theater, &id)?
+        .handle
+        .request(message(body)?)
+        .await?;
+    Ok(Json(Reply {
+        reply: Bytes::of(&reply),
+    }))
 }
 
 /// Stop an actor after the messages already queued; stopping a stopped actor is a no-op.
-async fn stop(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
+async fn stop(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+) -> Result<Json<ActorView>, ApiError> {
     let id = views::resolve(&theater, &id)?.id;
     // In a task of its own, so a client that hangs up cannot leave the stop half done.
     let stopping = theater.clone();
@@ -211,17 +282,33 @@ async fn stop(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Js
     Ok(Json(views::view(&theater, theater.actor(&id)?).await?))
 }
 
-async fn restart(State(theater): State<Theater>, ActorId(id): ActorId) -> Result<Json<ActorView>, ApiError> {
+async fn restart(
+    State(theater): State<Theater>,
+    ActorId(id): ActorId,
+) -> Result<Json<ActorView>, ApiError> {
     let id = views::resolve(&theater, &id)?.id;
     let restarting = theater.clone();
     let restarted = id.clone();
-    whole(async move { restarting.restart_actor(&restarted).await.map_err(ApiError::from) }).await?;
+    whole(async move {
+        restarting
+            .restart_actor(&restarted)
+            .await
+            .map_err(ApiError::from)
+    })
+    .await?;
     Ok(Json(views::view(&theater, theater.actor(&id)?).await?))
 }
 
 /// Run `work` to its end in a task of its own, whatever happens to the request.
-async fn whole<T: Send + 'static>(work: impl Future<Output = Result<T, ApiError>> + Send + 'static) -> Result<T, ApiError> {
-    tokio::spawn(work).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the call failed: {e}")))?
+async fn whole<T: Send + 'static>(
+    work: impl Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(work).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the call failed: {e}"),
+        )
+    })?
 }
 
 async fn tree(State(theater): State<Theater>) -> Json<Tree> {

@@ -27,9 +27,15 @@ pub struct ServerFile {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerFileError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a theater server file: {source}\n  hint: remove it; a running `theater server` writes a new one")]
-    Malformed { path: PathBuf, source: serde_json::Error },
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
 impl ServerFile {
@@ -43,14 +49,19 @@ impl ServerFile {
     pub fn write(&self, data_dir: &Path) -> Result<(), ServerFileError> {
         let path = Self::path(data_dir);
         let temp = data_dir.join(format!(".{FILE_NAME}.{}.tmp", self.pid));
-        let io = |source| ServerFileError::Io { path: path.clone(), source };
+        let io = |source| ServerFileError::Io {
+            path: path.clone(),
+            source,
+        };
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
         let _ = std::fs::remove_file(&temp);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let written = options.open(&temp).and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
+        let written = options
+            .open(&temp)
+            .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
         if let Err(e) = written.and_then(|()| std::fs::rename(&temp, &path)) {
             let _ = std::fs::remove_file(&temp);
             return Err(io(e));
@@ -62,7 +73,9 @@ impl ServerFile {
     pub fn read(data_dir: &Path) -> Result<Option<ServerFile>, ServerFileError> {
         let path = Self::path(data_dir);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|source| ServerFileError::Malformed { path, source }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| ServerFileError::Malformed { path, source }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(ServerFileError::Io { path, source }),
         }
@@ -86,7 +99,9 @@ impl ServerFile {
 
 #[cfg(unix)]
 fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     if pid <= 0 {
         return false;
     }
@@ -106,7 +121,11 @@ mod tests {
     use super::*;
 
     fn file(pid: u32) -> ServerFile {
-        ServerFile { address: "http://127.0.0.1:9000".into(), token: Some("t0ken".into()), pid }
+        ServerFile {
+            address: "http://127.0.0.1:9000".into(),
+            token: Some("t0ken".into()),
+            pid,
+        }
     }
 
     #[test]
@@ -115,23 +134,37 @@ mod tests {
         assert!(ServerFile::read(dir.path()).unwrap().is_none());
         file(std::process::id()).write(dir.path()).unwrap();
         file(std::process::id()).write(dir.path()).unwrap();
-        assert_eq!(ServerFile::read(dir.path()).unwrap(), Some(file(std::process::id())));
+        assert_eq!(
+            ServerFile::read(dir.path()).unwrap(),
+            Some(file(std::process::id()))
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(ServerFile::path(dir.path())).unwrap().permissions().mode();
+            let mode = std::fs::metadata(ServerFile::path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, [FILE_NAME], "no temporary file is left behind");
     }
 
     #[test]
     fn only_the_owning_process_removes_it() {
         let dir = tempfile::tempdir().unwrap();
-        file(std::process::id().wrapping_add(1)).write(dir.path()).unwrap();
+        file(std::process::id().wrapping_add(1))
+            .write(dir.path())
+            .unwrap();
         ServerFile::remove_if_ours(dir.path());
-        assert!(ServerFile::path(dir.path()).exists(), "another server's file stays");
+        assert!(
+            ServerFile::path(dir.path()).exists(),
+            "another server's file stays"
+        );
         file(std::process::id()).write(dir.path()).unwrap();
         ServerFile::remove_if_ours(dir.path());
         assert!(!ServerFile::path(dir.path()).exists());

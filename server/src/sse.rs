@@ -64,7 +64,9 @@ pub async fn stream(
         Err(full) => return full.into_response(),
     };
     match open(theater, &hub, id, q, &headers, slot).await {
-        Ok(events) => Sse::new(events).keep_alive(KeepAlive::default()).into_response(),
+        Ok(events) => Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -93,20 +95,40 @@ async fn open(
     let lookup = live.as_ref().map_or(id, |(_, info)| info.id.clone());
     let record = db::read(&theater, move |r| r.actor(&lookup)).await?;
     let (tx, mut rx) = mpsc::channel(BUFFER);
-    let pump = Pump { theater, id: record.actor_id, type_prefix: q.type_prefix, next, tx, _slot: slot };
-    tokio::spawn(pump.run(live.map(|(updates, info)| (updates, info.handle)).ok_or(record.status)));
-    Ok(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok))))
+    let pump = Pump {
+        theater,
+        id: record.actor_id,
+        type_prefix: q.type_prefix,
+        next,
+        tx,
+        _slot: slot,
+    };
+    tokio::spawn(
+        pump.run(
+            live.map(|(updates, info)| (updates, info.handle))
+                .ok_or(record.status),
+        ),
+    );
+    Ok(futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx).map(|e| e.map(Ok))
+    }))
 }
 
 /// The sequence number in `Last-Event-ID` (a reconnecting client's last event), checked so
 /// that adding one cannot wrap around to the start of the chain.
 fn resume_after(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(value) = headers.get("last-event-id") else { return Ok(None) };
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
     let seq = value
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or_else(|| ApiError::bad_request("Last-Event-ID must be the sequence number of an event this stream sent"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "Last-Event-ID must be the sequence number of an event this stream sent",
+            )
+        })?;
     check_seq(seq, "Last-Event-ID").map(Some)
 }
 
@@ -184,10 +206,24 @@ impl Pump {
     async fn catch_up(&mut self) -> Result<(), Gone> {
         loop {
             let (id, from) = (self.id.clone(), self.next);
-            let page = match db::read(&self.theater, move |r| r.events(&id, &EventFilter { from_seq: from, limit: Some(PAGE), type_prefix: None })).await {
+            let page = match db::read(&self.theater, move |r| {
+                r.events(
+                    &id,
+                    &EventFilter {
+                        from_seq: from,
+                        limit: Some(PAGE),
+                        type_prefix: None,
+                    },
+                )
+            })
+            .await
+            {
                 Ok(page) => page,
                 Err(e) => {
-                    let _ = self.tx.send(SseEvent::default().event("error").data(e.message)).await;
+                    let _ = self
+                        .tx
+                        .send(SseEvent::default().event("error").data(e.message))
+                        .await;
                     return Err(Gone);
                 }
             };
@@ -202,19 +238,36 @@ impl Pump {
 
     async fn emit(&mut self, event: &Event) -> Result<(), Gone> {
         self.next = event.seq + 1;
-        if self.type_prefix.as_deref().is_some_and(|p| !event.event_type.starts_with(p)) {
+        if self
+            .type_prefix
+            .as_deref()
+            .is_some_and(|p| !event.event_type.starts_with(p))
+        {
             return Ok(());
         }
         let mut json = event_json(event);
         json["actor"] = serde_json::Value::String(self.id.clone());
-        self.tx.send(SseEvent::default().id(event.seq.to_string()).data(json.to_string())).await.map_err(|_| Gone)
+        self.tx
+            .send(
+                SseEvent::default()
+                    .id(event.seq.to_string())
+                    .data(json.to_string()),
+            )
+            .await
+            .map_err(|_| Gone)
     }
 
     async fn end(self, status: String, reason: Option<String>) {
-        let end = StreamEnd { actor: self.id, status, reason };
+        let end = StreamEnd {
+            actor: self.id,
+            status,
+            reason,
+        };
         if let Ok(data) = serde_json::to_string(&end) {
-            let _ = self.tx.send(SseEvent::default().event("end").data(data)).await;
+            let _ = self
+                .tx
+                .send(SseEvent::default().event("end").data(data))
+                .await;
         }
     }
 }
-

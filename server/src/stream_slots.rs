@@ -40,8 +40,12 @@ pub struct Full(ApiError);
 impl IntoResponse for Full {
     fn into_response(self) -> Response {
         let mut response = self.0.into_response();
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         response
     }
 }
@@ -54,7 +58,11 @@ impl From<Full> for ApiError {
 
 impl StreamSlots {
     pub fn new(max_total: usize, max_per_client: usize) -> Arc<StreamSlots> {
-        Arc::new(StreamSlots { max_total, max_per_client, open: Mutex::new(Open::default()) })
+        Arc::new(StreamSlots {
+            max_total,
+            max_per_client,
+            open: Mutex::new(Open::default()),
+        })
     }
 
     /// A slot for a stream to `client` (unknown in tests without a socket), if both
@@ -62,7 +70,10 @@ impl StreamSlots {
     pub fn take(self: &Arc<Self>, client: Option<IpAddr>) -> Result<StreamSlot, Full> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if open.total >= self.max_total {
-            return Err(full(format!("{} event streams are open on this server, its limit (--max-streams)", open.total)));
+            return Err(full(format!(
+                "{} event streams are open on this server, its limit (--max-streams)",
+                open.total
+            )));
         }
         if let Some(ip) = client {
             let mine = open.by_client.entry(ip).or_insert(0);
@@ -72,7 +83,10 @@ impl StreamSlots {
             *mine += 1;
         }
         open.total += 1;
-        Ok(StreamSlot { slots: self.clone(), client })
+        Ok(StreamSlot {
+            slots: self.clone(),
+            client,
+        })
     }
 
     /// Streams open now.
@@ -83,7 +97,10 @@ impl StreamSlots {
 }
 
 fn full(message: String) -> Full {
-    Full(ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("{message}; close a stream or retry later")))
+    Full(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("{message}; close a stream or retry later"),
+    ))
 }
 
 impl Drop for StreamSlot {

@@ -19,7 +19,10 @@ pub async fn limit(State(limit): State<Duration>, request: Request, next: Next) 
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("the call took longer than this server's limit of {} ms (--request-timeout)", limit.as_millis()),
+            format!(
+                "the call took longer than this server's limit of {} ms (--request-timeout)",
+                limit.as_millis()
+            ),
         )
         .into_response(),
     }

@@ -23,11 +23,17 @@ pub fn resolve(theater: &Theater, id: &str) -> Result<ActorInfo, ApiError> {
             "{id:?} is no running actor's name, and too short for an id: give the full actor id or at least its first {MIN_ID_PREFIX} characters"
         )));
     }
-    let mut matches: Vec<ActorInfo> = theater.actors().into_iter().filter(|a| a.id.starts_with(id)).collect();
+    let mut matches: Vec<ActorInfo> = theater
+        .actors()
+        .into_iter()
+        .filter(|a| a.id.starts_with(id))
+        .collect();
     match matches.len() {
         0 => Err(ActorError::NoSuchActor(id.to_string()).into()),
         1 => Ok(matches.remove(0)),
-        n => Err(ApiError::bad_request(format!("{id} is the start of {n} actors' ids; give more of the id"))),
+        n => Err(ApiError::bad_request(format!(
+            "{id} is the start of {n} actors' ids; give more of the id"
+        ))),
     }
 }
 
@@ -42,15 +48,34 @@ fn chain_stats(reader: &ChainReader, id: &str) -> Result<ChainStats, ChainError>
     let record = reader.actor(id)?;
     let head = match record.events {
         0 => None,
-        n => reader.events(id, &EventFilter { from_seq: n - 1, limit: Some(1), type_prefix: None })?.last().map(|e| hex::encode(e.hash)),
+        n => reader
+            .events(
+                id,
+                &EventFilter {
+                    from_seq: n - 1,
+                    limit: Some(1),
+                    type_prefix: None,
+                },
+            )?
+            .last()
+            .map(|e| hex::encode(e.hash)),
     };
-    Ok(ChainStats { events: record.events, head, created_ms: record.created_ms })
+    Ok(ChainStats {
+        events: record.events,
+        head,
+        created_ms: record.created_ms,
+    })
 }
 
 /// Views of `infos`, oldest first.
 pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<ActorView>, ApiError> {
     let ids: Vec<String> = infos.iter().map(|i| i.id.clone()).collect();
-    let stats = db::read(theater, move |r| ids.iter().map(|id| chain_stats(r, id)).collect::<Result<Vec<_>, _>>()).await?;
+    let stats = db::read(theater, move |r| {
+        ids.iter()
+            .map(|id| chain_stats(r, id))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
     let all = theater.actors();
     let children = children_of(&all);
     let mut views: Vec<(u64, ActorView)> = infos
@@ -60,7 +85,10 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
             let (status, reason) = status_fields(&info.handle.status());
             let names = theater.names_of(&info.id);
             let view = ActorView {
-                children: children_sorted(&children, &info.id).into_iter().map(|a| a.id.clone()).collect(),
+                children: children_sorted(&children, &info.id)
+                    .into_iter()
+                    .map(|a| a.id.clone())
+                    .collect(),
                 id: info.id,
                 name: info.manifest.name.clone(),
                 names,
@@ -82,19 +110,30 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
 
 /// The view of one actor.
 pub async fn view(theater: &Theater, info: ActorInfo) -> Result<ActorView, ApiError> {
-    views(theater, vec![info])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the actor vanished while it was read"))
+    views(theater, vec![info]).await?.pop().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the actor vanished while it was read",
+        )
+    })
 }
 
 /// The supervision tree: top-level actors with their descendants, by name then id.
 pub fn tree(theater: &Theater) -> Tree {
     let actors = theater.actors();
     let children = children_of(&actors);
-    let mut roots: Vec<&ActorInfo> = actors.iter().filter(|a| a.parent.as_ref().is_none_or(|p| !actors.iter().any(|x| &x.id == p))).collect();
+    let mut roots: Vec<&ActorInfo> = actors
+        .iter()
+        .filter(|a| {
+            a.parent
+                .as_ref()
+                .is_none_or(|p| !actors.iter().any(|x| &x.id == p))
+        })
+        .collect();
     sort(&mut roots);
-    Tree { roots: roots.into_iter().map(|a| node(a, &children)).collect() }
+    Tree {
+        roots: roots.into_iter().map(|a| node(a, &children)).collect(),
+    }
 }
 
 fn node(info: &ActorInfo, children: &HashMap<&str, Vec<&ActorInfo>>) -> TreeNode {
@@ -105,11 +144,17 @@ fn node(info: &ActorInfo, children: &HashMap<&str, Vec<&ActorInfo>>) -> TreeNode
         status,
         reason,
         restarts: info.restarts,
-        children: children_sorted(children, &info.id).into_iter().map(|c| node(c, children)).collect(),
+        children: children_sorted(children, &info.id)
+            .into_iter()
+            .map(|c| node(c, children))
+            .collect(),
     }
 }
 
-fn children_sorted<'a>(children: &HashMap<&str, Vec<&'a ActorInfo>>, id: &str) -> Vec<&'a ActorInfo> {
+fn children_sorted<'a>(
+    children: &HashMap<&str, Vec<&'a ActorInfo>>,
+    id: &str,
+) -> Vec<&'a ActorInfo> {
     let mut kids = children.get(id).cloned().unwrap_or_default();
     sort(&mut kids);
     kids

@@ -19,7 +19,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// Every capability the fixture imports; its manifest must grant them all.
-const HANDLERS: [&str; 6] = ["store", "timing", "random", "environment", "filesystem", "http-client"];
+const HANDLERS: [&str; 6] = [
+    "store",
+    "timing",
+    "random",
+    "environment",
+    "filesystem",
+    "http-client",
+];
 
 /// Write a manifest for `raw-caps` granting every capability, with `options` (handler
 /// type, TOML lines) added to the matching `[[handler]]`. The filesystem root defaults to
@@ -28,7 +35,11 @@ fn caps_manifest(s: &Scratch, name: &str, options: &[(&str, &str)]) -> PathBuf {
     let mut extra = String::new();
     for handler in HANDLERS {
         extra.push_str(&format!("[[handler]]\ntype = \"{handler}\"\n"));
-        let mine: Vec<&str> = options.iter().filter(|(t, _)| *t == handler).map(|(_, o)| *o).collect();
+        let mine: Vec<&str> = options
+            .iter()
+            .filter(|(t, _)| *t == handler)
+            .map(|(_, o)| *o)
+            .collect();
         if handler == "filesystem" && !mine.iter().any(|o| o.contains("root")) {
             extra.push_str("root = \"data\"\n");
         }
@@ -47,37 +58,61 @@ fn theater(s: &Scratch) -> Theater {
 
 async fn spawn(theater: &Theater, s: &Scratch, name: &str, options: &[(&str, &str)]) -> String {
     let manifest = Manifest::load(&caps_manifest(s, name, options)).unwrap();
-    theater.spawn(manifest, None, None).await.unwrap_or_else(|e| panic!("spawn {name}: {e}"))
+    theater
+        .spawn(manifest, None, None)
+        .await
+        .unwrap_or_else(|e| panic!("spawn {name}: {e}"))
 }
 
 /// Send the fixture one command; its reply, `ok ...` or `err ...`.
 async fn ask(theater: &Theater, id: &str, command: &str) -> String {
-    let reply = theater.request(id, command.as_bytes().to_vec()).await.unwrap_or_else(|e| panic!("{command}: {e}"));
+    let reply = theater
+        .request(id, command.as_bytes().to_vec())
+        .await
+        .unwrap_or_else(|e| panic!("{command}: {e}"));
     String::from_utf8(reply).unwrap()
 }
 
 /// Like [`ask`], expecting success: the value after `ok `.
 async fn ok(theater: &Theater, id: &str, command: &str) -> String {
     let reply = ask(theater, id, command).await;
-    reply.strip_prefix("ok ").unwrap_or_else(|| panic!("{command}: expected ok, got {reply}")).to_string()
+    reply
+        .strip_prefix("ok ")
+        .unwrap_or_else(|| panic!("{command}: expected ok, got {reply}"))
+        .to_string()
 }
 
 /// Like [`ask`], expecting a refusal: the host's message after `err `.
 async fn refused(theater: &Theater, id: &str, command: &str) -> String {
     let reply = ask(theater, id, command).await;
-    reply.strip_prefix("err ").unwrap_or_else(|| panic!("{command}: expected err, got {reply}")).to_string()
+    reply
+        .strip_prefix("err ")
+        .unwrap_or_else(|| panic!("{command}: expected err, got {reply}"))
+        .to_string()
 }
 
 /// The payloads (as their JSON view) of the actor's events of one type, in order.
 fn recorded(theater: &Theater, id: &str, event_type: &str) -> Vec<Value> {
     theater.db().sink().flush().unwrap();
     let reader = ChainReader::open(theater.db().path()).unwrap();
-    let filter = EventFilter { type_prefix: Some(event_type.to_string()), ..EventFilter::default() };
-    reader.events(id, &filter).unwrap().into_iter().filter(|e| e.event_type == event_type).map(|e| bytes_to_json(&e.payload)).collect()
+    let filter = EventFilter {
+        type_prefix: Some(event_type.to_string()),
+        ..EventFilter::default()
+    };
+    reader
+        .events(id, &filter)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == event_type)
+        .map(|e| bytes_to_json(&e.payload))
+        .collect()
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,67 +123,175 @@ async fn store_functions_work_and_every_call_is_recorded() {
     let store = ok(&t, &id, "store.new").await;
 
     // Label round trip.
-    let hello = ok(&t, &id, &format!("store.store-at-label {store} greeting hello world")).await;
-    assert_eq!(hello, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", "SHA-256 hex of the content");
-    assert_eq!(ok(&t, &id, &format!("store.get-by-label {store} greeting")).await, hello);
-    assert_eq!(ok(&t, &id, &format!("store.read-label {store} greeting")).await, "hello world");
-    assert_eq!(ok(&t, &id, &format!("store.get-by-label {store} nothing")).await, "none");
+    let hello = ok(
+        &t,
+        &id,
+        &format!("store.store-at-label {store} greeting hello world"),
+    )
+    .await;
+    assert_eq!(
+        hello, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+        "SHA-256 hex of the content"
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.get-by-label {store} greeting")).await,
+        hello
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.read-label {store} greeting")).await,
+        "hello world"
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.get-by-label {store} nothing")).await,
+        "none"
+    );
 
     // Plain content, labels pointed at it, replaced and removed.
     let bye = ok(&t, &id, &format!("store.store {store} bye")).await;
-    assert_eq!(ok(&t, &id, &format!("store.get {store} {bye}")).await, "bye");
-    assert_eq!(ok(&t, &id, &format!("store.exists {store} {bye}")).await, "true");
+    assert_eq!(
+        ok(&t, &id, &format!("store.get {store} {bye}")).await,
+        "bye"
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.exists {store} {bye}")).await,
+        "true"
+    );
     ok(&t, &id, &format!("store.label {store} farewell {bye}")).await;
-    assert_eq!(ok(&t, &id, &format!("store.list-labels {store}")).await, "farewell,greeting");
-    assert_eq!(ok(&t, &id, &format!("store.list-all-content {store}")).await, format!("{hello},{bye}"));
-    assert_eq!(ok(&t, &id, &format!("store.calculate-total-size {store}")).await, "14");
-    let v2 = ok(&t, &id, &format!("store.replace-content-at-label {store} greeting hi")).await;
-    assert_eq!(ok(&t, &id, &format!("store.read-label {store} greeting")).await, "hi");
-    ok(&t, &id, &format!("store.replace-at-label {store} greeting {bye}")).await;
-    assert_eq!(ok(&t, &id, &format!("store.get-by-label {store} greeting")).await, bye);
-    ok(&t, &id, &format!("store.remove-from-label {store} greeting {v2}")).await;
-    assert_eq!(ok(&t, &id, &format!("store.get-by-label {store} greeting")).await, bye, "points elsewhere: kept");
-    ok(&t, &id, &format!("store.remove-from-label {store} greeting {bye}")).await;
+    assert_eq!(
+        ok(&t, &id, &format!("store.list-labels {store}")).await,
+        "farewell,greeting"
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.list-all-content {store}")).await,
+        format!("{hello},{bye}")
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("store.calculate-total-size {store}")).await,
+        "14"
+    );
+    let v2 = ok(
+        &t,
+        &id,
+        &format!("store.replace-content-at-label {store} greeting hi"),
+    )
+    .await;
+    assert_eq!(
+        ok(&t, &id, &format!("store.read-label {store} greeting")).await,
+        "hi"
+    );
+    ok(
+        &t,
+        &id,
+        &format!("store.replace-at-label {store} greeting {bye}"),
+    )
+    .await;
+    assert_eq!(
+        ok(&t, &id, &format!("store.get-by-label {store} greeting")).await,
+        bye
+    );
+    ok(
+        &t,
+        &id,
+        &format!("store.remove-from-label {store} greeting {v2}"),
+    )
+    .await;
+    assert_eq!(
+        ok(&t, &id, &format!("store.get-by-label {store} greeting")).await,
+        bye,
+        "points elsewhere: kept"
+    );
+    ok(
+        &t,
+        &id,
+        &format!("store.remove-from-label {store} greeting {bye}"),
+    )
+    .await;
     ok(&t, &id, &format!("store.remove-label {store} farewell")).await;
     assert_eq!(ok(&t, &id, &format!("store.list-labels {store}")).await, "");
 
     // Refusals the guest sees.
     let e = refused(&t, &id, "store.get not-a-store abc").await;
-    assert!(e.contains("no store with id \"not-a-store\"") && e.contains("store.new"), "{e}");
+    assert!(
+        e.contains("no store with id \"not-a-store\"") && e.contains("store.new"),
+        "{e}"
+    );
     let other = ok(&t, &id, "store.new").await;
     let e = refused(&t, &id, &format!("store.get {other} {bye}")).await;
-    assert!(e.contains(&format!("content {bye} is not in store {other}")), "{e}");
-    assert!(s.home().join("store.db").is_file(), "the store has its own database file");
+    assert!(
+        e.contains(&format!("content {bye} is not in store {other}")),
+        "{e}"
+    );
+    assert!(
+        s.home().join("store.db").is_file(),
+        "the store has its own database file"
+    );
 
     let calls = recorded(&t, &id, "theater:simple/store/store-at-label");
-    assert_eq!(calls, vec![json!({"params": [store, "greeting", "hello world"], "result": [{"ok": {"hash": hello}}]})]);
+    assert_eq!(
+        calls,
+        vec![
+            json!({"params": [store, "greeting", "hello world"], "result": [{"ok": {"hash": hello}}]})
+        ]
+    );
     let calls = recorded(&t, &id, "theater:simple/store/get");
     assert_eq!(calls.last().unwrap()["result"], json!([{"err": e}]));
     for function in [
-        "new", "store", "get", "exists", "label", "get-by-label", "remove-label", "remove-from-label", "store-at-label",
-        "replace-content-at-label", "replace-at-label", "list-labels", "list-all-content", "calculate-total-size",
+        "new",
+        "store",
+        "get",
+        "exists",
+        "label",
+        "get-by-label",
+        "remove-label",
+        "remove-from-label",
+        "store-at-label",
+        "replace-content-at-label",
+        "replace-at-label",
+        "list-labels",
+        "list-all-content",
+        "calculate-total-size",
     ] {
-        assert!(!recorded(&t, &id, &format!("theater:simple/store/{function}")).is_empty(), "{function} was not recorded");
+        assert!(
+            !recorded(&t, &id, &format!("theater:simple/store/{function}")).is_empty(),
+            "{function} was not recorded"
+        );
     }
 }
 
 #[test]
 fn store_content_survives_a_restart_of_the_runtime() {
     let s = Scratch::new();
-    let rt = || tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     let (store, hash) = rt().block_on(async {
         let t = theater(&s);
         let id = spawn(&t, &s, "first", &[]).await;
         let store = ok(&t, &id, "store.new").await;
-        let hash = ok(&t, &id, &format!("store.store-at-label {store} kept survives restarts")).await;
+        let hash = ok(
+            &t,
+            &id,
+            &format!("store.store-at-label {store} kept survives restarts"),
+        )
+        .await;
         (store, hash)
     });
     // The first runtime and every task in it are gone; a new one opens the same data dir.
     rt().block_on(async {
         let t = theater(&s);
         let id = spawn(&t, &s, "second", &[]).await;
-        assert_eq!(ok(&t, &id, &format!("store.get-by-label {store} kept")).await, hash);
-        assert_eq!(ok(&t, &id, &format!("store.get {store} {hash}")).await, "survives restarts");
+        assert_eq!(
+            ok(&t, &id, &format!("store.get-by-label {store} kept")).await,
+            hash
+        );
+        assert_eq!(
+            ok(&t, &id, &format!("store.get {store} {hash}")).await,
+            "survives restarts"
+        );
     });
 }
 
@@ -164,22 +307,50 @@ async fn timing_gives_the_clock_sleeps_and_refuses_waits_over_max_sleep_ms() {
 
     let started = Instant::now();
     assert_eq!(ok(&t, &id, "timing.sleep 100").await, "done");
-    assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(100),
+        "{:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
     assert_eq!(ok(&t, &id, "timing.deadline-in 100").await, "done");
-    assert!(started.elapsed() >= Duration::from_millis(90), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(90),
+        "{:?}",
+        started.elapsed()
+    );
 
     let started = Instant::now();
     let too_long = refused(&t, &id, "timing.sleep 5000").await;
-    assert!(too_long.contains("sleep of 5000 ms refused") && too_long.contains("max_sleep_ms of 500 ms"), "{too_long}");
+    assert!(
+        too_long.contains("sleep of 5000 ms refused")
+            && too_long.contains("max_sleep_ms of 500 ms"),
+        "{too_long}"
+    );
     let e = refused(&t, &id, "timing.deadline-in 60000").await;
-    assert!(e.contains("wait until the deadline") && e.contains("max_sleep_ms"), "{e}");
-    assert!(started.elapsed() < Duration::from_millis(2000), "refusals do not wait: {:?}", started.elapsed());
+    assert!(
+        e.contains("wait until the deadline") && e.contains("max_sleep_ms"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2000),
+        "refusals do not wait: {:?}",
+        started.elapsed()
+    );
 
     // `deadline-in` reads the clock too, so `now` is recorded three times.
-    assert_eq!(recorded(&t, &id, "theater:simple/timing/now")[0], json!({"params": null, "result": [now]}));
+    assert_eq!(
+        recorded(&t, &id, "theater:simple/timing/now")[0],
+        json!({"params": null, "result": [now]})
+    );
     let sleeps = recorded(&t, &id, "theater:simple/timing/sleep");
-    assert_eq!(sleeps, vec![json!({"params": [100], "result": [{"ok": null}]}), json!({"params": [5000], "result": [{"err": too_long}]})]);
+    assert_eq!(
+        sleeps,
+        vec![
+            json!({"params": [100], "result": [{"ok": null}]}),
+            json!({"params": [5000], "result": [{"err": too_long}]})
+        ]
+    );
     let deadlines = recorded(&t, &id, "theater:simple/timing/deadline");
     assert_eq!(deadlines.len(), 2);
     assert_eq!(deadlines[1]["result"], json!([{"err": e}]));
@@ -203,10 +374,21 @@ async fn one_actors_long_sleep_does_not_delay_another_actors_messages() {
     for _ in 0..3 {
         let asked = Instant::now();
         ok(&t, &other, "random.random-float").await;
-        assert!(asked.elapsed() < Duration::from_millis(1000), "the other actor waited {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < Duration::from_millis(1000),
+            "the other actor waited {:?}",
+            asked.elapsed()
+        );
     }
-    assert!(!sleeping.is_finished(), "the other actor answered while the sleeper slept");
-    assert!(started.elapsed() < Duration::from_millis(3000), "{:?}", started.elapsed());
+    assert!(
+        !sleeping.is_finished(),
+        "the other actor answered while the sleeper slept"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(sleeping.await.unwrap(), "ok done");
     assert!(started.elapsed() >= Duration::from_millis(3000));
 }
@@ -218,7 +400,12 @@ async fn random_values_repeat_with_a_seed_and_bad_requests_are_refused() {
     let a = spawn(&t, &s, "seeded-a", &[("random", "seed = 42")]).await;
     let b = spawn(&t, &s, "seeded-b", &[("random", "seed = 42")]).await;
     let c = spawn(&t, &s, "unseeded", &[]).await;
-    let script = ["random.random-bytes 16", "random.random-range 10 20", "random.random-float", "random.generate-uuid"];
+    let script = [
+        "random.random-bytes 16",
+        "random.random-range 10 20",
+        "random.random-float",
+        "random.generate-uuid",
+    ];
     let mut seen = Vec::new();
     for id in [&a, &b, &c] {
         let mut values = Vec::new();
@@ -244,9 +431,16 @@ async fn random_values_repeat_with_a_seed_and_bad_requests_are_refused() {
 
     let calls = recorded(&t, &a, "theater:simple/random/random-range");
     assert_eq!(calls[0], json!({"params": [10, 20], "result": [{"ok": n}]}));
-    assert_eq!(calls[1]["result"], json!([{"err": "random-range(5, 5) refused: the range is [min, max), so min must be less than max"}]));
+    assert_eq!(
+        calls[1]["result"],
+        json!([{"err": "random-range(5, 5) refused: the range is [min, max), so min must be less than max"}])
+    );
     let bytes = &recorded(&t, &a, "theater:simple/random/random-bytes")[0];
-    assert_eq!(bytes["result"][0]["ok"], json!(format!("0x{}", seen[0][0])), "bytes are recorded as bytes");
+    assert_eq!(
+        bytes["result"][0]["ok"],
+        json!(format!("0x{}", seen[0][0])),
+        "bytes are recorded as bytes"
+    );
 }
 
 /// Uses variables cargo sets for every test run, rather than setting any: changing the
@@ -255,16 +449,38 @@ async fn random_values_repeat_with_a_seed_and_bad_requests_are_refused() {
 async fn environment_shows_only_variables_on_the_allow_list() {
     let s = Scratch::new();
     let t = theater(&s);
-    let id = spawn(&t, &s, "env", &[("environment", "allow = [\"CARGO_PKG_NAME\"]\nallow_prefixes = [\"CARGO_PKG_VERSION\"]")]).await;
+    let id = spawn(
+        &t,
+        &s,
+        "env",
+        &[(
+            "environment",
+            "allow = [\"CARGO_PKG_NAME\"]\nallow_prefixes = [\"CARGO_PKG_VERSION\"]",
+        )],
+    )
+    .await;
     let none = spawn(&t, &s, "env-default", &[]).await;
 
-    assert_eq!(ok(&t, &id, "env.get-var CARGO_PKG_NAME").await, "some theater-e2e");
-    assert_eq!(ok(&t, &id, "env.get-var CARGO_PKG_VERSION_MAJOR").await, format!("some {}", env!("CARGO_PKG_VERSION_MAJOR")));
+    assert_eq!(
+        ok(&t, &id, "env.get-var CARGO_PKG_NAME").await,
+        "some theater-e2e"
+    );
+    assert_eq!(
+        ok(&t, &id, "env.get-var CARGO_PKG_VERSION_MAJOR").await,
+        format!("some {}", env!("CARGO_PKG_VERSION_MAJOR"))
+    );
     assert!(std::env::var_os("PATH").is_some() && std::env::var_os("CARGO_MANIFEST_DIR").is_some());
-    assert_eq!(ok(&t, &id, "env.get-var PATH").await, "none", "off the list reads as absent");
+    assert_eq!(
+        ok(&t, &id, "env.get-var PATH").await,
+        "none",
+        "off the list reads as absent"
+    );
     assert_eq!(ok(&t, &id, "env.exists CARGO_MANIFEST_DIR").await, "false");
     assert_eq!(ok(&t, &id, "env.exists CARGO_PKG_NAME").await, "true");
-    assert_eq!(ok(&t, &id, "env.get-var CARGO_PKG_VERSION_NOT_SET").await, "none");
+    assert_eq!(
+        ok(&t, &id, "env.get-var CARGO_PKG_VERSION_NOT_SET").await,
+        "none"
+    );
     let mut allowed: Vec<String> = std::env::vars()
         .filter(|(k, _)| k == "CARGO_PKG_NAME" || k.starts_with("CARGO_PKG_VERSION"))
         .map(|(k, v)| format!("{k}={v}"))
@@ -277,10 +493,16 @@ async fn environment_shows_only_variables_on_the_allow_list() {
     assert_eq!(ok(&t, &none, "env.list-vars").await, "");
 
     let calls = recorded(&t, &id, "theater:simple/environment/get-var");
-    assert_eq!(calls[0], json!({"params": ["CARGO_PKG_NAME"], "result": ["theater-e2e"]}));
+    assert_eq!(
+        calls[0],
+        json!({"params": ["CARGO_PKG_NAME"], "result": ["theater-e2e"]})
+    );
     assert_eq!(calls[2], json!({"params": ["PATH"], "result": [null]}));
     let listed = recorded(&t, &id, "theater:simple/environment/list-vars");
-    assert_eq!(listed[0]["result"][0].as_array().unwrap().len(), allowed.len());
+    assert_eq!(
+        listed[0]["result"][0].as_array().unwrap().len(),
+        allowed.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,19 +513,37 @@ async fn filesystem_works_inside_its_root_and_is_recorded() {
     let data = s.path().join("data");
 
     assert_eq!(ok(&t, &id, "fs.create-dir notes/2024").await, "done");
-    assert_eq!(ok(&t, &id, "fs.write-file notes/2024/a.txt first note").await, "done");
-    assert_eq!(std::fs::read_to_string(data.join("notes/2024/a.txt")).unwrap(), "first note", "relative to the manifest's dir");
-    assert_eq!(ok(&t, &id, "fs.read-file notes/2024/a.txt").await, "first note");
+    assert_eq!(
+        ok(&t, &id, "fs.write-file notes/2024/a.txt first note").await,
+        "done"
+    );
+    assert_eq!(
+        std::fs::read_to_string(data.join("notes/2024/a.txt")).unwrap(),
+        "first note",
+        "relative to the manifest's dir"
+    );
+    assert_eq!(
+        ok(&t, &id, "fs.read-file notes/2024/a.txt").await,
+        "first note"
+    );
     std::fs::write(data.join("notes/b.txt"), "from the host").unwrap();
-    assert_eq!(ok(&t, &id, "fs.read-file ./notes/b.txt").await, "from the host");
+    assert_eq!(
+        ok(&t, &id, "fs.read-file ./notes/b.txt").await,
+        "from the host"
+    );
     assert_eq!(ok(&t, &id, "fs.list-files notes").await, "2024,b.txt");
     assert_eq!(ok(&t, &id, "fs.list-files .").await, "notes");
     assert_eq!(ok(&t, &id, "fs.metadata notes/2024/a.txt").await, "file 10");
-    assert!(ok(&t, &id, "fs.metadata notes").await.starts_with("directory "));
+    assert!(ok(&t, &id, "fs.metadata notes")
+        .await
+        .starts_with("directory "));
     assert_eq!(ok(&t, &id, "fs.path-exists notes/b.txt").await, "true");
     assert_eq!(ok(&t, &id, "fs.delete-file notes/b.txt").await, "done");
     assert_eq!(ok(&t, &id, "fs.path-exists notes/b.txt").await, "false");
-    assert_eq!(refused(&t, &id, "fs.read-file notes/b.txt").await, "\"notes/b.txt\" does not exist");
+    assert_eq!(
+        refused(&t, &id, "fs.read-file notes/b.txt").await,
+        "\"notes/b.txt\" does not exist"
+    );
     let e = refused(&t, &id, "fs.write-file missing/dir/c.txt x").await;
     assert!(e.contains("create-dir"), "{e}");
     let e = refused(&t, &id, "fs.delete-dir .").await;
@@ -313,7 +553,10 @@ async fn filesystem_works_inside_its_root_and_is_recorded() {
     assert!(data.is_dir());
     // `write-file` takes text (upstream's signature); `write-file-bytes` any bytes.
     assert_eq!(ok(&t, &id, "fs.write-bytes raw.bin").await, "done");
-    assert_eq!(std::fs::read(data.join("raw.bin")).unwrap(), [0xff, 0x00, 0xfe]);
+    assert_eq!(
+        std::fs::read(data.join("raw.bin")).unwrap(),
+        [0xff, 0x00, 0xfe]
+    );
     // Upstream's command functions link, and never run anything.
     for command in ["fs.exec touch", "fs.exec-nix touch pwned"] {
         let e = refused(&t, &id, command).await;
@@ -322,12 +565,24 @@ async fn filesystem_works_inside_its_root_and_is_recorded() {
     assert!(!data.join("pwned").exists() && !s.path().join("pwned").exists());
 
     let writes = recorded(&t, &id, "theater:simple/filesystem/write-file");
-    assert_eq!(writes[0], json!({"params": ["notes/2024/a.txt", "first note"], "result": [{"ok": null}]}));
+    assert_eq!(
+        writes[0],
+        json!({"params": ["notes/2024/a.txt", "first note"], "result": [{"ok": null}]})
+    );
     let reads = recorded(&t, &id, "theater:simple/filesystem/read-file");
-    assert_eq!(reads[0], json!({"params": ["notes/2024/a.txt"], "result": [{"ok": "first note"}]}));
-    assert_eq!(reads[2]["result"], json!([{"err": "\"notes/b.txt\" does not exist"}]));
+    assert_eq!(
+        reads[0],
+        json!({"params": ["notes/2024/a.txt"], "result": [{"ok": "first note"}]})
+    );
+    assert_eq!(
+        reads[2]["result"],
+        json!([{"err": "\"notes/b.txt\" does not exist"}])
+    );
     let meta = recorded(&t, &id, "theater:simple/filesystem/metadata");
-    assert_eq!(meta[0]["result"], json!([{"ok": {"kind": "file", "size": 10}}]));
+    assert_eq!(
+        meta[0]["result"],
+        json!([{"ok": {"kind": "file", "size": 10}}])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,35 +607,70 @@ async fn filesystem_refuses_dotdot_absolute_and_symlink_escapes() {
     {
         std::os::unix::fs::symlink(&secret, data.join("link.txt")).unwrap();
         std::os::unix::fs::symlink(s.path(), data.join("up")).unwrap();
-        for command in ["fs.read-file link.txt", "fs.read-file up/secret.txt", "fs.write-file up/secret.txt gotcha", "fs.list-files up", "fs.delete-dir up"] {
+        for command in [
+            "fs.read-file link.txt",
+            "fs.read-file up/secret.txt",
+            "fs.write-file up/secret.txt gotcha",
+            "fs.list-files up",
+            "fs.delete-dir up",
+        ] {
             let e = refused(&t, &id, command).await;
-            assert!(e.contains("symbolic link") && e.contains("not followed"), "{command}: {e}");
+            assert!(
+                e.contains("symbolic link") && e.contains("not followed"),
+                "{command}: {e}"
+            );
         }
-        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "top secret", "the target is untouched");
-        assert_eq!(ok(&t, &id, "fs.list-files .").await, "link.txt,up", "links are listed but not followed");
+        assert_eq!(
+            std::fs::read_to_string(&secret).unwrap(),
+            "top secret",
+            "the target is untouched"
+        );
+        assert_eq!(
+            ok(&t, &id, "fs.list-files .").await,
+            "link.txt,up",
+            "links are listed but not followed"
+        );
     }
 
     let reads = recorded(&t, &id, "theater:simple/filesystem/read-file");
-    assert!(reads[0]["result"][0]["err"].as_str().unwrap().contains("`..`"), "{reads:?}");
+    assert!(
+        reads[0]["result"][0]["err"]
+            .as_str()
+            .unwrap()
+            .contains("`..`"),
+        "{reads:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filesystem_limits_refuse_oversized_reads_and_writes() {
     let s = Scratch::new();
     let t = theater(&s);
-    let id = spawn(&t, &s, "limited", &[("filesystem", "max_read_bytes = 8\nmax_write_bytes = 6")]).await;
+    let id = spawn(
+        &t,
+        &s,
+        "limited",
+        &[("filesystem", "max_read_bytes = 8\nmax_write_bytes = 6")],
+    )
+    .await;
     let data = s.path().join("data");
 
     assert_eq!(ok(&t, &id, "fs.write-n six 6").await, "done");
     let too_big = refused(&t, &id, "fs.write-n seven 7").await;
-    assert!(too_big.contains("writing 7 bytes") && too_big.contains("max_write_bytes of 6"), "{too_big}");
+    assert!(
+        too_big.contains("writing 7 bytes") && too_big.contains("max_write_bytes of 6"),
+        "{too_big}"
+    );
     assert!(!data.join("seven").exists(), "nothing written");
 
     std::fs::write(data.join("eight"), [b'y'; 8]).unwrap();
     std::fs::write(data.join("nine"), [b'y'; 9]).unwrap();
     assert_eq!(ok(&t, &id, "fs.read-file eight").await, "yyyyyyyy");
     let e = refused(&t, &id, "fs.read-file nine").await;
-    assert!(e.contains("9 bytes") && e.contains("max_read_bytes of 8"), "{e}");
+    assert!(
+        e.contains("9 bytes") && e.contains("max_read_bytes of 8"),
+        "{e}"
+    );
 
     let writes = recorded(&t, &id, "theater:simple/filesystem/write-file");
     assert_eq!(writes[1]["result"], json!([{"err": too_big}]));
@@ -415,10 +705,15 @@ async fn test_server() -> (u16, Arc<AtomicUsize>) {
                 };
                 let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
                 let header = |name: &str| {
-                    head.lines()
-                        .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
+                    head.lines().find_map(|l| {
+                        l.split_once(':')
+                            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v.trim().to_string())
+                    })
                 };
-                let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let length: usize = header("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
                 while buf.len() < head_end + length {
                     match socket.read(&mut chunk).await {
                         Ok(0) | Err(_) => return,
@@ -426,13 +721,26 @@ async fn test_server() -> (u16, Arc<AtomicUsize>) {
                     }
                 }
                 let mut request_line = head.lines().next().unwrap_or_default().split(' ');
-                let (method, path) = (request_line.next().unwrap_or_default(), request_line.next().unwrap_or_default());
+                let (method, path) = (
+                    request_line.next().unwrap_or_default(),
+                    request_line.next().unwrap_or_default(),
+                );
                 let response = match path {
-                    "/big" => format!("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n{}", "z".repeat(1000)),
-                    "/stream" => format!("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{}", "z".repeat(1000)),
+                    "/big" => format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n{}",
+                        "z".repeat(1000)
+                    ),
+                    "/stream" => format!(
+                        "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{}",
+                        "z".repeat(1000)
+                    ),
                     _ => {
-                        let sent = String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
-                        let body = format!("{method} {path} fixture={} body={sent}", header("x-fixture").unwrap_or_default());
+                        let sent =
+                            String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
+                        let body = format!(
+                            "{method} {path} fixture={} body={sent}",
+                            header("x-fixture").unwrap_or_default()
+                        );
                         format!("HTTP/1.1 201 Created\r\nx-test: yes\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
                     }
                 };
@@ -453,8 +761,14 @@ async fn http_client_reaches_allowed_hosts_and_records_the_exchange() {
     let id = spawn(&t, &s, "web", &[("http-client", &allow)]).await;
 
     let uri = format!("http://127.0.0.1:{port}/things?x=1");
-    assert_eq!(ok(&t, &id, &format!("http POST {uri} hello server")).await, "201\nPOST /things?x=1 fixture=raw-caps body=hello server");
-    assert_eq!(ok(&t, &id, &format!("http GET http://127.0.0.1:{port}/")).await, "201\nGET / fixture=raw-caps body=");
+    assert_eq!(
+        ok(&t, &id, &format!("http POST {uri} hello server")).await,
+        "201\nPOST /things?x=1 fixture=raw-caps body=hello server"
+    );
+    assert_eq!(
+        ok(&t, &id, &format!("http GET http://127.0.0.1:{port}/")).await,
+        "201\nGET / fixture=raw-caps body="
+    );
 
     let calls = recorded(&t, &id, "theater:simple/http-client/send-http");
     assert_eq!(calls.len(), 2);
@@ -464,7 +778,10 @@ async fn http_client_reaches_allowed_hosts_and_records_the_exchange() {
     );
     let response = &calls[0]["result"][0]["ok"];
     assert_eq!(response["status"], json!(201));
-    assert_eq!(response["body"], json!("POST /things?x=1 fixture=raw-caps body=hello server"));
+    assert_eq!(
+        response["body"],
+        json!("POST /things?x=1 fixture=raw-caps body=hello server")
+    );
     let headers = response["headers"].as_array().unwrap();
     assert!(headers.contains(&json!(["x-test", "yes"])), "{headers:?}");
 }
@@ -478,23 +795,51 @@ async fn http_client_refuses_other_hosts_and_oversized_responses() {
     let id = spawn(&t, &s, "web", &[("http-client", &options)]).await;
     let closed = spawn(&t, &s, "closed", &[]).await;
 
-    for uri in [format!("http://localhost:{port}/"), format!("http://127.0.0.2:{port}/"), format!("http://127.0.0.1:{}/", port.wrapping_add(1))] {
+    for uri in [
+        format!("http://localhost:{port}/"),
+        format!("http://127.0.0.2:{port}/"),
+        format!("http://127.0.0.1:{}/", port.wrapping_add(1)),
+    ] {
         let e = refused(&t, &id, &format!("http GET {uri}")).await;
-        assert!(e.contains("refused: not on this actor's allow-list") && e.contains(&format!("allow_hosts = [\"127.0.0.1:{port}\"]")), "{uri}: {e}");
+        assert!(
+            e.contains("refused: not on this actor's allow-list")
+                && e.contains(&format!("allow_hosts = [\"127.0.0.1:{port}\"]")),
+            "{uri}: {e}"
+        );
     }
     let e = refused(&t, &closed, &format!("http GET http://127.0.0.1:{port}/")).await;
-    assert!(e.contains("allow_hosts = []"), "nothing is allowed by default: {e}");
+    assert!(
+        e.contains("allow_hosts = []"),
+        "nothing is allowed by default: {e}"
+    );
     let e = refused(&t, &id, &format!("http GET ftp://127.0.0.1:{port}/")).await;
     assert!(e.contains("scheme \"ftp\""), "{e}");
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "refused requests never leave the host");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "refused requests never leave the host"
+    );
 
     let e = refused(&t, &id, &format!("http GET http://127.0.0.1:{port}/stream")).await;
-    assert!(e.contains("its body exceeds this actor's max_response_bytes of 999"), "no length up front: {e}");
+    assert!(
+        e.contains("its body exceeds this actor's max_response_bytes of 999"),
+        "no length up front: {e}"
+    );
     let e = refused(&t, &id, &format!("http GET http://127.0.0.1:{port}/big")).await;
-    assert!(e.contains("1000 bytes") && e.contains("max_response_bytes of 999"), "{e}");
+    assert!(
+        e.contains("1000 bytes") && e.contains("max_response_bytes of 999"),
+        "{e}"
+    );
 
     let calls = recorded(&t, &id, "theater:simple/http-client/send-http");
-    assert!(calls[0]["result"][0]["err"].as_str().unwrap().contains("allow-list"), "{:?}", calls[0]);
+    assert!(
+        calls[0]["result"][0]["err"]
+            .as_str()
+            .unwrap()
+            .contains("allow-list"),
+        "{:?}",
+        calls[0]
+    );
     assert_eq!(calls.last().unwrap()["result"], json!([{"err": e}]));
 }
 
@@ -506,7 +851,16 @@ async fn capability_calls_replay_identically_from_the_recording() {
     let s = Scratch::new();
     let t = theater(&s);
     let allow = format!("allow_hosts = [\"127.0.0.1:{port}\"]");
-    let id = spawn(&t, &s, "replayed", &[("http-client", &allow), ("environment", "allow = [\"CARGO_PKG_NAME\"]")]).await;
+    let id = spawn(
+        &t,
+        &s,
+        "replayed",
+        &[
+            ("http-client", &allow),
+            ("environment", "allow = [\"CARGO_PKG_NAME\"]"),
+        ],
+    )
+    .await;
     let store = ok(&t, &id, "store.new").await;
     for command in [
         format!("store.store-at-label {store} k v"),
@@ -537,12 +891,23 @@ async fn capability_calls_replay_identically_from_the_recording() {
     let events = reader.events(&id, &EventFilter::default()).unwrap();
     let recorded = events.len();
     let blobs = std::sync::Mutex::new(ChainReader::open(t.db().path()).unwrap());
-    let input = ReplayInput { events, component: None, blobs: Box::new(move |h| blobs.lock().unwrap().blob(h).unwrap()) };
+    let input = ReplayInput {
+        events,
+        component: None,
+        blobs: Box::new(move |h| blobs.lock().unwrap().blob(h).unwrap()),
+    };
     let started = Instant::now();
     let report = t.replay(input).await.unwrap();
     assert_eq!(report.divergence, None);
     assert_eq!(report.identical as usize, recorded);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(connections.load(Ordering::SeqCst), served, "replay sent no request");
-    assert!(!s.path().join("data/r.txt").exists(), "replay wrote no file");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        served,
+        "replay sent no request"
+    );
+    assert!(
+        !s.path().join("data/r.txt").exists(),
+        "replay wrote no file"
+    );
 }

@@ -36,20 +36,32 @@ fn fresh_chain_verifies_and_a_changed_byte_is_found_by_index() {
     let key = texts(&s.run(&["key"])).0.trim().to_string();
     assert_eq!(key.len(), 64, "{key}");
     let expected = format!("ok: {events} events, head ");
-    assert!(stdout.starts_with(&expected) && stdout.trim().ends_with(&format!("signed by {key} (at seq {})", events - 1)), "{stdout}");
+    assert!(
+        stdout.starts_with(&expected)
+            && stdout
+                .trim()
+                .ends_with(&format!("signed by {key} (at seq {})", events - 1)),
+        "{stdout}"
+    );
 
     // Flip one byte of the payload of event 4 directly in the database.
     let conn = db(&s);
-    let payload: Vec<u8> = conn.query_row("SELECT payload FROM events WHERE seq = 4", [], |r| r.get(0)).unwrap();
+    let payload: Vec<u8> = conn
+        .query_row("SELECT payload FROM events WHERE seq = 4", [], |r| r.get(0))
+        .unwrap();
     let mut changed = payload.clone();
     let last = changed.len() - 1;
     changed[last] ^= 0x01;
-    conn.execute("UPDATE events SET payload = ?1 WHERE seq = 4", [changed]).unwrap();
+    conn.execute("UPDATE events SET payload = ?1 WHERE seq = 4", [changed])
+        .unwrap();
     drop(conn);
 
     let out = s.run(&["verify", &id]);
     let stderr = assert_clean_failure(&out);
-    assert!(stderr.contains("event 4:") && stderr.contains("altered"), "{stderr}");
+    assert!(
+        stderr.contains("event 4:") && stderr.contains("altered"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -62,12 +74,19 @@ fn exported_chain_verifies_the_same_way_and_tampering_is_found() {
     let text = std::fs::read_to_string(&file).unwrap();
     let all: Vec<&str> = text.lines().collect();
     let head: serde_json::Value = serde_json::from_str(all[0]).unwrap();
-    assert_eq!(head["signed_head"]["actor"], id.as_str(), "the first line is the signed head: {head}");
+    assert_eq!(
+        head["signed_head"]["actor"],
+        id.as_str(),
+        "the first line is the signed head: {head}"
+    );
     let lines = &all[1..];
     assert!(lines.len() >= 8);
     for line in lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(v["hash"].is_string() && v["payload"].is_string() && v["type"].is_string(), "{v}");
+        assert!(
+            v["hash"].is_string() && v["payload"].is_string() && v["type"].is_string(),
+            "{v}"
+        );
     }
     let out = s.run(&["verify", file.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -98,13 +117,20 @@ fn events_lists_actors_and_shows_decoded_payloads() {
     let id = recorded_actor(&s, 1);
     let out = s.run(&["events"]);
     let (stdout, _) = texts(&out);
-    assert!(stdout.contains(&id) && stdout.contains("counter"), "{stdout}");
+    assert!(
+        stdout.contains(&id) && stdout.contains("counter"),
+        "{stdout}"
+    );
     let out = s.run(&["events", &id[..8], "--type", "wasm/call", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let calls = v.as_array().unwrap();
     assert_eq!(calls.len(), 3, "init, send, request: {v}");
     assert_eq!(calls[1]["view"]["export"], "handle-send");
-    assert_eq!(calls[1]["view"]["params"], serde_json::json!(["inc"]), "message bytes shown as text");
+    assert_eq!(
+        calls[1]["view"]["params"],
+        serde_json::json!(["inc"]),
+        "message bytes shown as text"
+    );
     let out = s.run(&["events", "no-such-actor"]);
     let stderr = assert_clean_failure(&out);
     assert!(stderr.contains("no actor no-such-actor"), "{stderr}");
@@ -118,24 +144,39 @@ fn sigkill_mid_stream_leaves_a_chain_that_verifies_up_to_some_point() {
     for _ in 0..20_000 {
         args.extend(["--send".to_string(), "inc".to_string()]);
     }
-    let mut child = s.theater().args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = s
+        .theater()
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
 
     // Wait until a good number of events are durable, then kill -9 mid-stream.
     let db_path = s.home().join("chains.db");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(Instant::now() < deadline, "no events became durable in time");
+        assert!(
+            Instant::now() < deadline,
+            "no events became durable in time"
+        );
         std::thread::sleep(Duration::from_millis(50));
-        let count = rusqlite::Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)))
-            .unwrap_or(0);
+        let count = rusqlite::Connection::open_with_flags(
+            &db_path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)))
+        .unwrap_or(0);
         if count > 500 {
             break;
         }
     }
     child.kill().unwrap(); // SIGKILL on Unix
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the run finished before it was killed; raise the message count");
+    assert!(
+        !status.success(),
+        "the run finished before it was killed; raise the message count"
+    );
 
     let list = s.run(&["events", "--json"]);
     let actors: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
@@ -144,9 +185,18 @@ fn sigkill_mid_stream_leaves_a_chain_that_verifies_up_to_some_point() {
     assert!(recorded > 500, "{actors}");
     let out = s.run(&["verify", &id]);
     let (stdout, stderr) = texts(&out);
-    assert!(out.status.success(), "killed chain does not verify: {stderr}");
-    assert!(stdout.starts_with(&format!("ok: {recorded} events, head ")), "{stdout}");
-    assert_eq!(actors[0]["status"], "interrupted", "a killed run's actor is not left running: {actors}");
+    assert!(
+        out.status.success(),
+        "killed chain does not verify: {stderr}"
+    );
+    assert!(
+        stdout.starts_with(&format!("ok: {recorded} events, head ")),
+        "{stdout}"
+    );
+    assert_eq!(
+        actors[0]["status"], "interrupted",
+        "a killed run's actor is not left running: {actors}"
+    );
 }
 
 /// An export of a stopped counter, as its lines (the signed head first).
@@ -154,7 +204,11 @@ fn exported(s: &Scratch, sends: usize) -> (String, Vec<serde_json::Value>) {
     let id = recorded_actor(s, sends);
     let out = s.run(&["export", &id]);
     assert!(out.status.success(), "{}", texts(&out).1);
-    let lines = texts(&out).0.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = texts(&out)
+        .0
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     (id, lines)
 }
 
@@ -167,11 +221,24 @@ fn write_lines(s: &Scratch, name: &str, lines: &[serde_json::Value]) -> String {
 fn verify_reports_the_signer_and_fails_on_a_deleted_last_event() {
     let s = Scratch::new();
     let id = recorded_actor(&s, 2);
-    let v: serde_json::Value = serde_json::from_slice(&s.run(&["verify", &id, "--json"]).stdout).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&s.run(&["verify", &id, "--json"]).stdout).unwrap();
     let key = texts(&s.run(&["key"])).0.trim().to_string();
-    assert_eq!((v["ok"].as_bool(), v["signed_by"].as_str(), v["unsigned_tail"].as_u64()), (Some(true), Some(key.as_str()), Some(0)), "{v}");
+    assert_eq!(
+        (
+            v["ok"].as_bool(),
+            v["signed_by"].as_str(),
+            v["unsigned_tail"].as_u64()
+        ),
+        (Some(true), Some(key.as_str()), Some(0)),
+        "{v}"
+    );
     let conn = db(&s);
-    conn.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)", []).unwrap();
+    conn.execute(
+        "DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let stderr = assert_clean_failure(&s.run(&["verify", &id]));
     assert!(stderr.contains("truncated"), "{stderr}");
@@ -189,7 +256,10 @@ fn verify_fails_on_an_export_with_its_tail_cut_or_no_signed_head() {
     assert!(stderr.contains("no signed head"), "{stderr}");
     let empty = s.file("empty.jsonl", "").display().to_string();
     let stderr = assert_clean_failure(&s.run(&["verify", &empty]));
-    assert!(stderr.contains("0 events") && stderr.contains("no signed head"), "{stderr}");
+    assert!(
+        stderr.contains("0 events") && stderr.contains("no signed head"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -208,8 +278,16 @@ fn verify_fails_on_an_edited_and_wholly_rehashed_export() {
             line["payload"] = serde_json::json!(to_hex(&payload));
         }
         if i >= 5 {
-            let parent_bytes: Option<[u8; 32]> = parent.as_deref().map(|p| hex_bytes(&serde_json::json!(p)).try_into().unwrap());
-            let hash = compute_hash(i as u64, parent_bytes.as_ref(), line["type"].as_str().unwrap(), line["timestamp_ms"].as_u64().unwrap(), &payload);
+            let parent_bytes: Option<[u8; 32]> = parent
+                .as_deref()
+                .map(|p| hex_bytes(&serde_json::json!(p)).try_into().unwrap());
+            let hash = compute_hash(
+                i as u64,
+                parent_bytes.as_ref(),
+                line["type"].as_str().unwrap(),
+                line["timestamp_ms"].as_u64().unwrap(),
+                &payload,
+            );
             line["parent"] = serde_json::json!(parent);
             line["hash"] = serde_json::json!(to_hex(&hash));
         }
@@ -230,17 +308,27 @@ fn verify_with_key_refuses_another_signer_and_accepts_the_right_one() {
     let theirs = texts(&other.run(&["key"])).0.trim().to_string();
     assert_ne!(mine, theirs, "each data directory has its own key");
     let out = other.run(&["verify", &file, "--key", &mine]);
-    assert!(out.status.success(), "a third party checks the export against the key it was given: {}", texts(&out).1);
+    assert!(
+        out.status.success(),
+        "a third party checks the export against the key it was given: {}",
+        texts(&out).1
+    );
     assert!(texts(&out).0.contains(&format!("signed by {mine}")));
     let stderr = assert_clean_failure(&s.run(&["verify", &file, "--key", &theirs]));
-    assert!(stderr.contains(&format!("not by the expected key {theirs}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("not by the expected key {theirs}")),
+        "{stderr}"
+    );
     let stderr = assert_clean_failure(&s.run(&["verify", &file, "--key", "abc"]));
     assert!(stderr.contains("not a public key"), "{stderr}");
 }
 
 fn hex_bytes(v: &serde_json::Value) -> Vec<u8> {
     let s = v.as_str().unwrap();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn to_hex(bytes: &[u8]) -> String {

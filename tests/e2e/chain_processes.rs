@@ -27,22 +27,38 @@ fn json_of(out: &Output) -> Value {
 }
 
 fn counter(s: &Scratch, name: &str) -> std::path::PathBuf {
-    s.manifest(name, &fixtures().component("raw-counter"), "[[handler]]\ntype = \"runtime\"\n")
+    s.manifest(
+        name,
+        &fixtures().component("raw-counter"),
+        "[[handler]]\ntype = \"runtime\"\n",
+    )
 }
 
 /// `theater run MANIFEST --send inc ×sends --request get --json`, not waited for.
 fn spawn_run(s: &Scratch, manifest: &Path, sends: usize) -> Child {
-    let mut args = vec!["run".to_string(), manifest.display().to_string(), "--json".into()];
+    let mut args = vec![
+        "run".to_string(),
+        manifest.display().to_string(),
+        "--json".into(),
+    ];
     for _ in 0..sends {
         args.extend(["--send".to_string(), "inc".to_string()]);
     }
     args.extend(["--request".into(), "get".into()]);
-    s.theater().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start theater run")
+    s.theater()
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start theater run")
 }
 
 /// Every recorded actor (`theater events --json`).
 fn recorded(s: &Scratch) -> Vec<Value> {
-    json_of(&s.run(&["events", "--json"])).as_array().cloned().unwrap_or_default()
+    json_of(&s.run(&["events", "--json"]))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// `theater verify ID --json`, which must succeed; the number of events.
@@ -55,18 +71,29 @@ fn verified(s: &Scratch, id: &str) -> u64 {
 
 /// An actor's events (`theater events ID --json`).
 fn events_of(s: &Scratch, id: &str) -> Vec<Value> {
-    json_of(&s.run(&["events", id, "--json"])).as_array().cloned().unwrap_or_default()
+    json_of(&s.run(&["events", id, "--json"]))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The actor id each event of a chain names where it names one (`lifecycle/started`'s
 /// `actor`): every chain must start as itself.
 fn started_as(events: &[Value]) -> Option<String> {
-    events.first().and_then(|e| e["view"]["actor"].as_str()).map(str::to_string)
+    events
+        .first()
+        .and_then(|e| e["view"]["actor"].as_str())
+        .map(str::to_string)
 }
 
 /// `theater ARGS` as a client of `server`; must succeed; stdout.
 fn client(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
-    let out = s.theater().env("THEATER_SERVER", &server.url).args(args).output().expect("run theater");
+    let out = s
+        .theater()
+        .env("THEATER_SERVER", &server.url)
+        .args(args)
+        .output()
+        .expect("run theater");
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
     stdout.trim().to_string()
@@ -83,34 +110,64 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
     let a = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
     let b = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
 
-    let runs: Vec<Child> = (0..4).map(|i| spawn_run(&s, &counter(&s, &format!("run{i}")), SENDS)).collect();
+    let runs: Vec<Child> = (0..4)
+        .map(|i| spawn_run(&s, &counter(&s, &format!("run{i}")), SENDS))
+        .collect();
     // The server's actors work at the same time: A asks B PINGS times.
-    assert_eq!(client(&s, &server, &["request", &a, &format!("pingpong {b} {PINGS}")]), format!("ok {PINGS}"));
+    assert_eq!(
+        client(
+            &s,
+            &server,
+            &["request", &a, &format!("pingpong {b} {PINGS}")]
+        ),
+        format!("ok {PINGS}")
+    );
     let mut run_ids = Vec::new();
     for run in runs {
         let out = run.wait_with_output().expect("wait for theater run");
         let v = json_of(&out);
         assert!(out.status.success(), "{v} {}", texts(&out).1);
-        assert_eq!(v["messages"][SENDS]["ok"], SENDS.to_string(), "every send was handled");
+        assert_eq!(
+            v["messages"][SENDS]["ok"],
+            SENDS.to_string(),
+            "every send was handled"
+        );
         run_ids.push(v["actor_id"].as_str().expect("actor id").to_string());
     }
-    assert!(server.terminate().success(), "the server stops its actors and exits cleanly");
+    assert!(
+        server.terminate().success(),
+        "the server stops its actors and exits cleanly"
+    );
 
     let expected_run = COUNTER_START + SENDS as u64 * COUNTER_SEND + COUNTER_GET + STOP;
     // A: its request call, then an outgoing event and a request event per ping, its result.
     let expected_a = PEER_START + 1 + 2 * PINGS + 1 + STOP;
     let expected_b = PEER_START + 2 * PINGS + STOP;
-    let mut expected: Vec<(String, u64)> = run_ids.iter().map(|id| (id.clone(), expected_run)).collect();
+    let mut expected: Vec<(String, u64)> = run_ids
+        .iter()
+        .map(|id| (id.clone(), expected_run))
+        .collect();
     expected.extend([(a.clone(), expected_a), (b.clone(), expected_b)]);
 
     let actors = recorded(&s);
-    assert_eq!(actors.len(), expected.len(), "no actor lost, none invented: {actors:?}");
+    assert_eq!(
+        actors.len(),
+        expected.len(),
+        "no actor lost, none invented: {actors:?}"
+    );
     for (id, count) in &expected {
-        let row = actors.iter().find(|r| r["actor_id"] == id.as_str()).unwrap_or_else(|| panic!("{id} is not recorded"));
+        let row = actors
+            .iter()
+            .find(|r| r["actor_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{id} is not recorded"));
         assert_eq!(row["events"].as_u64(), Some(*count), "{row}");
         assert_eq!(row["status"], "stopped", "{row}");
         assert_eq!(verified(&s, id), *count);
-        assert_eq!(started_as(&events_of(&s, id)).as_deref(), Some(id.as_str()), "{id}'s chain starts as another actor");
+        assert_eq!(
+            started_as(&events_of(&s, id)).as_deref(),
+            Some(id.as_str()),
+            "{id}'s chain starts as another actor"
+        );
     }
 }
 
@@ -122,11 +179,17 @@ fn a_database_that_stops_taking_writes_stops_the_actor_and_keeps_what_was_stored
     let db = s.home().join("chains.db");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(Instant::now() < deadline, "no events became durable in time");
+        assert!(
+            Instant::now() < deadline,
+            "no events became durable in time"
+        );
         std::thread::sleep(Duration::from_millis(20));
-        let count = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)))
-            .unwrap_or(0);
+        let count =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| {
+                    c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+                })
+                .unwrap_or(0);
         if count > 2000 {
             break;
         }
@@ -137,21 +200,45 @@ fn a_database_that_stops_taking_writes_stops_the_actor_and_keeps_what_was_stored
     admin.execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;").unwrap();
     let out = child.wait_with_output().expect("wait for theater run");
     let (stdout, stderr) = texts(&out);
-    assert!(!out.status.success(), "the actor ran on unrecorded: {stdout}{stderr}");
+    assert!(
+        !out.status.success(),
+        "the actor ran on unrecorded: {stdout}{stderr}"
+    );
     // The reason is on stderr as it happens, and in the run's result.
-    assert!(stderr.contains("could not be stored: database or disk is full"), "{stderr}");
-    let error = serde_json::from_str::<Value>(&stdout).map(|v| v["error"].to_string()).unwrap_or_default();
-    assert!(error.contains("can no longer be recorded") && error.contains("disk is full"), "{stdout}");
+    assert!(
+        stderr.contains("could not be stored: database or disk is full"),
+        "{stderr}"
+    );
+    let error = serde_json::from_str::<Value>(&stdout)
+        .map(|v| v["error"].to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("can no longer be recorded") && error.contains("disk is full"),
+        "{stdout}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     admin.execute_batch("DROP TRIGGER refuse;").unwrap();
 
     let actors = recorded(&s);
-    let id = actors[0]["actor_id"].as_str().expect("the actor is recorded").to_string();
+    let id = actors[0]["actor_id"]
+        .as_str()
+        .expect("the actor is recorded")
+        .to_string();
     let status = actors[0]["status"].as_str().unwrap_or_default();
-    assert!(status.starts_with("failed") && status.contains("can no longer be recorded"), "{status}");
+    assert!(
+        status.starts_with("failed") && status.contains("can no longer be recorded"),
+        "{status}"
+    );
     let stored = actors[0]["events"].as_u64().unwrap_or_default();
-    assert!(stored > 2000 && stored < COUNTER_START + 20_000 * COUNTER_SEND, "{stored}");
-    assert_eq!(verified(&s, &id), stored, "every event stored before the failure verifies");
+    assert!(
+        stored > 2000 && stored < COUNTER_START + 20_000 * COUNTER_SEND,
+        "{stored}"
+    );
+    assert_eq!(
+        verified(&s, &id),
+        stored,
+        "every event stored before the failure verifies"
+    );
 }
 
 /// A tiny deterministic generator, so a failing run can be repeated.
@@ -159,7 +246,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -169,7 +259,9 @@ fn sigkill_at_twenty_random_moments_leaves_verifiable_chains_and_interrupted_act
     let s = Scratch::new();
     let manifests = [counter(&s, "one"), counter(&s, "two")];
     // Warm the compiled-component cache so the kills land while actors run.
-    let warm = spawn_run(&s, &manifests[0], 1).wait_with_output().expect("warm-up run");
+    let warm = spawn_run(&s, &manifests[0], 1)
+        .wait_with_output()
+        .expect("warm-up run");
     assert!(warm.status.success(), "{}", texts(&warm).1);
     let mut random = Lcg(0x7e57_c4a1);
     let started = Instant::now();
@@ -181,26 +273,47 @@ fn sigkill_at_twenty_random_moments_leaves_verifiable_chains_and_interrupted_act
             let _ = child.wait();
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(60), "keep this test fast: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "keep this test fast: {:?}",
+        started.elapsed()
+    );
 
     // Readers already tell the interrupted ones apart (they check the dead processes' locks).
     let before = recorded(&s);
-    let interrupted: Vec<String> =
-        before.iter().filter(|a| a["status"] == "interrupted").filter_map(|a| a["actor_id"].as_str().map(str::to_string)).collect();
-    assert!(interrupted.len() >= 10, "most killed runs had an actor running: {before:?}");
-    assert!(before.iter().all(|a| a["status"] != "running"), "nothing runs any more: {before:?}");
+    let interrupted: Vec<String> = before
+        .iter()
+        .filter(|a| a["status"] == "interrupted")
+        .filter_map(|a| a["actor_id"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        interrupted.len() >= 10,
+        "most killed runs had an actor running: {before:?}"
+    );
+    assert!(
+        before.iter().all(|a| a["status"] != "running"),
+        "nothing runs any more: {before:?}"
+    );
 
     // The next writer records it in their chains.
-    let after = spawn_run(&s, &manifests[0], 1).wait_with_output().expect("a later run");
+    let after = spawn_run(&s, &manifests[0], 1)
+        .wait_with_output()
+        .expect("a later run");
     assert!(after.status.success(), "{}", texts(&after).1);
     for id in &interrupted {
         let events = events_of(&s, id);
-        let last = events.last().map(|e| e["type"].as_str().unwrap_or_default().to_string());
+        let last = events
+            .last()
+            .map(|e| e["type"].as_str().unwrap_or_default().to_string());
         assert_eq!(last.as_deref(), Some("lifecycle/interrupted"), "{id}");
         assert_eq!(verified(&s, id), events.len() as u64);
     }
     for actor in recorded(&s) {
         let id = actor["actor_id"].as_str().unwrap_or_default();
-        assert_eq!(verified(&s, id), actor["events"].as_u64().unwrap_or_default(), "{actor}");
+        assert_eq!(
+            verified(&s, id),
+            actor["events"].as_u64().unwrap_or_default(),
+            "{actor}"
+        );
     }
 }

@@ -56,8 +56,13 @@ fn sh_blocks(text: &str) -> Vec<ShBlock> {
                 open = Some(block);
             }
         } else if line.trim() == "```sh" {
-            let marker = Some(previous.trim().to_string()).filter(|p| p.starts_with("<!-- doc-test"));
-            open = Some(ShBlock { marker, start: index + 2, lines: Vec::new() });
+            let marker =
+                Some(previous.trim().to_string()).filter(|p| p.starts_with("<!-- doc-test"));
+            open = Some(ShBlock {
+                marker,
+                start: index + 2,
+                lines: Vec::new(),
+            });
         }
         previous = line;
     }
@@ -76,9 +81,16 @@ fn read_page(page: &str) -> String {
 fn marked_lines(page: &str) -> Vec<DocLine> {
     let text = read_page(page);
     let mut lines = Vec::new();
-    for block in sh_blocks(&text).into_iter().filter(|b| b.marker.as_deref() == Some(RUN)) {
+    for block in sh_blocks(&text)
+        .into_iter()
+        .filter(|b| b.marker.as_deref() == Some(RUN))
+    {
         for (offset, line) in block.lines.into_iter().enumerate() {
-            lines.push(DocLine { page: page.to_string(), number: block.start + offset, text: line });
+            lines.push(DocLine {
+                page: page.to_string(),
+                number: block.start + offset,
+                text: line,
+            });
         }
     }
     assert!(!lines.is_empty(), "{page} marks no block with {RUN}");
@@ -141,7 +153,12 @@ fn script(lines: &[DocLine]) -> String {
                 let _ = writeln!(out, "{text}");
             }
         }
-        if text.starts_with("theater server") && text.split(" #").next().is_some_and(|c| c.trim_end().ends_with('&')) {
+        if text.starts_with("theater server")
+            && text
+                .split(" #")
+                .next()
+                .is_some_and(|c| c.trim_end().ends_with('&'))
+        {
             let _ = writeln!(out, "__doc_server=$!; __doc_wait_server");
         }
     }
@@ -163,7 +180,10 @@ fn run_page(page: &str) {
     let (stdout_path, stderr_path) = (work.path().join("stdout"), work.path().join("stderr"));
 
     let mut cmd = Command::new("bash");
-    cmd.arg(&script_path).current_dir(&start).process_group(0).stdin(Stdio::null());
+    cmd.arg(&script_path)
+        .current_dir(&start)
+        .process_group(0)
+        .stdin(Stdio::null());
     cmd.stdout(std::fs::File::create(&stdout_path).expect("stdout file"));
     cmd.stderr(std::fs::File::create(&stderr_path).expect("stderr file"));
     user_env(&mut cmd, &bin, &work.path().join("home"));
@@ -174,7 +194,9 @@ fn run_page(page: &str) {
             break Some(status);
         }
         if began.elapsed() > PAGE_TIMEOUT {
-            let _ = Command::new("kill").args(["-KILL", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
             break None;
         }
@@ -182,7 +204,11 @@ fn run_page(page: &str) {
     };
     let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
     let (stdout, stderr) = (read(&stdout_path), read(&stderr_path));
-    let failed_at = stderr.lines().filter(|l| l.starts_with("doc-test: ") && !l.contains("stood in")).collect::<Vec<_>>().join("\n");
+    let failed_at = stderr
+        .lines()
+        .filter(|l| l.starts_with("doc-test: ") && !l.contains("stood in"))
+        .collect::<Vec<_>>()
+        .join("\n");
     match status {
         Some(s) if s.success() => assert!(stdout.ends_with("doc-test: every command ran\n"), "{page}:\n{stdout}\n{stderr}"),
         Some(s) => panic!("a documented command of {page} failed ({s}):\n{failed_at}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"),
@@ -195,7 +221,10 @@ fn run_page(page: &str) {
 fn user_env(cmd: &mut Command, bin: &Path, home: &Path) {
     for (key, _) in std::env::vars_os() {
         if let Some(k) = key.to_str() {
-            if (k.starts_with("CARGO_") && k != "CARGO_HOME") || k.starts_with("THEATER_") || k == "RUSTFLAGS" {
+            if (k.starts_with("CARGO_") && k != "CARGO_HOME")
+                || k.starts_with("THEATER_")
+                || k == "RUSTFLAGS"
+            {
                 cmd.env_remove(k);
             }
         }
@@ -207,17 +236,30 @@ fn user_env(cmd: &mut Command, bin: &Path, home: &Path) {
     // Clients look for the page's server there (none answers until a block starts it), never
     // at a server someone else runs on the default port.
     let addr = format!("127.0.0.1:{}", free_port());
-    cmd.env("THEATER_HOME", home).env("THEATER_SERVER", format!("http://{addr}")).env("THEATER_ADDR", addr);
-    cmd.env("CARGO_TARGET_DIR", repo_root().join("target").join("workflow").join("target"));
+    cmd.env("THEATER_HOME", home)
+        .env("THEATER_SERVER", format!("http://{addr}"))
+        .env("THEATER_ADDR", addr);
+    cmd.env(
+        "CARGO_TARGET_DIR",
+        repo_root().join("target").join("workflow").join("target"),
+    );
 }
 
 /// README.md and every docs/*.md page.
 fn pages() -> Vec<String> {
     let mut pages = vec!["README.md".to_string()];
     let docs = std::fs::read_dir(repo_root().join("docs")).expect("read docs/");
-    let mut names: Vec<String> = docs.flatten().filter_map(|e| e.file_name().to_str().map(str::to_string)).collect();
+    let mut names: Vec<String> = docs
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
     names.sort();
-    pages.extend(names.into_iter().filter(|n| n.ends_with(".md")).map(|n| format!("docs/{n}")));
+    pages.extend(
+        names
+            .into_iter()
+            .filter(|n| n.ends_with(".md"))
+            .map(|n| format!("docs/{n}")),
+    );
     pages
 }
 
@@ -226,10 +268,15 @@ fn every_sh_block_with_a_theater_command_is_run_or_skipped_with_a_reason() {
     let mut unmarked = Vec::new();
     for page in pages() {
         for block in sh_blocks(&read_page(&page)) {
-            let has_command = block.lines.iter().any(|l| l.trim_start().starts_with("theater ") || l.contains("&& theater "));
+            let has_command = block
+                .lines
+                .iter()
+                .any(|l| l.trim_start().starts_with("theater ") || l.contains("&& theater "));
             let marked = match block.marker.as_deref() {
                 Some(RUN) => true,
-                Some(skip) => skip.strip_prefix(SKIP).is_some_and(|r| r.trim_end_matches("-->").trim().len() > 3),
+                Some(skip) => skip
+                    .strip_prefix(SKIP)
+                    .is_some_and(|r| r.trim_end_matches("-->").trim().len() > 3),
                 None => false,
             };
             if has_command && !marked {
@@ -237,20 +284,45 @@ fn every_sh_block_with_a_theater_command_is_run_or_skipped_with_a_reason() {
             }
         }
     }
-    assert!(unmarked.is_empty(), "sh blocks with theater commands neither run nor skipped with a reason: {unmarked:?}");
+    assert!(
+        unmarked.is_empty(),
+        "sh blocks with theater commands neither run nor skipped with a reason: {unmarked:?}"
+    );
 }
 
 #[test]
 fn the_script_names_each_doc_line_and_checks_what_it_prints() {
     let lines = [
-        DocLine { page: "p.md".into(), number: 7, text: "theater run m.toml --request get   # prints 2".into() },
-        DocLine { page: "p.md".into(), number: 8, text: "theater server &   # on 9000".into() },
+        DocLine {
+            page: "p.md".into(),
+            number: 7,
+            text: "theater run m.toml --request get   # prints 2".into(),
+        },
+        DocLine {
+            page: "p.md".into(),
+            number: 8,
+            text: "theater server &   # on 9000".into(),
+        },
     ];
     let s = script(&lines);
-    assert!(s.contains("DOCLINE='p.md:7'\n{ theater run m.toml --request get; } >\"$__doc_capture\"; "), "{s}");
-    assert!(s.contains("__doc_expect '2' \"$(tail -n 1 \"$__doc_capture\")\""), "{s}");
-    assert!(s.contains("DOCLINE='p.md:8'\ntheater server &   # on 9000\n__doc_server=$!; __doc_wait_server\n"), "{s}");
-    assert_eq!(printed("theater request \"$ID\" get   # prints the reply"), None);
+    assert!(
+        s.contains("DOCLINE='p.md:7'\n{ theater run m.toml --request get; } >\"$__doc_capture\"; "),
+        "{s}"
+    );
+    assert!(
+        s.contains("__doc_expect '2' \"$(tail -n 1 \"$__doc_capture\")\""),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "DOCLINE='p.md:8'\ntheater server &   # on 9000\n__doc_server=$!; __doc_wait_server\n"
+        ),
+        "{s}"
+    );
+    assert_eq!(
+        printed("theater request \"$ID\" get   # prints the reply"),
+        None
+    );
 }
 
 #[test]

@@ -9,21 +9,33 @@ fn run_manifest(s: &Scratch, text: &str) -> String {
 }
 
 fn header() -> String {
-    format!("name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"{}\"\n", fixtures().component("raw-counter").display())
+    format!(
+        "name = \"a\"\nversion = \"0.1.0\"\ncomponent = \"{}\"\n",
+        fixtures().component("raw-counter").display()
+    )
 }
 
 #[test]
 fn unknown_key_names_the_line_and_the_key() {
     let s = Scratch::new();
     let e = run_manifest(&s, &format!("{}colour = \"red\"\n", header()));
-    assert!(e.contains("manifest.toml:4:") && e.contains("unknown field `colour`"), "{e}");
+    assert!(
+        e.contains("manifest.toml:4:") && e.contains("unknown field `colour`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unknown_handler_type_lists_the_valid_ones() {
     let s = Scratch::new();
-    let e = run_manifest(&s, &format!("{}[[handler]]\ntype = \"teleport\"\n", header()));
-    assert!(e.contains("teleport") && e.contains("\"message-server\"") && e.contains("\"random\""), "{e}");
+    let e = run_manifest(
+        &s,
+        &format!("{}[[handler]]\ntype = \"teleport\"\n", header()),
+    );
+    assert!(
+        e.contains("teleport") && e.contains("\"message-server\"") && e.contains("\"random\""),
+        "{e}"
+    );
 }
 
 #[test]
@@ -36,8 +48,16 @@ fn wrong_value_type_names_the_line() {
 #[test]
 fn missing_component_names_the_path_and_the_fix() {
     let s = Scratch::new();
-    let e = run_manifest(&s, "name = \"a\"\nversion = \"1\"\ncomponent = \"target/theater/a.wasm\"\n");
-    assert!(e.contains("manifest.toml:3:") && e.contains("target/theater/a.wasm") && e.contains("theater build"), "{e}");
+    let e = run_manifest(
+        &s,
+        "name = \"a\"\nversion = \"1\"\ncomponent = \"target/theater/a.wasm\"\n",
+    );
+    assert!(
+        e.contains("manifest.toml:3:")
+            && e.contains("target/theater/a.wasm")
+            && e.contains("theater build"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -51,7 +71,10 @@ fn missing_init_state_file_is_named() {
 fn missing_manifest_file_is_named() {
     let s = Scratch::new();
     let e = assert_clean_failure(&s.run(&["run", "does/not/exist.toml"]));
-    assert!(e.contains("cannot read manifest does/not/exist.toml"), "{e}");
+    assert!(
+        e.contains("cannot read manifest does/not/exist.toml"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -64,11 +87,29 @@ fn not_toml_at_all_is_reported_with_a_line() {
 #[test]
 fn a_core_module_or_garbage_is_not_a_component() {
     let s = Scratch::new();
-    let core = s.file("core.wasm", [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    let e = run_manifest(&s, &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"{}\"\n", core.display()));
-    assert!(e.contains("core WebAssembly module, not a component") && e.contains("theater build"), "{e}");
+    let core = s.file(
+        "core.wasm",
+        [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    );
+    let e = run_manifest(
+        &s,
+        &format!(
+            "name = \"a\"\nversion = \"1\"\ncomponent = \"{}\"\n",
+            core.display()
+        ),
+    );
+    assert!(
+        e.contains("core WebAssembly module, not a component") && e.contains("theater build"),
+        "{e}"
+    );
     let junk = s.file("junk.wasm", "hello");
-    let e = run_manifest(&s, &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"{}\"\n", junk.display()));
+    let e = run_manifest(
+        &s,
+        &format!(
+            "name = \"a\"\nversion = \"1\"\ncomponent = \"{}\"\n",
+            junk.display()
+        ),
+    );
     assert!(e.contains("not valid WebAssembly"), "{e}");
 }
 

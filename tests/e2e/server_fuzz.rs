@@ -64,7 +64,18 @@ fn id_like(world: &World) -> impl Strategy<Value = String> {
 }
 
 fn path(world: &World) -> impl Strategy<Value = String> {
-    let tails = ["", "/state", "/events", "/events/stream", "/send", "/request", "/stop", "/restart", "/nope", "/events/stream/x"];
+    let tails = [
+        "",
+        "/state",
+        "/events",
+        "/events/stream",
+        "/send",
+        "/request",
+        "/stop",
+        "/restart",
+        "/nope",
+        "/events/stream/x",
+    ];
     prop_oneof![
         1 => Just("/v1/health".to_string()),
         1 => Just("/openapi.json".to_string()),
@@ -77,10 +88,35 @@ fn path(world: &World) -> impl Strategy<Value = String> {
 
 fn query() -> impl Strategy<Value = Option<String>> {
     let keys = ["from", "limit", "type", "x", "from[]"];
-    let values = ["0", "1", "-1", "9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616", "1e3", "", "wasm/", "%00", "%FF"];
+    let values = [
+        "0",
+        "1",
+        "-1",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1e3",
+        "",
+        "wasm/",
+        "%00",
+        "%FF",
+    ];
     proptest::option::of(
-        proptest::collection::vec((proptest::sample::select(keys.to_vec()), proptest::sample::select(values.to_vec())), 1..3)
-            .prop_map(|pairs| pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")),
+        proptest::collection::vec(
+            (
+                proptest::sample::select(keys.to_vec()),
+                proptest::sample::select(values.to_vec()),
+            ),
+            1..3,
+        )
+        .prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        }),
     )
 }
 
@@ -111,25 +147,44 @@ fn call(world: &World) -> impl Strategy<Value = Call> {
         "application/x-www-form-urlencoded",
         "multipart/form-data; boundary=x",
     ]));
-    let origins = proptest::option::weighted(0.2, proptest::sample::select(vec!["http://evil.example", "null", "http://127.0.0.1"]));
+    let origins = proptest::option::weighted(
+        0.2,
+        proptest::sample::select(vec!["http://evil.example", "null", "http://127.0.0.1"]),
+    );
     let hosts = proptest::option::weighted(
         0.2,
-        proptest::sample::select(vec![format!("localhost:{port}"), "evil.example".to_string(), format!("evil.example:{port}"), String::new()]),
+        proptest::sample::select(vec![
+            format!("localhost:{port}"),
+            "evil.example".to_string(),
+            format!("evil.example:{port}"),
+            String::new(),
+        ]),
     );
     let last_ids = proptest::option::weighted(0.2, "[0-9]{1,21}|-1|x");
-    (method(), path(world), query(), tokens, content_types, origins, hosts, last_ids, body(world)).prop_map(
-        |(method, path, query, token, content_type, origin, host, last_event_id, body)| Call {
-            method,
-            path,
-            query,
-            token,
-            content_type,
-            origin,
-            host,
-            last_event_id,
-            body,
-        },
+    (
+        method(),
+        path(world),
+        query(),
+        tokens,
+        content_types,
+        origins,
+        hosts,
+        last_ids,
+        body(world),
     )
+        .prop_map(
+            |(method, path, query, token, content_type, origin, host, last_event_id, body)| Call {
+                method,
+                path,
+                query,
+                token,
+                content_type,
+                origin,
+                host,
+                last_event_id,
+                body,
+            },
+        )
 }
 
 /// Send one call; its status (the body of a stream is not waited for).
@@ -138,17 +193,28 @@ async fn send(api: &Api, call: &Call) -> Result<u16, String> {
     if let Some(q) = &call.query {
         path = format!("{path}?{q}");
     }
-    let mut request = api.request(call.method.clone(), &path).body(call.body.clone());
+    let mut request = api
+        .request(call.method.clone(), &path)
+        .body(call.body.clone());
     if let Some(t) = &call.token {
         request = request.bearer_auth(t);
     }
-    for (name, value) in [("content-type", call.content_type.map(String::from)), ("origin", call.origin.map(String::from)), ("host", call.host.clone()), ("last-event-id", call.last_event_id.clone())] {
+    for (name, value) in [
+        ("content-type", call.content_type.map(String::from)),
+        ("origin", call.origin.map(String::from)),
+        ("host", call.host.clone()),
+        ("last-event-id", call.last_event_id.clone()),
+    ] {
         if let Some(v) = value {
             request = request.header(name, v);
         }
     }
-    let response = tokio::time::timeout(Duration::from_secs(30), request.send()).await.map_err(|_| format!("no answer: {call:?}"))?;
-    response.map(|r| r.status().as_u16()).map_err(|e| format!("{e}: {call:?}"))
+    let response = tokio::time::timeout(Duration::from_secs(30), request.send())
+        .await
+        .map_err(|_| format!("no answer: {call:?}"))?;
+    response
+        .map(|r| r.status().as_u16())
+        .map_err(|e| format!("{e}: {call:?}"))
 }
 
 #[test]
@@ -157,18 +223,36 @@ fn ten_thousand_random_requests_get_no_undocumented_5xx_and_the_server_lives() {
     let server = ServerProc::start(&s, &[]);
     let api = Api::new(&server);
     let tokio = tokio::runtime::Runtime::new().unwrap();
-    let manifest = s.manifest("counter", &fixtures().component("raw-counter"), "[[handler]]\ntype = \"runtime\"\n");
+    let manifest = s.manifest(
+        "counter",
+        &fixtures().component("raw-counter"),
+        "[[handler]]\ntype = \"runtime\"\n",
+    );
     let (status, view) = tokio.block_on(api.post("/v1/actors", json!({"manifest": manifest})));
     assert_eq!(status, 201, "{view}");
     let port = server.url.rsplit(':').next().unwrap().parse().unwrap();
-    let world = World { id: view["id"].as_str().unwrap().to_string(), manifest: manifest.display().to_string(), token: api.token.clone().unwrap(), port };
+    let world = World {
+        id: view["id"].as_str().unwrap().to_string(),
+        manifest: manifest.display().to_string(),
+        token: api.token.clone().unwrap(),
+        port,
+    };
 
-    let mut runner = TestRunner::new(Config { cases: CASES, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let seen = RefCell::new(BTreeMap::<u16, u32>::new());
     let result = runner.run(&call(&world), |call| {
-        let status = tokio.block_on(send(&api, &call)).map_err(TestCaseError::fail)?;
+        let status = tokio
+            .block_on(send(&api, &call))
+            .map_err(TestCaseError::fail)?;
         *seen.borrow_mut().entry(status).or_default() += 1;
-        prop_assert!(status < 500 || status == 503 || status == 504, "{status} for {call:?}");
+        prop_assert!(
+            status < 500 || status == 503 || status == 504,
+            "{status} for {call:?}"
+        );
         Ok(())
     });
     let seen = seen.into_inner();
@@ -176,9 +260,16 @@ fn ten_thousand_random_requests_get_no_undocumented_5xx_and_the_server_lives() {
     if let Err(e) = result {
         panic!("{e}\nserver log:\n{}", server.log());
     }
-    assert!(seen.len() >= 8, "the requests did not reach enough of the API: {seen:?}");
+    assert!(
+        seen.len() >= 8,
+        "the requests did not reach enough of the API: {seen:?}"
+    );
     let (status, health) = tokio.block_on(api.get("/v1/health"));
-    assert_eq!((status, health["status"].as_str()), (200, Some("ok")), "the server died");
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (200, Some("ok")),
+        "the server died"
+    );
     let out = s.run(&["verify", &world.id]);
     assert!(out.status.success(), "{}", texts(&out).1);
 }

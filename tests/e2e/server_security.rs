@@ -18,13 +18,21 @@ fn counter(s: &Scratch, name: &str) -> std::path::PathBuf {
 
 /// `theater ARGS` with no server or token given: what server.json says applies.
 fn cli(s: &Scratch, args: &[&str]) -> std::process::Output {
-    s.theater().env_remove("THEATER_SERVER").env_remove("THEATER_TOKEN").args(args).output().expect("run theater")
+    s.theater()
+        .env_remove("THEATER_SERVER")
+        .env_remove("THEATER_TOKEN")
+        .args(args)
+        .output()
+        .expect("run theater")
 }
 
 fn cli_ok(s: &Scratch, args: &[&str]) -> String {
     let out = cli(s, args);
     let (stdout, stderr) = texts(&out);
-    assert!(out.status.success(), "theater {args:?} failed:\n{stdout}{stderr}");
+    assert!(
+        out.status.success(),
+        "theater {args:?} failed:\n{stdout}{stderr}"
+    );
     stdout
 }
 
@@ -45,22 +53,46 @@ async fn a_random_token_is_required_and_the_cli_finds_it_in_server_json() {
     let published: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(published["address"], server.url.as_str());
     let token = published["token"].as_str().expect("a token").to_string();
-    assert!(token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    assert!(
+        token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{token}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     // Without the token: 401 everywhere but the health check.
-    for (method, path) in [(Method::GET, "/v1/actors"), (Method::GET, "/v1/tree"), (Method::GET, "/openapi.json"), (Method::POST, "/v1/actors")] {
-        let request = api.request(method.clone(), path).header("content-type", "application/json").body("{}");
+    for (method, path) in [
+        (Method::GET, "/v1/actors"),
+        (Method::GET, "/v1/tree"),
+        (Method::GET, "/openapi.json"),
+        (Method::POST, "/v1/actors"),
+    ] {
+        let request = api
+            .request(method.clone(), path)
+            .header("content-type", "application/json")
+            .body("{}");
         let (status, body) = api.send(request).await;
         assert_eq!(status, 401, "{method} {path}: {body}");
-        assert!(body["error"].as_str().unwrap().contains("server.json"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("server.json"),
+            "{body}"
+        );
     }
-    for wrong in ["wrong", &token[..63], &format!("{token}0"), &token.to_uppercase()] {
-        let (status, _) = api.send(api.request(Method::GET, "/v1/actors").bearer_auth(wrong)).await;
+    for wrong in [
+        "wrong",
+        &token[..63],
+        &format!("{token}0"),
+        &token.to_uppercase(),
+    ] {
+        let (status, _) = api
+            .send(api.request(Method::GET, "/v1/actors").bearer_auth(wrong))
+            .await;
         assert_eq!(status, 401, "{wrong}");
     }
     let (status, health) = api.send(api.request(Method::GET, "/v1/health")).await;
@@ -68,14 +100,27 @@ async fn a_random_token_is_required_and_the_cli_finds_it_in_server_json() {
 
     // The CLI with no flag at all reads server.json: address and token.
     let m = counter(&s, "counter");
-    let id = cli_ok(&s, &["start", m.to_str().unwrap(), "--id-only"]).trim().to_string();
+    let id = cli_ok(&s, &["start", m.to_str().unwrap(), "--id-only"])
+        .trim()
+        .to_string();
     cli_ok(&s, &["send", &id, "inc"]);
     assert_eq!(cli_ok(&s, &["request", &id, "get"]).trim(), "1");
     assert!(cli_ok(&s, &["list"]).contains(&id));
     // Naming the same server keeps the file's token; another token given wins and fails.
-    let out = s.theater().env("THEATER_SERVER", &server.url).args(["list"]).output().unwrap();
+    let out = s
+        .theater()
+        .env("THEATER_SERVER", &server.url)
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", texts(&out).1);
-    let out = s.theater().env("THEATER_SERVER", &server.url).env("THEATER_TOKEN", "nope").args(["list"]).output().unwrap();
+    let out = s
+        .theater()
+        .env("THEATER_SERVER", &server.url)
+        .env("THEATER_TOKEN", "nope")
+        .args(["list"])
+        .output()
+        .unwrap();
     assert!(assert_clean_failure(&out).contains("wrong access token"));
 
     // A clean exit removes server.json; a killed server's file is named as stale.
@@ -86,7 +131,10 @@ async fn a_random_token_is_required_and_the_cli_finds_it_in_server_json() {
     drop(server); // SIGKILL: no chance to clean up
     assert!(file.exists());
     let stderr = assert_clean_failure(&cli(&s, &["list"]));
-    assert!(stderr.contains("no theater server at") && stderr.contains("no longer running"), "{stderr}");
+    assert!(
+        stderr.contains("no theater server at") && stderr.contains("no longer running"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -95,24 +143,45 @@ async fn a_given_token_works_and_no_auth_is_for_loopback_only() {
     let port = free_port();
     let out = s.run(&["server", "--addr", &format!("0.0.0.0:{port}"), "--no-auth"]);
     let stderr = assert_clean_failure(&out);
-    assert!(stderr.contains(&format!("refusing to serve on 0.0.0.0:{port} without an access token")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "refusing to serve on 0.0.0.0:{port} without an access token"
+        )),
+        "{stderr}"
+    );
 
     let server = ServerProc::start(&s, &["--token", "s3cret"]);
     assert_eq!(server.token.as_deref(), Some("s3cret"));
     let api = Api::new(&server);
     for token in ["wrong", "s3cre", "s3cret2", ""] {
-        let (status, body) = api.send(api.request(Method::GET, "/v1/actors").bearer_auth(token)).await;
+        let (status, body) = api
+            .send(api.request(Method::GET, "/v1/actors").bearer_auth(token))
+            .await;
         assert_eq!(status, 401, "{token:?}: {body}");
     }
     assert_eq!(actor_count(&api).await, 0);
-    let out = s.theater().env("THEATER_SERVER", &server.url).env("THEATER_TOKEN", "s3cret").args(["list", "--json"]).output().unwrap();
+    let out = s
+        .theater()
+        .env("THEATER_SERVER", &server.url)
+        .env("THEATER_TOKEN", "s3cret")
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", texts(&out).1);
     drop(server);
 
     let server = ServerProc::start(&s, &["--no-auth"]);
     assert_eq!(server.token, None);
-    assert!(server.log().contains("warning: serving without an access token"), "{}", server.log());
-    let (status, list) = api.send(Api::new(&server).request(Method::GET, "/v1/actors")).await;
+    assert!(
+        server
+            .log()
+            .contains("warning: serving without an access token"),
+        "{}",
+        server.log()
+    );
+    let (status, list) = api
+        .send(Api::new(&server).request(Method::GET, "/v1/actors"))
+        .await;
     assert_eq!((status, list), (200, json!({"actors": []})));
     drop(server);
 
@@ -122,9 +191,17 @@ async fn a_given_token_works_and_no_auth_is_for_loopback_only() {
     let api = Api::new(&server);
     assert!(api.token.is_some());
     assert_eq!(actor_count(&api).await, 0);
-    let as_host = |host: &str| api.request(Method::GET, "/v1/health").header("host", host.to_string());
+    let as_host = |host: &str| {
+        api.request(Method::GET, "/v1/health")
+            .header("host", host.to_string())
+    };
     assert_eq!(api.send(as_host(&format!("10.9.8.7:{port}"))).await.0, 200);
-    assert_eq!(api.send(as_host(&format!("rebind.evil.example:{port}"))).await.0, 400);
+    assert_eq!(
+        api.send(as_host(&format!("rebind.evil.example:{port}")))
+            .await
+            .0,
+        400
+    );
 }
 
 #[tokio::test]
@@ -138,47 +215,111 @@ async fn requests_a_foreign_web_page_could_send_are_refused() {
     let authed = |method: Method, path: &str| api.request(method, path).bearer_auth(&token);
 
     // No-preflight content types would start an actor: 415, and none starts.
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
         let mut request = authed(Method::POST, "/v1/actors").body(start.clone());
         if let Some(ct) = ct {
             request = request.header("content-type", ct);
         }
         let (status, body) = api.send(request).await;
         assert_eq!(status, 415, "{ct:?}: {body}");
-        assert!(body["error"].as_str().unwrap().contains("application/json"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("application/json"),
+            "{body}"
+        );
     }
-    assert_eq!(actor_count(&api).await, 0, "a refused request started an actor");
+    assert_eq!(
+        actor_count(&api).await,
+        0,
+        "a refused request started an actor"
+    );
 
     let (status, view) = api.post("/v1/actors", json!({"manifest": m})).await;
     assert_eq!(status, 201, "{view}");
     let id = view["id"].as_str().unwrap().to_string();
-    let (status, _) = api.send(authed(Method::POST, &format!("/v1/actors/{id}/send")).body(r#"{"text":"inc"}"#)).await;
+    let (status, _) = api
+        .send(authed(Method::POST, &format!("/v1/actors/{id}/send")).body(r#"{"text":"inc"}"#))
+        .await;
     assert_eq!(status, 415);
-    let (status, _) = api.send(authed(Method::POST, &format!("/v1/actors/{id}/stop")).header("content-type", "text/plain")).await;
+    let (status, _) = api
+        .send(
+            authed(Method::POST, &format!("/v1/actors/{id}/stop"))
+                .header("content-type", "text/plain"),
+        )
+        .await;
     assert_eq!(status, 415);
-    assert_eq!(api.get(&format!("/v1/actors/{id}/state")).await.1["state"]["text"], "0", "a refused send was delivered");
+    assert_eq!(
+        api.get(&format!("/v1/actors/{id}/state")).await.1["state"]["text"],
+        "0",
+        "a refused send was delivered"
+    );
 
     // A foreign Origin: 403, even with the token and JSON; our own origin passes.
     let json_post = |origin: &str| {
-        authed(Method::POST, "/v1/actors").header("content-type", "application/json").header("origin", origin.to_string()).body(start.clone())
+        authed(Method::POST, "/v1/actors")
+            .header("content-type", "application/json")
+            .header("origin", origin.to_string())
+            .body(start.clone())
     };
-    for origin in ["http://evil.example", "null", &format!("http://evil.example:{}", server.url.rsplit(':').next().unwrap())] {
+    for origin in [
+        "http://evil.example",
+        "null",
+        &format!(
+            "http://evil.example:{}",
+            server.url.rsplit(':').next().unwrap()
+        ),
+    ] {
         let (status, body) = api.send(json_post(origin)).await;
         assert_eq!(status, 403, "{origin}: {body}");
-        assert_eq!(api.send(authed(Method::GET, "/v1/actors").header("origin", origin.to_string())).await.0, 403);
+        assert_eq!(
+            api.send(authed(Method::GET, "/v1/actors").header("origin", origin.to_string()))
+                .await
+                .0,
+            403
+        );
     }
     assert_eq!(actor_count(&api).await, 1);
-    assert_eq!(api.send(authed(Method::GET, "/v1/actors").header("origin", server.url.clone())).await.0, 200);
+    assert_eq!(
+        api.send(authed(Method::GET, "/v1/actors").header("origin", server.url.clone()))
+            .await
+            .0,
+        200
+    );
 
     // DNS rebinding: a Host that is not ours is refused; loopback names are fine.
     let port = server.url.rsplit(':').next().unwrap().to_string();
-    for host in [format!("evil.example:{port}"), "evil.example".to_string(), format!("127.0.0.1:{}", free_port())] {
-        let (status, body) = api.send(authed(Method::GET, "/v1/actors").header("host", host.clone())).await;
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("127.0.0.1:{}", free_port()),
+    ] {
+        let (status, body) = api
+            .send(authed(Method::GET, "/v1/actors").header("host", host.clone()))
+            .await;
         assert!((400..500).contains(&status), "{host}: {status} {body}");
-        assert_eq!(api.send(api.request(Method::GET, "/v1/health").header("host", host.clone())).await.0, 400, "{host}");
+        assert_eq!(
+            api.send(
+                api.request(Method::GET, "/v1/health")
+                    .header("host", host.clone())
+            )
+            .await
+            .0,
+            400,
+            "{host}"
+        );
     }
     for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
-        assert_eq!(api.send(authed(Method::GET, "/v1/actors").header("host", host.clone())).await.0, 200, "{host}");
+        assert_eq!(
+            api.send(authed(Method::GET, "/v1/actors").header("host", host.clone()))
+                .await
+                .0,
+            200,
+            "{host}"
+        );
     }
 
     // No CORS: a preflight gets no permission.
@@ -189,8 +330,19 @@ async fn requests_a_foreign_web_page_could_send_are_refused() {
         .send()
         .await
         .unwrap();
-    assert!(preflight.status().is_client_error(), "{}", preflight.status());
-    assert!(preflight.headers().keys().all(|k| !k.as_str().starts_with("access-control-")), "{:?}", preflight.headers());
+    assert!(
+        preflight.status().is_client_error(),
+        "{}",
+        preflight.status()
+    );
+    assert!(
+        preflight
+            .headers()
+            .keys()
+            .all(|k| !k.as_str().starts_with("access-control-")),
+        "{:?}",
+        preflight.headers()
+    );
     assert_eq!(actor_count(&api).await, 1);
 }
 
@@ -199,14 +351,24 @@ async fn short_or_disguised_id_prefixes_and_wrapping_numbers_get_400() {
     let s = Scratch::new();
     let server = ServerProc::start(&s, &[]);
     let api = Api::new(&server);
-    let (status, view) = api.post("/v1/actors", json!({"manifest": counter(&s, "counter")})).await;
+    let (status, view) = api
+        .post("/v1/actors", json!({"manifest": counter(&s, "counter")}))
+        .await;
     assert_eq!(status, 201, "{view}");
     let id = view["id"].as_str().unwrap().to_string();
 
-    for prefix in [&id[..4], &id[..7], "7%25%25%25", &format!("{}%25", &id[..7]), "%25%25%25%25%25%25%25%25"] {
+    for prefix in [
+        &id[..4],
+        &id[..7],
+        "7%25%25%25",
+        &format!("{}%25", &id[..7]),
+        "%25%25%25%25%25%25%25%25",
+    ] {
         let (status, body) = api.get(&format!("/v1/actors/{prefix}")).await;
         assert_eq!(status, 400, "{prefix}: {body}");
-        let (status, _) = api.post(&format!("/v1/actors/{prefix}/send"), json!({"text": "inc"})).await;
+        let (status, _) = api
+            .post(&format!("/v1/actors/{prefix}/send"), json!({"text": "inc"}))
+            .await;
         assert_eq!(status, 400, "{prefix}");
     }
     // `_` and `.` are id characters, matched literally (never as wildcards).
@@ -215,26 +377,55 @@ async fn short_or_disguised_id_prefixes_and_wrapping_numbers_get_400() {
     let (status, found) = api.get(&format!("/v1/actors/{}", &id[..8])).await;
     assert_eq!((status, found["id"].as_str()), (200, Some(id.as_str())));
     let stderr = assert_clean_failure(&cli(&s, &["send", &id[..4], "inc"]));
-    assert!(stderr.contains("at least its first 8 characters"), "{stderr}");
-    assert_eq!(api.get(&format!("/v1/actors/{id}/state")).await.1["state"]["text"], "0");
+    assert!(
+        stderr.contains("at least its first 8 characters"),
+        "{stderr}"
+    );
+    assert_eq!(
+        api.get(&format!("/v1/actors/{id}/state")).await.1["state"]["text"],
+        "0"
+    );
 
     let events = format!("/v1/actors/{id}/events");
-    for query in ["from=9223372036854775808", "from=18446744073709551615", "from=18446744073709551616", "from=-1", "limit=-1", "from=1e3"] {
+    for query in [
+        "from=9223372036854775808",
+        "from=18446744073709551615",
+        "from=18446744073709551616",
+        "from=-1",
+        "limit=-1",
+        "from=1e3",
+    ] {
         let (status, body) = api.get(&format!("{events}?{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
     }
     let (status, page) = api.get(&format!("{events}?from=9223372036854775807")).await;
-    assert_eq!((status, page["events"].as_array().map(Vec::len)), (200, Some(0)), "{page}");
-    let (status, page) = api.get(&format!("{events}?limit=18446744073709551615")).await;
+    assert_eq!(
+        (status, page["events"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{page}"
+    );
+    let (status, page) = api
+        .get(&format!("{events}?limit=18446744073709551615"))
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(!page["events"].as_array().unwrap().is_empty());
 
     let stream = format!("/v1/actors/{id}/events/stream");
     for last in ["18446744073709551615", "9223372036854775808", "-1", "seven"] {
-        let request = api.request(Method::GET, &stream).bearer_auth(api.token.as_deref().unwrap()).header("last-event-id", last);
-        let (status, body) = tokio::time::timeout(Duration::from_secs(10), api.send(request)).await.expect("answered");
+        let request = api
+            .request(Method::GET, &stream)
+            .bearer_auth(api.token.as_deref().unwrap())
+            .header("last-event-id", last);
+        let (status, body) = tokio::time::timeout(Duration::from_secs(10), api.send(request))
+            .await
+            .expect("answered");
         assert_eq!(status, 400, "Last-Event-ID {last}: {body}");
     }
-    let (status, _) = tokio::time::timeout(Duration::from_secs(10), api.get(&format!("{stream}?from=9223372036854775808"))).await.unwrap();
+    let (status, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        api.get(&format!("{stream}?from=9223372036854775808")),
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 400);
 }

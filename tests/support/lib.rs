@@ -12,7 +12,10 @@ use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 fn cargo() -> Command {
@@ -20,7 +23,10 @@ fn cargo() -> Command {
     // Outer cargo's per-package variables must not leak into the nested build.
     for (key, _) in std::env::vars_os() {
         if let Some(k) = key.to_str() {
-            if k.starts_with("CARGO_PKG_") || k == "CARGO_MANIFEST_DIR" || k == "CARGO_PRIMARY_PACKAGE" {
+            if k.starts_with("CARGO_PKG_")
+                || k == "CARGO_MANIFEST_DIR"
+                || k == "CARGO_PRIMARY_PACKAGE"
+            {
                 cmd.env_remove(k);
             }
         }
@@ -29,23 +35,37 @@ fn cargo() -> Command {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: cannot start: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
 /// Install a rustup target if it is missing (a fresh machine has only the host target).
 pub fn ensure_target(target: &str) -> Result<(), String> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     if let Ok(out) = &installed {
-        if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) {
+        if String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == target)
+        {
             return Ok(());
         }
     }
-    run(Command::new("rustup").args(["target", "add", target]), &format!("rustup target add {target}"))
+    run(
+        Command::new("rustup").args(["target", "add", target]),
+        &format!("rustup target add {target}"),
+    )
 }
 
 /// Where the fixture builds go (inside the workspace target dir, so they are cached).
@@ -79,16 +99,31 @@ pub fn fixture_variant(name: &str, feature: &str) -> PathBuf {
     fixtures();
     let target_dir = fixture_target_dir().join(format!("variant-{feature}"));
     let mut cmd = cargo();
-    cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", name, "--features", feature, "--manifest-path"])
-        .arg(repo_root().join("tests/actors/Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target_dir);
+    cmd.args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        name,
+        "--features",
+        feature,
+        "--manifest-path",
+    ])
+    .arg(repo_root().join("tests/actors/Cargo.toml"))
+    .env("CARGO_TARGET_DIR", &target_dir);
     if let Err(e) = run(&mut cmd, &format!("cargo build of fixture {key}")) {
         panic!("{e}");
     }
-    let core = target_dir.join("wasm32-unknown-unknown/release").join(format!("{}.wasm", name.replace('-', "_")));
+    let core = target_dir
+        .join("wasm32-unknown-unknown/release")
+        .join(format!("{}.wasm", name.replace('-', "_")));
     let bytes = std::fs::read(&core).unwrap_or_else(|e| panic!("{}: {e}", core.display()));
-    let component = theater_cli::componentize::componentize(&bytes, &core.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let out = fixture_target_dir().join("components").join(format!("{key}.wasm"));
+    let component = theater_cli::componentize::componentize(&bytes, &core.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = fixture_target_dir()
+        .join("components")
+        .join(format!("{key}.wasm"));
     std::fs::write(&out, component).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
     built.push((key, out.clone()));
     out
@@ -110,18 +145,27 @@ fn build_fixtures() -> Result<Fixtures, String> {
     let target_dir = fixture_target_dir();
     let build = |target: &str, selection: &[&str]| {
         let mut cmd = cargo();
-        cmd.args(["build", "--release", "--target", target, "--manifest-path"]).arg(&manifest).env("CARGO_TARGET_DIR", &target_dir);
+        cmd.args(["build", "--release", "--target", target, "--manifest-path"])
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", &target_dir);
         cmd.args(selection);
-        run(&mut cmd, &format!("cargo build of the fixture actors for {target}"))
+        run(
+            &mut cmd,
+            &format!("cargo build of the fixture actors for {target}"),
+        )
     };
-    build("wasm32-unknown-unknown", &["--workspace", "--exclude", "raw-wasi"])?;
+    build(
+        "wasm32-unknown-unknown",
+        &["--workspace", "--exclude", "raw-wasi"],
+    )?;
     build("wasm32-wasip2", &["-p", "raw-wasi"])?;
 
     let out_dir = target_dir.join("components");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     for target in ["wasm32-unknown-unknown", "wasm32-wasip2"] {
         let release = target_dir.join(target).join("release");
-        let entries = std::fs::read_dir(&release).map_err(|e| format!("{}: {e}", release.display()))?;
+        let entries =
+            std::fs::read_dir(&release).map_err(|e| format!("{}: {e}", release.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_none_or(|e| e != "wasm") {
@@ -132,10 +176,16 @@ fn build_fixtures() -> Result<Fixtures, String> {
             let component = if wasmparser_is_component(&bytes) {
                 bytes
             } else {
-                theater_cli::componentize::componentize(&bytes, &path.display().to_string()).map_err(|e| e.to_string())?
+                theater_cli::componentize::componentize(&bytes, &path.display().to_string())
+                    .map_err(|e| e.to_string())?
             };
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().replace('_', "-");
-            std::fs::write(out_dir.join(format!("{stem}.wasm")), component).map_err(|e| e.to_string())?;
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .replace('_', "-");
+            std::fs::write(out_dir.join(format!("{stem}.wasm")), component)
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(Fixtures { dir: out_dir })
@@ -150,11 +200,22 @@ pub fn theater_bin() -> &'static Path {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let built = BIN.get_or_init(|| {
         let mut cmd = cargo();
-        cmd.args(["build", "-p", "theater-cli", "--bin", "theater", "--manifest-path"]).arg(repo_root().join("Cargo.toml"));
+        cmd.args([
+            "build",
+            "-p",
+            "theater-cli",
+            "--bin",
+            "theater",
+            "--manifest-path",
+        ])
+        .arg(repo_root().join("Cargo.toml"));
         run(&mut cmd, "cargo build of the theater binary")?;
         // Test binaries live in <target>/debug/deps; the binary in <target>/debug.
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let debug = exe.parent().and_then(Path::parent).ok_or("unexpected test binary location")?;
+        let debug = exe
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("unexpected test binary location")?;
         Ok(debug.join(format!("theater{}", std::env::consts::EXE_SUFFIX)))
     });
     match built {
@@ -170,7 +231,9 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch { dir: tempfile::tempdir().expect("temp dir") }
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -188,7 +251,8 @@ impl Scratch {
     pub fn manifest(&self, name: &str, component: &Path, extra: &str) -> PathBuf {
         let path = self.dir.path().join(format!("{name}.toml"));
         let local = self.component(component);
-        let text = format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{local}\"\n{extra}\n");
+        let text =
+            format!("name = \"{name}\"\nversion = \"0.1.0\"\ncomponent = \"{local}\"\n{extra}\n");
         std::fs::write(&path, text).expect("write manifest");
         path
     }
@@ -215,10 +279,12 @@ impl Scratch {
     /// A `theater` command with this scratch's THEATER_HOME.
     pub fn theater(&self) -> Command {
         let mut cmd = Command::new(theater_bin());
-        cmd.env("THEATER_HOME", self.home()).env_remove("THEATER_LOG");
+        cmd.env("THEATER_HOME", self.home())
+            .env_remove("THEATER_LOG");
         // Clients reach no server unless a test says which (not one the developer runs on
         // the default port), so `theater events` reads this scratch's database.
-        cmd.env("THEATER_SERVER", "http://127.0.0.1:1").env_remove("THEATER_TOKEN");
+        cmd.env("THEATER_SERVER", "http://127.0.0.1:1")
+            .env_remove("THEATER_TOKEN");
         cmd
     }
 
@@ -236,14 +302,23 @@ impl Default for Scratch {
 
 /// stdout and stderr of an output, for assertions and failure messages.
 pub fn texts(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Assert a command failed cleanly: non-zero exit, no Rust panic output.
 pub fn assert_clean_failure(out: &Output) -> String {
     let (stdout, stderr) = texts(out);
-    assert!(!out.status.success(), "expected failure, got success\nstdout: {stdout}\nstderr: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "panic output:\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "panic output:\n{stderr}"
+    );
     stderr
 }
 
@@ -252,7 +327,9 @@ pub fn assert_clean_failure(out: &Output) -> String {
 /// the connection closes. Returns the port; it serves until the test's tokio runtime ends.
 pub async fn echo_http_server() -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
     let port = listener.local_addr().expect("local address").port();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
@@ -266,7 +343,11 @@ pub async fn echo_http_server() -> u16 {
                     }
                 }
                 // The request line starts "<method> <path> HTTP/1.1".
-                let body = String::from_utf8_lossy(&head).split(' ').take(2).collect::<Vec<_>>().join(" ");
+                let body = String::from_utf8_lossy(&head)
+                    .split(' ')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let response = format!("HTTP/1.1 200 OK\r\nx-test: yes\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
                 let _ = socket.write_all(response.as_bytes()).await;
                 let _ = socket.shutdown().await;

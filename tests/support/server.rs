@@ -13,7 +13,10 @@ use crate::Scratch;
 
 /// A port nothing listens on right now (bound, read, released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind a free port").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a free port")
+        .port()
 }
 
 /// A running `theater server`, killed when dropped.
@@ -47,7 +50,13 @@ impl ServerProc {
             .stderr(log)
             .spawn()
             .expect("start theater server");
-        let mut server = ServerProc { child, url: format!("http://127.0.0.1:{port}"), stderr, home: s.home(), token: None };
+        let mut server = ServerProc {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            stderr,
+            home: s.home(),
+            token: None,
+        };
         server.token = server.wait_until_serving();
         server
     }
@@ -59,15 +68,24 @@ impl ServerProc {
         let file = self.home.join("server.json");
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited ({status}) before serving:\n{}", self.log());
+                panic!(
+                    "the server exited ({status}) before serving:\n{}",
+                    self.log()
+                );
             }
-            let published = std::fs::read(&file).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+            let published = std::fs::read(&file)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
             if let Some(published) = published.filter(|p| p["pid"] == self.child.id()) {
                 if std::net::TcpStream::connect(&addr).is_ok() {
                     return published["token"].as_str().map(String::from);
                 }
             }
-            assert!(Instant::now() < deadline, "the server did not answer in time:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "the server did not answer in time:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -78,7 +96,10 @@ impl ServerProc {
 
     /// Send a signal (`TERM`, `INT`, ...) to the server.
     pub fn signal(&self, signal: &str) {
-        let sent = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().expect("run kill");
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
         assert!(sent.success(), "kill -{signal} failed");
     }
 
@@ -89,7 +110,11 @@ impl ServerProc {
             if let Some(status) = self.child.try_wait().expect("wait for the server") {
                 return (status, began.elapsed());
             }
-            assert!(began.elapsed() < limit, "the server did not exit within {limit:?}:\n{}", self.log());
+            assert!(
+                began.elapsed() < limit,
+                "the server did not exit within {limit:?}:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -118,7 +143,11 @@ pub struct Api {
 
 impl Api {
     pub fn new(server: &ServerProc) -> Api {
-        Api { http: reqwest::Client::new(), url: server.url.clone(), token: server.token.clone() }
+        Api {
+            http: reqwest::Client::new(),
+            url: server.url.clone(),
+            token: server.token.clone(),
+        }
     }
 
     /// A bare request: no token, no content type, nothing but what the test adds.
@@ -128,17 +157,31 @@ impl Api {
 
     /// Send `request`; the status and the body (JSON, else the text as a JSON string).
     pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
-        let response = request.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
         let status = response.status().as_u16();
         let bytes = response.bytes().await.unwrap_or_default();
-        (status, serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())))
+        (
+            status,
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        )
     }
 
     /// A call as the CLI makes it: the server's token, and a JSON body when there is one.
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<String>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> (u16, Value) {
         let mut request = self.request(method, path);
         if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body);
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
         }
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -151,12 +194,16 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(body.to_string())).await
+        self.call(reqwest::Method::POST, path, Some(body.to_string()))
+            .await
     }
 
     /// Read an actor's event stream until its `end`; the sequence numbers received.
     pub async fn stream_seqs(&self, id: &str) -> (Vec<u64>, Value) {
-        let mut request = self.request(reqwest::Method::GET, &format!("/v1/actors/{id}/events/stream"));
+        let mut request = self.request(
+            reqwest::Method::GET,
+            &format!("/v1/actors/{id}/events/stream"),
+        );
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -165,11 +212,18 @@ impl Api {
         let mut text = String::new();
         let mut seqs = Vec::new();
         loop {
-            let chunk = response.chunk().await.expect("read the stream").expect("the stream closed before its end event");
+            let chunk = response
+                .chunk()
+                .await
+                .expect("read the stream")
+                .expect("the stream closed before its end event");
             text.push_str(&String::from_utf8_lossy(&chunk));
             while let Some(at) = text.find("\n\n") {
                 let block: String = text.drain(..at + 2).collect();
-                let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str::<Value>(d).expect("JSON data"));
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .map(|d| serde_json::from_str::<Value>(d).expect("JSON data"));
                 match (block.lines().any(|l| l == "event: end"), data) {
                     (true, Some(end)) => return (seqs, end),
                     (false, Some(event)) => seqs.push(event["seq"].as_u64().expect("seq")),

@@ -79,9 +79,12 @@ fn build_project(args: &BuildArgs, home: &Path) -> anyhow::Result<Vec<Built>> {
     let mut project = project::describe(&root_manifest)?;
 
     let mut cmd = cargo();
-    cmd.args(["build", "--lib", "--target", WASM_TARGET, "--manifest-path"]).arg(&root_manifest);
+    cmd.args(["build", "--lib", "--target", WASM_TARGET, "--manifest-path"])
+        .arg(&root_manifest);
     // Held until the components are read: another project may build into the same place.
-    let shared = shared_target::choose(&project, home).map(|dir| shared_target::enter(dir, &project, &root_manifest)).transpose()?;
+    let shared = shared_target::choose(&project, home)
+        .map(|dir| shared_target::enter(dir, &project, &root_manifest))
+        .transpose()?;
     if let Some(shared) = &shared {
         cmd.env("CARGO_TARGET_DIR", &shared.dir);
         project.target_dir = shared.dir.clone();
@@ -99,7 +102,11 @@ fn build_project(args: &BuildArgs, home: &Path) -> anyhow::Result<Vec<Built>> {
         bail!("cargo build failed (its messages are above)");
     }
 
-    let built = project.actors.iter().map(|actor| componentize_actor(&project, actor, profile(args))).collect::<anyhow::Result<Vec<_>>>()?;
+    let built = project
+        .actors
+        .iter()
+        .map(|actor| componentize_actor(&project, actor, profile(args)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     check_manifests(&project, built)
 }
 
@@ -107,23 +114,36 @@ fn build_project(args: &BuildArgs, home: &Path) -> anyhow::Result<Vec<Built>> {
 /// project uses it and it is missing or stale, and repoint a dependency on an SDK directory
 /// that no longer exists (e.g. another theater version's, or a deleted checkout).
 fn ensure_sdk(root_manifest: &Path, home: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(root_manifest).with_context(|| format!("cannot read {}", root_manifest.display()))?;
+    let text = std::fs::read_to_string(root_manifest)
+        .with_context(|| format!("cannot read {}", root_manifest.display()))?;
     let origin = display_path(root_manifest);
     let Some(declared) = sdk_path(&text, &origin)? else {
         return Ok(());
     };
-    let declared = std::path::absolute(root_manifest.parent().unwrap_or(Path::new(".")).join(declared))?;
+    let declared = std::path::absolute(
+        root_manifest
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(declared),
+    )?;
     let home = std::path::absolute(home)?;
     let version = env!("CARGO_PKG_VERSION");
     let ours = sdk_crate(&home);
-    let same = declared == ours || declared.canonicalize().is_ok_and(|d| ours.canonicalize().is_ok_and(|o| d == o));
+    let same = declared == ours
+        || declared
+            .canonicalize()
+            .is_ok_and(|d| ours.canonicalize().is_ok_and(|o| d == o));
     if same {
         if ensure_installed(&home)?.1 {
-            eprintln!("wrote the Theater SDK {version} to {} (it was missing or out of date)", declared.display());
+            eprintln!(
+                "wrote the Theater SDK {version} to {} (it was missing or out of date)",
+                declared.display()
+            );
         }
     } else if !declared.join("Cargo.toml").is_file() {
         let (installed, _) = ensure_installed(&home)?;
-        std::fs::write(root_manifest, set_sdk_path(&text, &origin, &installed)?).with_context(|| format!("cannot write {origin}"))?;
+        std::fs::write(root_manifest, set_sdk_path(&text, &origin, &installed)?)
+            .with_context(|| format!("cannot write {origin}"))?;
         eprintln!(
             "note: theater-sdk pointed at {}, which does not exist; {origin} now uses the SDK of theater {version} at {}",
             declared.display(),
@@ -134,16 +154,38 @@ fn ensure_sdk(root_manifest: &Path, home: &Path) -> anyhow::Result<()> {
 }
 
 /// Turn cargo's core module into `<root>/target/theater/<package>.wasm` and read its imports.
-fn componentize_actor(project: &Project, actor: &ActorCrate, profile: &str) -> anyhow::Result<Built> {
-    let module = project.target_dir.join(WASM_TARGET).join(profile).join(format!("{}.wasm", actor.lib_name));
-    let core = std::fs::read(&module).with_context(|| format!("cargo built {} but {} cannot be read", actor.package, module.display()))?;
+fn componentize_actor(
+    project: &Project,
+    actor: &ActorCrate,
+    profile: &str,
+) -> anyhow::Result<Built> {
+    let module = project
+        .target_dir
+        .join(WASM_TARGET)
+        .join(profile)
+        .join(format!("{}.wasm", actor.lib_name));
+    let core = std::fs::read(&module).with_context(|| {
+        format!(
+            "cargo built {} but {} cannot be read",
+            actor.package,
+            module.display()
+        )
+    })?;
     let component = componentize(&core, &display_path(&module))?;
     let out_dir = project.root.join("target").join("theater");
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let path = out_dir.join(format!("{}.wasm", actor.package));
-    std::fs::write(&path, &component).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, &component)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     let imports = component_imports(&component, &display_path(&path))?;
-    Ok(Built { package: actor.package.clone(), path, size: component.len() as u64, imports, manifests: Vec::new() })
+    Ok(Built {
+        package: actor.package.clone(),
+        path,
+        size: component.len() as u64,
+        imports,
+        manifests: Vec::new(),
+    })
 }
 
 /// Check every manifest that runs a built component against the component's imports; all
@@ -151,13 +193,28 @@ fn componentize_actor(project: &Project, actor: &ActorCrate, profile: &str) -> a
 fn check_manifests(project: &Project, mut built: Vec<Built>) -> anyhow::Result<Vec<Built>> {
     let mut refusals = Vec::new();
     for found in project::find_manifests(&project.root, &project.target_dir) {
-        let Ok(component) = found.component.canonicalize() else { continue };
-        let Some(b) = built.iter_mut().find(|b| b.path.canonicalize().is_ok_and(|p| p == component)) else { continue };
+        let Ok(component) = found.component.canonicalize() else {
+            continue;
+        };
+        let Some(b) = built
+            .iter_mut()
+            .find(|b| b.path.canonicalize().is_ok_and(|p| p == component))
+        else {
+            continue;
+        };
         let origin = display_path(&found.path);
         let base = found.path.parent().unwrap_or(&project.root);
         let manifest = Manifest::parse(&found.text, base, &origin)?;
-        if let Err(e) = check_imports(&b.imports, &manifest.granted_interfaces(), &manifest.name, &origin) {
-            refusals.push(format!("{} was built, but {origin} does not let it run:\n{e}", display_path(&b.path)));
+        if let Err(e) = check_imports(
+            &b.imports,
+            &manifest.granted_interfaces(),
+            &manifest.name,
+            &origin,
+        ) {
+            refusals.push(format!(
+                "{} was built, but {origin} does not let it run:\n{e}",
+                display_path(&b.path)
+            ));
         }
         b.manifests.push(found.path);
     }
@@ -173,13 +230,20 @@ fn capabilities(imports: &[String]) -> Vec<String> {
     imports
         .iter()
         .filter(|i| i.as_str() != "theater:simple/types")
-        .map(|i| type_for_interface(i.split('@').next().unwrap_or(i)).map_or_else(|| i.clone(), str::to_string))
+        .map(|i| {
+            type_for_interface(i.split('@').next().unwrap_or(i))
+                .map_or_else(|| i.clone(), str::to_string)
+        })
         .collect()
 }
 
 fn report(built: &[Built], profile: &str, elapsed: Duration) {
     for b in built {
-        println!("{}  {:.1} KiB", display_path(&b.path), b.size as f64 / 1024.0);
+        println!(
+            "{}  {:.1} KiB",
+            display_path(&b.path),
+            b.size as f64 / 1024.0
+        );
         println!("  capabilities: {}", capabilities(&b.imports).join(", "));
         if b.manifests.is_empty() {
             println!("  manifests:    none in the project runs it (nothing checked)");
@@ -188,5 +252,10 @@ fn report(built: &[Built], profile: &str, elapsed: Duration) {
             println!("  manifests:    {} (imports granted)", names.join(", "));
         }
     }
-    println!("built {} component{} ({profile}) in {:.1} s", built.len(), if built.len() == 1 { "" } else { "s" }, elapsed.as_secs_f64());
+    println!(
+        "built {} component{} ({profile}) in {:.1} s",
+        built.len(),
+        if built.len() == 1 { "" } else { "s" },
+        elapsed.as_secs_f64()
+    );
 }

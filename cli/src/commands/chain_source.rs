@@ -20,13 +20,20 @@ pub struct Source {
 pub fn load(target: &str, data_dir: Option<PathBuf>) -> anyhow::Result<Source> {
     let path = Path::new(target);
     if path.is_file() {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let exported = read_jsonl(BufReader::new(file), target)?;
         let blobs = exported.blobs;
-        return Ok(Source { events: exported.events, blobs: Box::new(move |h| blobs.get(h).cloned()) });
+        return Ok(Source {
+            events: exported.events,
+            blobs: Box::new(move |h| blobs.get(h).cloned()),
+        });
     }
     let reader = ChainReader::open(&chain_db(data_dir))?;
     let events = reader.events(target, &EventFilter::default())?;
     let reader = Mutex::new(reader);
-    Ok(Source { events, blobs: Box::new(move |h| reader.lock().ok().and_then(|r| r.blob(h).ok().flatten())) })
+    Ok(Source {
+        events,
+        blobs: Box::new(move |h| reader.lock().ok().and_then(|r| r.blob(h).ok().flatten())),
+    })
 }

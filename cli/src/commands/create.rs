@@ -16,15 +16,21 @@ use crate::template::{render, ProjectName, Template};
 /// `data_dir` (`--data-dir`) stands in for `$THEATER_HOME` as the place the SDK is written.
 pub fn create(args: CreateArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let name = ProjectName::parse(&args.name)?;
-    let dir = args.output_dir.as_deref().unwrap_or(Path::new(".")).join(&name.crate_name);
-    let dir = std::path::absolute(&dir).with_context(|| format!("cannot make {} absolute", dir.display()))?;
+    let dir = args
+        .output_dir
+        .as_deref()
+        .unwrap_or(Path::new("."))
+        .join(&name.crate_name);
+    let dir = std::path::absolute(&dir)
+        .with_context(|| format!("cannot make {} absolute", dir.display()))?;
     check_destination(&dir, args.force)?;
 
     let sdk = match &args.sdk_path {
         Some(path) => working_copy(path)?,
         None => ensure_installed(&data_dir.unwrap_or_else(theater_home))?.0,
     };
-    let sdk = std::path::absolute(&sdk).with_context(|| format!("cannot make {} absolute", sdk.display()))?;
+    let sdk = std::path::absolute(&sdk)
+        .with_context(|| format!("cannot make {} absolute", sdk.display()))?;
 
     let mut files = render(args.template, &name)?;
     for file in files.iter_mut().filter(|f| f.path == "Cargo.toml") {
@@ -34,13 +40,19 @@ pub fn create(args: CreateArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
     for file in &files {
         let path = dir.join(&file.path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create directory {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create directory {}", parent.display()))?;
         }
-        std::fs::write(&path, &file.contents).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, &file.contents)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
 
     let shown = display_path(&dir);
-    println!("Created actor project {} (template {}) in {shown}", name.crate_name, args.template.name());
+    println!(
+        "Created actor project {} (template {}) in {shown}",
+        name.crate_name,
+        args.template.name()
+    );
     println!("  SDK: {}", sdk.display());
     let (run, test) = try_it(args.template);
     println!("\nNext:\n  cd {shown}\n  theater build\n  {run}\n  {test}");
@@ -55,7 +67,8 @@ fn check_destination(dir: &Path, force: bool) -> anyhow::Result<()> {
     if !dir.is_dir() {
         bail!("{} exists and is not a directory\n  hint: choose another name, or another place with --output-dir", display_path(dir));
     }
-    let mut entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", display_path(dir)))?;
+    let mut entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", display_path(dir)))?;
     if entries.next().is_some() && !force {
         bail!(
             "{} already exists and is not empty\n  hint: choose another name or --output-dir, or pass --force to write the project into it (files with the same names are replaced)",
@@ -85,9 +98,13 @@ fn working_copy(path: &Path) -> anyhow::Result<PathBuf> {
 fn try_it(template: Template) -> (&'static str, &'static str) {
     match template {
         Template::Basic => ("theater run manifest.toml", "cargo test"),
-        Template::MessageServer => {
-            (r#"theater run manifest.toml --send '{"add":2}' --send '{"increment":{}}' --request '{"get":{}}'"#, "cargo test")
-        }
-        Template::Supervisor => (r#"theater run manifest.toml --send '{"add":2}' --request '{"total":{}}'"#, "cargo test --workspace"),
+        Template::MessageServer => (
+            r#"theater run manifest.toml --send '{"add":2}' --send '{"increment":{}}' --request '{"get":{}}'"#,
+            "cargo test",
+        ),
+        Template::Supervisor => (
+            r#"theater run manifest.toml --send '{"add":2}' --request '{"total":{}}'"#,
+            "cargo test --workspace",
+        ),
     }
 }

@@ -24,7 +24,12 @@ pub struct EventPrinter {
 
 impl EventPrinter {
     pub fn new(json: bool, actor_column: bool) -> EventPrinter {
-        EventPrinter { layout: Layout::detect(), json, actor_column, header_printed: AtomicBool::new(false) }
+        EventPrinter {
+            layout: Layout::detect(),
+            json,
+            actor_column,
+            header_printed: AtomicBool::new(false),
+        }
     }
 
     /// Print one event as `event_json` shapes it (plus `actor` in streams).
@@ -34,13 +39,19 @@ impl EventPrinter {
             return;
         }
         let (widths, mut row, mut header) = if self.actor_column {
-            (&WIDTHS[..], vec![event["actor"].as_str().unwrap_or("-").to_string()], vec!["ACTOR".to_string()])
+            (
+                &WIDTHS[..],
+                vec![event["actor"].as_str().unwrap_or("-").to_string()],
+                vec!["ACTOR".to_string()],
+            )
         } else {
             (&WIDTHS[1..], Vec::new(), Vec::new())
         };
         let time = event["timestamp_ms"]
             .as_u64()
-            .map(|ms| humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string())
+            .map(|ms| {
+                humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+            })
             .unwrap_or_default();
         row.extend([
             event["seq"].to_string(),

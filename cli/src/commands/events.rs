@@ -31,7 +31,10 @@ pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
         if data_dir.is_some() {
             anyhow::bail!("--follow streams from a running server; it cannot read a --data-dir");
         }
-        let selection = Selection { from: args.from, type_prefix: args.type_prefix.clone() };
+        let selection = Selection {
+            from: args.from,
+            type_prefix: args.type_prefix.clone(),
+        };
         runtime()?.block_on(subscribe::follow_one(&client, &id, &selection, args.json))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -54,13 +57,30 @@ pub fn events(args: EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
 
 /// `--tree`: the events of the actor and its descendants, merged in time order with an
 /// ACTOR column; with `--follow`, live until the whole tree has ended.
-fn tree_events(client: &Client, id: &str, args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn tree_events(
+    client: &Client,
+    id: &str,
+    args: &EventsArgs,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     let printer = EventPrinter::new(args.json && args.follow, true);
     if args.follow {
-        let selection = Selection { from: args.from, type_prefix: args.type_prefix.clone() };
-        let failed = runtime.block_on(subscribe::follow_tree(client, id, &selection, &std::sync::Arc::new(printer)))?;
-        return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        let selection = Selection {
+            from: args.from,
+            type_prefix: args.type_prefix.clone(),
+        };
+        let failed = runtime.block_on(subscribe::follow_tree(
+            client,
+            id,
+            &selection,
+            &std::sync::Arc::new(printer),
+        ))?;
+        return Ok(if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let server_members = match &data_dir {
         Some(_) => None,
@@ -110,21 +130,35 @@ fn list_recorded(args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result
     } else if actors.is_empty() {
         eprintln!("no actors recorded yet");
     } else {
-        let rows: Vec<Vec<String>> =
-            actors.into_iter().map(|a| vec![a.actor_id, a.name, a.events.to_string(), a.status]).collect();
+        let rows: Vec<Vec<String>> = actors
+            .into_iter()
+            .map(|a| vec![a.actor_id, a.name, a.events.to_string(), a.status])
+            .collect();
         Layout::detect().print_table(&["ACTOR", "NAME", "EVENTS", "STATUS"], &rows);
     }
     Ok(())
 }
 
 fn from_db(id: &str, args: &EventsArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Vec<Value>> {
-    let filter = EventFilter { from_seq: args.from, limit: args.limit, type_prefix: args.type_prefix.clone() };
+    let filter = EventFilter {
+        from_seq: args.from,
+        limit: args.limit,
+        type_prefix: args.type_prefix.clone(),
+    };
     let reader = ChainReader::open(&chain_db(data_dir))?;
-    Ok(reader.events(id, &filter)?.iter().map(|e| event_json_with_state(e, &reader)).collect())
+    Ok(reader
+        .events(id, &filter)?
+        .iter()
+        .map(|e| event_json_with_state(e, &reader))
+        .collect())
 }
 
 /// Every page the server has, up to --limit.
-async fn from_server(client: &Client, id: &str, args: &EventsArgs) -> Result<Vec<Value>, ClientError> {
+async fn from_server(
+    client: &Client,
+    id: &str,
+    args: &EventsArgs,
+) -> Result<Vec<Value>, ClientError> {
     let mut events = Vec::new();
     let mut from = Some(args.from).filter(|_| args.limit != Some(0));
     while let Some(start) = from {
@@ -135,9 +169,13 @@ async fn from_server(client: &Client, id: &str, args: &EventsArgs) -> Result<Vec
         if let Some(prefix) = &args.type_prefix {
             query.push_str(&format!("&type={}", escape(prefix)));
         }
-        let page: EventPage = client.get(&actor_path(id, &format!("/events{query}"))).await?;
+        let page: EventPage = client
+            .get(&actor_path(id, &format!("/events{query}")))
+            .await?;
         events.extend(page.events);
-        from = page.next_from.filter(|_| args.limit.is_none_or(|l| (events.len() as u64) < l));
+        from = page
+            .next_from
+            .filter(|_| args.limit.is_none_or(|l| (events.len() as u64) < l));
     }
     Ok(events)
 }

@@ -16,12 +16,18 @@ pub fn export(args: ExportArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
     let reader = ChainReader::open(&chain_db(data_dir))?;
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let n = export_actor(&reader, &args.actor_id, BufWriter::new(file)).with_context(|| format!("cannot export to {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let n = export_actor(&reader, &args.actor_id, BufWriter::new(file))
+                .with_context(|| format!("cannot export to {}", path.display()))?;
             eprintln!("exported {n} events to {}", path.display());
         }
         None => {
-            export_actor(&reader, &args.actor_id, BufWriter::new(std::io::stdout().lock()))?;
+            export_actor(
+                &reader,
+                &args.actor_id,
+                BufWriter::new(std::io::stdout().lock()),
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

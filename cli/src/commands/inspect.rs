@@ -19,14 +19,25 @@ pub async fn inspect(args: ActorArgs) -> anyhow::Result<ExitCode> {
     }
     // The state is a detail: an actor the server cannot read it of is still shown.
     let view: Option<StateView> = client.get(&actor_path(&actor.id, "/state")).await.ok();
-    let state = view.and_then(|v| v.state).and_then(|b| b.decode().ok()).map(|bytes| decoded_state(&bytes).to_string());
+    let state = view
+        .and_then(|v| v.state)
+        .and_then(|b| b.decode().ok())
+        .map(|bytes| decoded_state(&bytes).to_string());
     let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let status = match actor.reason {
         Some(reason) => format!("{}: {reason}", actor.status),
         None => actor.status,
     };
-    let names = if actor.names.is_empty() { "-".to_string() } else { actor.names.join(", ") };
-    let children = if actor.children.is_empty() { "-".to_string() } else { actor.children.join(", ") };
+    let names = if actor.names.is_empty() {
+        "-".to_string()
+    } else {
+        actor.names.join(", ")
+    };
+    let children = if actor.children.is_empty() {
+        "-".to_string()
+    } else {
+        actor.children.join(", ")
+    };
     for (key, value) in [
         ("id", actor.id),
         ("name", format!("{} {}", actor.name, actor.version)),

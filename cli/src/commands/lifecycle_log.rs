@@ -42,11 +42,21 @@ fn describe(theater: &Theater, update: &ChainUpdate) -> Option<String> {
         "supervision/gave-up" => "gave up",
         _ => return None,
     };
-    let fields = payload::decode(&event.payload).map(|v| payload::to_json(&v)).unwrap_or(Value::Null);
+    let fields = payload::decode(&event.payload)
+        .map(|v| payload::to_json(&v))
+        .unwrap_or(Value::Null);
     let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_string);
-    let name = theater.actor(&update.actor_id).map(|a| a.manifest.name.clone()).unwrap_or_else(|_| "?".into());
-    let label = ActorLabel { name: &name, id: &update.actor_id };
-    let child = text("child").map(|c| format!(" on child {c}")).unwrap_or_default();
+    let name = theater
+        .actor(&update.actor_id)
+        .map(|a| a.manifest.name.clone())
+        .unwrap_or_else(|_| "?".into());
+    let label = ActorLabel {
+        name: &name,
+        id: &update.actor_id,
+    };
+    let child = text("child")
+        .map(|c| format!(" on child {c}"))
+        .unwrap_or_default();
     let reason = text("reason").map(|r| format!(": {r}")).unwrap_or_default();
     Some(format!("[{label}] {what}{child}{reason}"))
 }

@@ -24,10 +24,27 @@ pub async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         .actors
         .into_iter()
         .map(|a| {
-            let names = if a.names.is_empty() { "-".to_string() } else { a.names.join(",") };
-            vec![a.id, a.name, a.status, a.events.to_string(), a.restarts.to_string(), a.parent.unwrap_or_else(|| "-".into()), names]
+            let names = if a.names.is_empty() {
+                "-".to_string()
+            } else {
+                a.names.join(",")
+            };
+            vec![
+                a.id,
+                a.name,
+                a.status,
+                a.events.to_string(),
+                a.restarts.to_string(),
+                a.parent.unwrap_or_else(|| "-".into()),
+                names,
+            ]
         })
         .collect();
-    layout.print_table(&["ID", "NAME", "STATUS", "EVENTS", "RESTARTS", "PARENT", "NAMES"], &rows);
+    layout.print_table(
+        &[
+            "ID", "NAME", "STATUS", "EVENTS", "RESTARTS", "PARENT", "NAMES",
+        ],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,8 @@
 //! One module per subcommand; `dispatch` routes a parsed command line to it.
 
 mod build;
-mod create;
 mod chain_source;
+mod create;
 mod event_printer;
 mod events;
 mod export;
@@ -14,13 +14,13 @@ mod replay;
 mod request;
 mod restart;
 mod run;
-mod test;
 mod send;
 mod server;
 mod start;
 mod state;
 mod stop;
 mod subscribe;
+mod test;
 mod tree;
 mod tree_members;
 mod verify;
@@ -38,7 +38,10 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Create(args) => create::create(args, data_dir),
         Command::Build(args) => build::build(args, data_dir),
         Command::Run(args) => {
-            let order = matches.subcommand_matches("run").map(run::message_order).unwrap_or_default();
+            let order = matches
+                .subcommand_matches("run")
+                .map(run::message_order)
+                .unwrap_or_default();
             runtime()?.block_on(run::run(args, order, data_dir))
         }
         Command::Events(args) => events::events(args, data_dir),
@@ -62,7 +65,9 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// The chain database of a data directory (default `$THEATER_HOME`).

@@ -15,7 +15,13 @@ pub async fn replay(args: ReplayArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     let source = chain_source::load(&args.target, data_dir.clone())?;
     let theater = Theater::new(TheaterConfig::new(data_dir))?;
     let started = std::time::Instant::now();
-    let report = theater.replay(ReplayInput { events: source.events, component: args.component.clone(), blobs: source.blobs }).await?;
+    let report = theater
+        .replay(ReplayInput {
+            events: source.events,
+            component: args.component.clone(),
+            blobs: source.blobs,
+        })
+        .await?;
     let elapsed = started.elapsed();
     if args.json {
         let mut value = serde_json::to_value(&report)?;
@@ -23,15 +29,26 @@ pub async fn replay(args: ReplayArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
         print_json(&value);
     } else {
         match &report.divergence {
-            None => println!("identical: {} events, head {}", report.recorded, report.head.map(hex::encode).unwrap_or_default()),
+            None => println!(
+                "identical: {} events, head {}",
+                report.recorded,
+                report.head.map(hex::encode).unwrap_or_default()
+            ),
             Some(d) => print_divergence(d, report.recorded),
         }
     }
-    Ok(if report.divergence.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.divergence.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_divergence(d: &Divergence, recorded: u64) {
-    println!("diverged at event {} (of {recorded}; the {} before it replayed identically)", d.index, d.index);
+    println!(
+        "diverged at event {} (of {recorded}; the {} before it replayed identically)",
+        d.index, d.index
+    );
     let show = |label: &str, v: &Option<EventView>| match v {
         Some(v) => {
             println!("  {label}: {}", v.event_type);
@@ -41,7 +58,10 @@ fn print_divergence(d: &Divergence, recorded: u64) {
             }
             if let Some(state) = &v.state {
                 println!("    state (decoded):");
-                for line in serde_json::to_string_pretty(state).unwrap_or_default().lines() {
+                for line in serde_json::to_string_pretty(state)
+                    .unwrap_or_default()
+                    .lines()
+                {
                     println!("      {line}");
                 }
             }

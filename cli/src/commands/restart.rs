@@ -9,11 +9,16 @@ use crate::client::{actor_path, Client};
 use crate::output::print_json;
 
 pub async fn restart(args: ActorArgs) -> anyhow::Result<ExitCode> {
-    let actor: ActorView = Client::connect(&args.connection)?.post(&actor_path(&args.actor_id, "/restart"), &()).await?;
+    let actor: ActorView = Client::connect(&args.connection)?
+        .post(&actor_path(&args.actor_id, "/restart"), &())
+        .await?;
     if args.json {
         print_json(&serde_json::to_value(&actor)?);
     } else {
-        println!("{} {}: {} (restarts: {})", actor.name, actor.id, actor.status, actor.restarts);
+        println!(
+            "{} {}: {} (restarts: {})",
+            actor.name, actor.id, actor.status, actor.restarts
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

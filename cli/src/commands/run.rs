@@ -33,10 +33,17 @@ pub fn message_order(m: &ArgMatches) -> Vec<Step> {
     steps.into_iter().map(|(_, s)| s).collect()
 }
 
-pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: RunArgs,
+    order: Vec<Step>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.manifest)?;
     let init_state = match &args.init_state {
-        Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read --init-state file {}", p.display()))?),
+        Some(p) => Some(
+            std::fs::read(p)
+                .with_context(|| format!("cannot read --init-state file {}", p.display()))?,
+        ),
         None => None,
     };
     let mut config = TheaterConfig::new(data_dir);
@@ -46,12 +53,19 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
         Ok(id) => id,
         Err(e) => {
             let id = match &e {
-                RuntimeError::InitFailed { id, .. } | RuntimeError::StartFailed { id, .. } => Some(id.clone()),
+                RuntimeError::InitFailed { id, .. } | RuntimeError::StartFailed { id, .. } => {
+                    Some(id.clone())
+                }
                 _ => None,
             };
             if args.json {
-                let summary = id.as_deref().map(|id| chain_summary(&theater, id)).unwrap_or((0, None));
-                print_json(&json!({"actor_id": id, "messages": [], "failed_messages": 0, "events": summary.0, "head": summary.1, "error": e.to_string()}));
+                let summary = id
+                    .as_deref()
+                    .map(|id| chain_summary(&theater, id))
+                    .unwrap_or((0, None));
+                print_json(
+                    &json!({"actor_id": id, "messages": [], "failed_messages": 0, "events": summary.0, "head": summary.1, "error": e.to_string()}),
+                );
                 return Ok(ExitCode::FAILURE);
             }
             return Err(e.into());
@@ -67,7 +81,10 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
             println!("{reply}");
         }
         outcomes.push(outcome);
-        if matches!(theater.actor(&id).map(|a| a.handle.status()), Ok(ActorStatus::Failed(_))) {
+        if matches!(
+            theater.actor(&id).map(|a| a.handle.status()),
+            Ok(ActorStatus::Failed(_))
+        ) {
             break;
         }
     }
@@ -88,12 +105,22 @@ pub async fn run(args: RunArgs, order: Vec<Step>, data_dir: Option<PathBuf>) -> 
         let summary = json!({"actor_id": id, "messages": messages, "failed_messages": failed_messages, "events": events, "head": head, "error": error});
         print_json(&summary);
     } else {
-        eprintln!("actor {id}: {status}; {events} events, head {}", head.as_deref().unwrap_or("-"));
+        eprintln!(
+            "actor {id}: {status}; {events} events, head {}",
+            head.as_deref().unwrap_or("-")
+        );
         if failed_messages > 0 {
-            eprintln!("error: {failed_messages} of {} messages failed (see above)", outcomes.len());
+            eprintln!(
+                "error: {failed_messages} of {} messages failed (see above)",
+                outcomes.len()
+            );
         }
     }
-    Ok(if error.is_some() || failed_messages > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if error.is_some() || failed_messages > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// What became of one `--send` or `--request`: the reply (`None` for a send) or the error.
@@ -121,16 +148,31 @@ impl Outcome {
 /// Deliver one message and wait for it to be handled.
 async fn deliver(theater: &Theater, id: &str, step: Step, args: &RunArgs) -> Outcome {
     let (message, result) = match step {
-        Step::Send(n) => (&args.sends[n], theater.send(id, args.sends[n].clone().into_bytes()).await.map(|()| None)),
-        Step::Request(n) => {
-            (&args.requests[n], theater.request(id, args.requests[n].clone().into_bytes()).await.map(|r| Some(show_bytes(&r))))
-        }
+        Step::Send(n) => (
+            &args.sends[n],
+            theater
+                .send(id, args.sends[n].clone().into_bytes())
+                .await
+                .map(|()| None),
+        ),
+        Step::Request(n) => (
+            &args.requests[n],
+            theater
+                .request(id, args.requests[n].clone().into_bytes())
+                .await
+                .map(|r| Some(show_bytes(&r))),
+        ),
     };
     let (ok, err) = match result {
         Ok(reply) => (reply, None),
         Err(e) => (None, Some(e.to_string())),
     };
-    Outcome { step, message: message.clone(), ok, err }
+    Outcome {
+        step,
+        message: message.clone(),
+        ok,
+        err,
+    }
 }
 
 fn describe(step: Step, args: &RunArgs) -> String {
@@ -142,9 +184,13 @@ fn describe(step: Step, args: &RunArgs) -> String {
 
 /// Event count and head hash of an actor's (flushed) chain.
 fn chain_summary(theater: &Theater, id: &str) -> (u64, Option<String>) {
-    let events = ChainReader::open(theater.db().path()).and_then(|r| r.events(id, &EventFilter::default()));
+    let events =
+        ChainReader::open(theater.db().path()).and_then(|r| r.events(id, &EventFilter::default()));
     match events {
-        Ok(events) => (events.len() as u64, events.last().map(|e| hex::encode(e.hash))),
+        Ok(events) => (
+            events.len() as u64,
+            events.last().map(|e| hex::encode(e.hash)),
+        ),
         Err(_) => (0, None),
     }
 }

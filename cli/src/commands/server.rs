@@ -21,7 +21,10 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     let token = match args.token.filter(|t| !t.is_empty()) {
         Some(token) => Some(token),
         None if args.no_auth => None,
-        None => Some(new_token().context("cannot make an access token from the operating system's randomness")?),
+        None => Some(
+            new_token()
+                .context("cannot make an access token from the operating system's randomness")?,
+        ),
     };
     let mut config = ServerConfig::new(args.addr, token.clone());
     config.allow_hosts = args.allow_hosts;
@@ -58,14 +61,23 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
     // Before resuming: the resumed actors' lines are part of the account.
     super::lifecycle_log::spawn(&theater);
     if args.no_resume {
-        let waiting = theater.db().dormant()?.iter().filter(|a| a.parent_id.is_none()).count();
+        let waiting = theater
+            .db()
+            .dormant()?
+            .iter()
+            .filter(|a| a.parent_id.is_none())
+            .count();
         if waiting > 0 {
             eprintln!("theater server: --no-resume: {waiting} top-level actor(s) left by the previous server stay down");
         }
     } else {
         print_resumed(&theater.resume_dormant().await?);
     }
-    let file = ServerFile { address: format!("http://{}", client_addr(addr)), token, pid: std::process::id() };
+    let file = ServerFile {
+        address: format!("http://{}", client_addr(addr)),
+        token,
+        pid: std::process::id(),
+    };
     file.write(&data)?;
     eprintln!(
         "theater server listening on http://{addr} (data: {}; address and token in {})",
@@ -81,9 +93,15 @@ pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Resu
         0 => String::new(),
         n => format!(", {n} interrupted at the deadline"),
     };
-    eprintln!("theater server stopped: {} actors were running{interrupted}; chains flushed", report.running);
+    eprintln!(
+        "theater server stopped: {} actors were running{interrupted}; chains flushed",
+        report.running
+    );
     if report.unfinished > 0 {
-        eprintln!("warning: {} actors had not ended; their chains end without a final event", report.unfinished);
+        eprintln!(
+            "warning: {} actors had not ended; their chains end without a final event",
+            report.unfinished
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -109,8 +127,12 @@ fn print_resumed(report: &ResumeReport) {
 /// reached through loopback.
 fn client_addr(bound: SocketAddr) -> SocketAddr {
     match bound.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), bound.port()),
-        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), bound.port()),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), bound.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), bound.port())
+        }
         _ => bound,
     }
 }
@@ -146,7 +168,8 @@ impl Signals {
     fn new() -> Signals {
         Signals {
             #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .ok(),
         }
     }
 

@@ -15,12 +15,19 @@ pub async fn start(args: StartArgs) -> anyhow::Result<ExitCode> {
     let client = Client::connect(&args.connection)?;
     // The server reads the manifest itself, so it gets a path that does not depend on
     // this process's working directory.
-    let manifest = std::path::absolute(&args.manifest).with_context(|| format!("cannot resolve {}", args.manifest.display()))?;
+    let manifest = std::path::absolute(&args.manifest)
+        .with_context(|| format!("cannot resolve {}", args.manifest.display()))?;
     let init_state = match &args.init_state {
-        Some(p) => Some(Bytes::of(&std::fs::read(p).with_context(|| format!("cannot read --init-state file {}", p.display()))?)),
+        Some(p) => Some(Bytes::of(&std::fs::read(p).with_context(|| {
+            format!("cannot read --init-state file {}", p.display())
+        })?)),
         None => None,
     };
-    let request = StartRequest { manifest: manifest.display().to_string(), init_state, name: args.name.clone() };
+    let request = StartRequest {
+        manifest: manifest.display().to_string(),
+        init_state,
+        name: args.name.clone(),
+    };
     let actor: ActorView = client.post("/v1/actors", &request).await?;
     if args.json {
         print_json(&serde_json::to_value(&actor)?);
@@ -30,7 +37,13 @@ pub async fn start(args: StartArgs) -> anyhow::Result<ExitCode> {
         println!("started {} ({}) as {}", actor.name, actor.version, actor.id);
     }
     if args.subscribe {
-        subscribe::follow_one(&client, &actor.id, &subscribe::Selection::default(), args.json).await?;
+        subscribe::follow_one(
+            &client,
+            &actor.id,
+            &subscribe::Selection::default(),
+            args.json,
+        )
+        .await?;
     }
     Ok(ExitCode::SUCCESS)
 }

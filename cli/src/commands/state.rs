@@ -18,7 +18,10 @@ use crate::output::{print_json, show_bytes};
 pub async fn state(args: ActorArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let view = match data_dir {
         Some(dir) => from_db(&args.actor_id, Some(dir))?,
-        None => match Client::connect(&args.connection)?.get(&actor_path(&args.actor_id, "/state")).await {
+        None => match Client::connect(&args.connection)?
+            .get(&actor_path(&args.actor_id, "/state"))
+            .await
+        {
             Err(ClientError::NoServer { .. }) => from_db(&args.actor_id, None)?,
             other => other?,
         },
@@ -28,7 +31,15 @@ pub async fn state(args: ActorArgs, data_dir: Option<PathBuf>) -> anyhow::Result
         return Ok(ExitCode::SUCCESS);
     }
     match view.state {
-        Some(state) => println!("{}", show_bytes(&state.decode().map_err(anyhow::Error::msg).context("the server sent bad state bytes")?)),
+        Some(state) => println!(
+            "{}",
+            show_bytes(
+                &state
+                    .decode()
+                    .map_err(anyhow::Error::msg)
+                    .context("the server sent bad state bytes")?
+            )
+        ),
         // Nothing on stdout for programs; a word for people.
         None if std::io::stdout().is_terminal() => println!("(no state)"),
         None => {}
@@ -40,5 +51,7 @@ pub async fn state(args: ActorArgs, data_dir: Option<PathBuf>) -> anyhow::Result
 fn from_db(id: &str, data_dir: Option<PathBuf>) -> anyhow::Result<StateView> {
     let reader = ChainReader::open(&chain_db(data_dir))?;
     let actor_id = reader.actor(id)?.actor_id;
-    Ok(StateView { state: reader.last_state(&actor_id)?.as_deref().map(Bytes::of) })
+    Ok(StateView {
+        state: reader.last_state(&actor_id)?.as_deref().map(Bytes::of),
+    })
 }

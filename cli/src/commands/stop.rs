@@ -9,7 +9,9 @@ use crate::client::{actor_path, Client};
 use crate::output::print_json;
 
 pub async fn stop(args: ActorArgs) -> anyhow::Result<ExitCode> {
-    let actor: ActorView = Client::connect(&args.connection)?.post(&actor_path(&args.actor_id, "/stop"), &()).await?;
+    let actor: ActorView = Client::connect(&args.connection)?
+        .post(&actor_path(&args.actor_id, "/stop"), &())
+        .await?;
     if args.json {
         print_json(&serde_json::to_value(&actor)?);
         return Ok(ExitCode::SUCCESS);

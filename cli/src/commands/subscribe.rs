@@ -36,12 +36,19 @@ impl Selection {
 
 pub async fn subscribe(args: SubscribeArgs) -> anyhow::Result<ExitCode> {
     let client = Client::connect(&args.connection)?;
-    let selection = Selection { from: args.from, type_prefix: args.type_prefix };
+    let selection = Selection {
+        from: args.from,
+        type_prefix: args.type_prefix,
+    };
     let printer = Arc::new(EventPrinter::new(args.json, true));
     if args.actor_id != "-" {
         if args.tree {
             let failed = follow_tree(&client, &args.actor_id, &selection, &printer).await?;
-            return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            return Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         follow(&client, &args.actor_id, &selection, &printer).await?;
         return Ok(ExitCode::SUCCESS);
@@ -80,12 +87,23 @@ pub async fn subscribe(args: SubscribeArgs) -> anyhow::Result<ExitCode> {
             else => break,
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Print one actor's events until it ends; says on stderr how it ended.
-pub async fn follow(client: &Client, id: &str, selection: &Selection, printer: &EventPrinter) -> Result<StreamEnd, ClientError> {
-    let end = client.stream(&selection.stream_path(id), |event| printer.print(&event)).await?;
+pub async fn follow(
+    client: &Client,
+    id: &str,
+    selection: &Selection,
+    printer: &EventPrinter,
+) -> Result<StreamEnd, ClientError> {
+    let end = client
+        .stream(&selection.stream_path(id), |event| printer.print(&event))
+        .await?;
     match &end.reason {
         Some(reason) => eprintln!("actor {}: {}: {reason}", end.actor, end.status),
         None => eprintln!("actor {}: {}", end.actor, end.status),
@@ -94,7 +112,12 @@ pub async fn follow(client: &Client, id: &str, selection: &Selection, printer: &
 }
 
 /// Follow a single actor, without the actor column.
-pub async fn follow_one(client: &Client, id: &str, selection: &Selection, json: bool) -> Result<StreamEnd, ClientError> {
+pub async fn follow_one(
+    client: &Client,
+    id: &str,
+    selection: &Selection,
+    json: bool,
+) -> Result<StreamEnd, ClientError> {
     follow(client, id, selection, &EventPrinter::new(json, false)).await
 }
 
@@ -103,7 +126,12 @@ const TREE_POLL: Duration = Duration::from_millis(200);
 
 /// Follow `id` and every descendant, each from its first event, until all have ended;
 /// whether following one of them failed (said on stderr).
-pub async fn follow_tree(client: &Client, id: &str, selection: &Selection, printer: &Arc<EventPrinter>) -> anyhow::Result<bool> {
+pub async fn follow_tree(
+    client: &Client,
+    id: &str,
+    selection: &Selection,
+    printer: &Arc<EventPrinter>,
+) -> anyhow::Result<bool> {
     let mut followed = HashSet::new();
     let mut streams = JoinSet::new();
     let mut failed = false;
@@ -111,7 +139,8 @@ pub async fn follow_tree(client: &Client, id: &str, selection: &Selection, print
         let mut added = 0;
         for member in tree_members::from_server(client, id).await? {
             if followed.insert(member.clone()) {
-                let (client, selection, printer) = (client.clone(), selection.clone(), printer.clone());
+                let (client, selection, printer) =
+                    (client.clone(), selection.clone(), printer.clone());
                 streams.spawn(async move { follow(&client, &member, &selection, &printer).await });
                 added += 1;
             }

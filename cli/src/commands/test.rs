@@ -21,7 +21,10 @@ use crate::shared_target;
 pub async fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let root_manifest = project::workspace_manifest(&project::find_cargo_toml(&dir)?)?;
-    let root = root_manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let root = root_manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut cases = Vec::new();
     let emit = |case: Case, cases: &mut Vec<Case>| {
         if !args.json {
@@ -43,13 +46,30 @@ pub async fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let scenarios = scenario_files(&root.join("tests"))?;
     let filter = args.filter.as_deref().unwrap_or("");
     for path in scenarios {
-        let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let scenario = match Scenario::load(&path) {
             Ok(s) => s,
             Err(e) => {
                 if shown.contains(filter) {
-                    let failure = CaseFailure { location: "scenario file".into(), message: e.to_string(), diff: None };
-                    emit(Case { kind: "scenario", name: shown.clone(), file: shown, duration: Default::default(), failure: Some(failure) }, &mut cases);
+                    let failure = CaseFailure {
+                        location: "scenario file".into(),
+                        message: e.to_string(),
+                        diff: None,
+                    };
+                    emit(
+                        Case {
+                            kind: "scenario",
+                            name: shown.clone(),
+                            file: shown,
+                            duration: Default::default(),
+                            failure: Some(failure),
+                        },
+                        &mut cases,
+                    );
                 }
                 continue;
             }
@@ -69,11 +89,23 @@ pub async fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
             diff: f.diff.clone(),
         });
         let passed = failure.is_none();
-        emit(Case { kind: "scenario", name: outcome.scenario.name.clone(), file: shown.clone(), duration: outcome.duration, failure }, &mut cases);
+        emit(
+            Case {
+                kind: "scenario",
+                name: outcome.scenario.name.clone(),
+                file: shown.clone(),
+                duration: outcome.duration,
+                failure,
+            },
+            &mut cases,
+        );
         if args.record && passed {
             for file in golden::record(&ran).await? {
                 if !args.json {
-                    println!("       recorded {}", file.strip_prefix(&root).unwrap_or(&file).display());
+                    println!(
+                        "       recorded {}",
+                        file.strip_prefix(&root).unwrap_or(&file).display()
+                    );
                 }
             }
         } else {
@@ -92,18 +124,25 @@ fn finish(args: &TestArgs, cases: &[Case]) -> anyhow::Result<ExitCode> {
     let failed = cases.iter().any(|c| c.failure.is_some());
     if args.json {
         let passed = cases.iter().filter(|c| c.failure.is_none()).count();
-        print_json(&serde_json::json!({ "passed": passed, "failed": cases.len() - passed, "cases": cases }));
+        print_json(
+            &serde_json::json!({ "passed": passed, "failed": cases.len() - passed, "cases": cases }),
+        );
     } else {
         println!("{}", report::summary(cases));
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `theater build` of the project, as a child process of this same binary, so its report
 /// stays out of a `--json` test report while cargo's progress still streams to stderr.
 fn build(root: &Path, json: bool) -> anyhow::Result<Case> {
     let started = Instant::now();
-    let exe = std::env::current_exe().context("cannot find the theater binary to run `theater build`")?;
+    let exe =
+        std::env::current_exe().context("cannot find the theater binary to run `theater build`")?;
     let mut cmd = Command::new(exe);
     cmd.arg("build").arg(root);
     if json {
@@ -115,31 +154,48 @@ fn build(root: &Path, json: bool) -> anyhow::Result<Case> {
         message: "the build failed (its output is above); fix it, or pass --no-build to test the last build".into(),
         diff: None,
     });
-    Ok(Case { kind: "build", name: root.display().to_string(), file: "Cargo.toml".into(), duration: started.elapsed(), failure })
+    Ok(Case {
+        kind: "build",
+        name: root.display().to_string(),
+        file: "Cargo.toml".into(),
+        duration: started.elapsed(),
+        failure,
+    })
 }
 
 /// The project's native unit tests: `cargo test` on the host, with the SDK's test host.
 fn unit_tests(root_manifest: &Path, json: bool) -> anyhow::Result<Case> {
     let started = Instant::now();
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.args(["test", "--workspace", "--manifest-path"]).arg(root_manifest);
+    cmd.args(["test", "--workspace", "--manifest-path"])
+        .arg(root_manifest);
     // The same shared target directory as `theater build` (native builds sit beside wasm
     // ones), held for the run: another project's same-named crate must not replace ours.
     let project = project::describe(root_manifest)?;
-    let shared = shared_target::choose(&project, &theater_home()).map(|dir| shared_target::enter(dir, &project, root_manifest)).transpose()?;
+    let shared = shared_target::choose(&project, &theater_home())
+        .map(|dir| shared_target::enter(dir, &project, root_manifest))
+        .transpose()?;
     if let Some(shared) = &shared {
         cmd.env("CARGO_TARGET_DIR", &shared.dir);
     }
     if json {
         cmd.stdout(Stdio::null());
     }
-    let status = cmd.status().context("cannot run `cargo test` for the native unit tests")?;
+    let status = cmd
+        .status()
+        .context("cannot run `cargo test` for the native unit tests")?;
     let failure = (!status.success()).then(|| CaseFailure {
         location: "cargo test".into(),
         message: "the native unit tests failed (cargo's output is above)".into(),
         diff: None,
     });
-    Ok(Case { kind: "unit", name: "native unit tests".into(), file: "src/".into(), duration: started.elapsed(), failure })
+    Ok(Case {
+        kind: "unit",
+        name: "native unit tests".into(),
+        file: "src/".into(),
+        duration: started.elapsed(),
+        failure,
+    })
 }
 
 fn scenario_files(tests: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -156,7 +212,12 @@ fn scenario_files(tests: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 async fn check_golden(g: &golden::Golden, root: &Path) -> Case {
-    let shown = g.path.strip_prefix(root).unwrap_or(&g.path).display().to_string();
+    let shown = g
+        .path
+        .strip_prefix(root)
+        .unwrap_or(&g.path)
+        .display()
+        .to_string();
     let started = Instant::now();
     let scratch = tempfile::tempdir();
     let result = match &scratch {
@@ -177,5 +238,11 @@ async fn check_golden(g: &golden::Golden, root: &Path) -> Case {
         }),
         Err(e) => Some(CaseFailure { location: "replay".into(), message: format!("{e:#}"), diff: None }),
     };
-    Case { kind: "golden", name: shown.clone(), file: shown, duration: started.elapsed(), failure }
+    Case {
+        kind: "golden",
+        name: shown.clone(),
+        file: shown,
+        duration: started.elapsed(),
+        failure,
+    }
 }

@@ -34,8 +34,17 @@ fn draw(node: &TreeNode, lead: &str, indent: &str, lines: &mut Vec<String>) {
     lines.push(line);
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == node.children.len();
-        let (branch, next) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
-        draw(child, &format!("{indent}{branch}"), &format!("{indent}{next}"), lines);
+        let (branch, next) = if last {
+            ("└── ", "    ")
+        } else {
+            ("├── ", "│   ")
+        };
+        draw(
+            child,
+            &format!("{indent}{branch}"),
+            &format!("{indent}{next}"),
+            lines,
+        );
     }
 }
 
@@ -44,16 +53,33 @@ mod tests {
     use super::*;
 
     fn n(name: &str, children: Vec<TreeNode>) -> TreeNode {
-        TreeNode { id: format!("{name}-id"), name: name.into(), status: "running".into(), reason: None, restarts: 0, children }
+        TreeNode {
+            id: format!("{name}-id"),
+            name: name.into(),
+            status: "running".into(),
+            reason: None,
+            restarts: 0,
+            children,
+        }
     }
 
     #[test]
     fn children_hang_off_branches() {
         let mut lines = Vec::new();
-        draw(&n("root", vec![n("a", vec![n("a1", vec![])]), n("b", vec![])]), "", "", &mut lines);
+        draw(
+            &n("root", vec![n("a", vec![n("a1", vec![])]), n("b", vec![])]),
+            "",
+            "",
+            &mut lines,
+        );
         assert_eq!(
             lines,
-            ["root root-id running", "├── a a-id running", "│   └── a1 a1-id running", "└── b b-id running"]
+            [
+                "root root-id running",
+                "├── a a-id running",
+                "│   └── a1 a1-id running",
+                "└── b b-id running"
+            ]
         );
     }
 }

@@ -27,7 +27,9 @@ pub fn from_db(reader: &ChainReader, id: &str) -> Result<Vec<String>, ChainError
     let mut members = vec![root];
     let mut next = 0;
     while let Some(parent) = members.get(next).cloned() {
-        let children = actors.iter().filter(|a| a.parent_id.as_deref() == Some(parent.as_str()));
+        let children = actors
+            .iter()
+            .filter(|a| a.parent_id.as_deref() == Some(parent.as_str()));
         members.extend(children.map(|a| a.actor_id.clone()));
         next += 1;
     }
@@ -35,7 +37,13 @@ pub fn from_db(reader: &ChainReader, id: &str) -> Result<Vec<String>, ChainError
 }
 
 fn find<'a>(nodes: &'a [TreeNode], id: &str) -> Option<&'a TreeNode> {
-    nodes.iter().find_map(|n| if n.id == id { Some(n) } else { find(&n.children, id) })
+    nodes.iter().find_map(|n| {
+        if n.id == id {
+            Some(n)
+        } else {
+            find(&n.children, id)
+        }
+    })
 }
 
 fn collect(node: &TreeNode, out: &mut Vec<String>) {

@@ -19,7 +19,11 @@ use crate::output::print_json;
 pub fn verify(args: VerifyArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let key = args.key.as_deref().map(parse_key).transpose()?;
     let path = Path::new(&args.target);
-    let result = if path.is_file() { from_file(path, key.as_ref()) } else { from_db(&args.target, data_dir, key.as_ref()) };
+    let result = if path.is_file() {
+        from_file(path, key.as_ref())
+    } else {
+        from_db(&args.target, data_dir, key.as_ref())
+    };
     let outcome = match result {
         Ok(verified) => Ok(verified),
         Err(e) => match e.downcast::<VerifyError>() {
@@ -57,10 +61,18 @@ pub fn verify(args: VerifyArgs, data_dir: Option<PathBuf>) -> anyhow::Result<Exi
 /// `ok: N events, head H, signed by KEY (at seq S)`, and the unsigned tail if there is one.
 fn summary(v: &Verified) -> String {
     let head = v.head.map(hex::encode).unwrap_or_default();
-    let mut line = format!("ok: {} events, head {head}, signed by {} (at seq {})", v.events, hex::encode(v.signed.public_key), v.signed.seq);
+    let mut line = format!(
+        "ok: {} events, head {head}, signed by {} (at seq {})",
+        v.events,
+        hex::encode(v.signed.public_key),
+        v.signed.seq
+    );
     match v.unsigned_tail() {
         0 => {}
-        n => line.push_str(&format!("; unsigned tail: {n} events after seq {} are not covered by a signature yet", v.signed.seq)),
+        n => line.push_str(&format!(
+            "; unsigned tail: {n} events after seq {} are not covered by a signature yet",
+            v.signed.seq
+        )),
     }
     line
 }
@@ -72,7 +84,11 @@ fn parse_key(text: &str) -> anyhow::Result<[u8; 32]> {
         .with_context(|| format!("--key {text:?} is not a public key\n  hint: give the 64 hex digits `theater key` prints"))
 }
 
-fn from_db(target: &str, data_dir: Option<PathBuf>, key: Option<&[u8; 32]>) -> anyhow::Result<Verified> {
+fn from_db(
+    target: &str,
+    data_dir: Option<PathBuf>,
+    key: Option<&[u8; 32]>,
+) -> anyhow::Result<Verified> {
     let reader = ChainReader::open(&chain_db(data_dir))?;
     let actor_id = reader.actor(target)?.actor_id;
     let mut verifier = Verifier::new(reader.signed_head(&actor_id)?);
@@ -84,18 +100,23 @@ fn from_db(target: &str, data_dir: Option<PathBuf>, key: Option<&[u8; 32]>) -> a
 }
 
 fn from_file(path: &Path, key: Option<&[u8; 32]>) -> anyhow::Result<Verified> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut verifier = Verifier::new(None);
     let mut actor_id = String::new();
-    for_each_line(BufReader::new(file), &path.display().to_string(), |line| -> anyhow::Result<()> {
-        match line {
-            Line::Head(head) => {
-                verifier = Verifier::new(Some(head.head));
-                actor_id = head.actor_id;
+    for_each_line(
+        BufReader::new(file),
+        &path.display().to_string(),
+        |line| -> anyhow::Result<()> {
+            match line {
+                Line::Head(head) => {
+                    verifier = Verifier::new(Some(head.head));
+                    actor_id = head.actor_id;
+                }
+                Line::Event(event, _) => verifier.push(&event)?,
             }
-            Line::Event(event, _) => verifier.push(&event)?,
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(verifier.finish(&actor_id, key)?)
 }

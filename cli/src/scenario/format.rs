@@ -11,9 +11,17 @@ use toml::Spanned;
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, #[source] source: std::io::Error },
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
-    Invalid { path: String, line: usize, message: String },
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
 }
 
 /// A message or an expected value: a TOML string is taken as its UTF-8 text (JSON text
@@ -112,7 +120,11 @@ pub struct Step {
 impl Step {
     /// A short description for reports: `request {"get":{}}`, `expect_log "started"`.
     pub fn describe(&self) -> String {
-        let to = self.to.as_deref().map(|t| format!(" to {t}")).unwrap_or_default();
+        let to = self
+            .to
+            .as_deref()
+            .map(|t| format!(" to {t}"))
+            .unwrap_or_default();
         if let Some(m) = &self.send {
             format!("send {}{to}", m.display())
         } else if let Some(m) = &self.request {
@@ -131,16 +143,26 @@ impl Step {
     }
 
     fn check(&self) -> Result<(), String> {
-        let actions = [self.send.is_some(), self.request.is_some()].iter().filter(|b| **b).count();
-        let checks = [self.expect_state.is_some(), self.expect_log.is_some(), self.expect_log_regex.is_some(), self.expect_event.is_some()]
+        let actions = [self.send.is_some(), self.request.is_some()]
             .iter()
             .filter(|b| **b)
             .count();
+        let checks = [
+            self.expect_state.is_some(),
+            self.expect_log.is_some(),
+            self.expect_log_regex.is_some(),
+            self.expect_event.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         if actions + checks != 1 {
             return Err("a step needs exactly one of `send`, `request`, `expect_state`, `expect_log`, `expect_log_regex`, `expect_event`".into());
         }
         if self.request.is_none() && (self.expect.is_some() || self.expect_subset.is_some()) {
-            return Err("`expect` and `expect_subset` check a reply: they go with `request`".into());
+            return Err(
+                "`expect` and `expect_subset` check a reply: they go with `request`".into(),
+            );
         }
         if actions == 0 && self.expect_error.is_some() {
             return Err("`expect_error` checks that a `send` or `request` fails".into());
@@ -149,7 +171,9 @@ impl Step {
             return Err("a step cannot expect both a reply and an error".into());
         }
         if let Some(r) = &self.expect_log_regex {
-            regex::Regex::new(r).map_err(|e| format!("`expect_log_regex` is not a valid regular expression: {e}"))?;
+            regex::Regex::new(r).map_err(|e| {
+                format!("`expect_log_regex` is not a valid regular expression: {e}")
+            })?;
         }
         Ok(())
     }
@@ -187,11 +211,18 @@ pub enum StepTarget {
 
 impl StepTarget {
     pub fn parse(to: &str) -> Result<StepTarget, String> {
-        let Some(rest) = to.strip_prefix("child:") else { return Ok(StepTarget::Actor(to.to_string())) };
-        let bad = || format!("`to = \"{to}\"`: a spawned child is addressed as `child:NAME:N` (NAME an [[actor]], N its child's position, 0 first)");
+        let Some(rest) = to.strip_prefix("child:") else {
+            return Ok(StepTarget::Actor(to.to_string()));
+        };
+        let bad = || {
+            format!("`to = \"{to}\"`: a spawned child is addressed as `child:NAME:N` (NAME an [[actor]], N its child's position, 0 first)")
+        };
         let (parent, index) = rest.rsplit_once(':').ok_or_else(bad)?;
         let index = index.parse().map_err(|_| bad())?;
-        Ok(StepTarget::Child { parent: parent.to_string(), index })
+        Ok(StepTarget::Child {
+            parent: parent.to_string(),
+            index,
+        })
     }
 
     /// The `[[actor]]` this target is, or is a child of.
@@ -208,16 +239,38 @@ const DEFAULT_MANIFEST: &str = "../manifest.toml";
 impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, FormatError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| FormatError::Read { path: shown.clone(), source })?;
-        let line_of = |offset: usize| text.get(..offset).map_or(1, |s| s.matches('\n').count() + 1);
-        let invalid = |line: usize, message: String| FormatError::Invalid { path: shown.clone(), line, message };
-        let raw: RawScenario = toml::from_str(&text).map_err(|e| invalid(e.span().map_or(1, |s| line_of(s.start)), e.message().trim().to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| FormatError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let line_of = |offset: usize| {
+            text.get(..offset)
+                .map_or(1, |s| s.matches('\n').count() + 1)
+        };
+        let invalid = |line: usize, message: String| FormatError::Invalid {
+            path: shown.clone(),
+            line,
+            message,
+        };
+        let raw: RawScenario = toml::from_str(&text).map_err(|e| {
+            invalid(
+                e.span().map_or(1, |s| line_of(s.start)),
+                e.message().trim().to_string(),
+            )
+        })?;
         if raw.steps.is_empty() {
-            return Err(invalid(1, "the scenario has no [[step]]: add at least one".into()));
+            return Err(invalid(
+                1,
+                "the scenario has no [[step]]: add at least one".into(),
+            ));
         }
         let mut actors = raw.actors;
         if actors.is_empty() {
-            actors.push(ActorSpec { name: "main".into(), manifest: DEFAULT_MANIFEST.into(), init_state: None });
+            actors.push(ActorSpec {
+                name: "main".into(),
+                manifest: DEFAULT_MANIFEST.into(),
+                init_state: None,
+            });
         }
         let mut steps = Vec::new();
         for spanned in raw.steps {
@@ -227,13 +280,25 @@ impl Scenario {
             if let Some(to) = &step.to {
                 let named = StepTarget::parse(to).map_err(|m| invalid(line, m))?;
                 if !actors.iter().any(|a| a.name == named.actor()) {
-                    return Err(invalid(line, format!("`to = \"{to}\"` names no [[actor]] of this scenario")));
+                    return Err(invalid(
+                        line,
+                        format!("`to = \"{to}\"` names no [[actor]] of this scenario"),
+                    ));
                 }
             }
             steps.push((line, step));
         }
-        let name = raw.name.unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-        Ok(Scenario { name, path: path.to_path_buf(), actors, steps })
+        let name = raw.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        Ok(Scenario {
+            name,
+            path: path.to_path_buf(),
+            actors,
+            steps,
+        })
     }
 }
 
@@ -250,35 +315,60 @@ mod tests {
 
     #[test]
     fn a_scenario_defaults_to_the_project_actor() {
-        let s = parse("[[step]]\nsend = '{\"add\":1}'\n[[step]]\nrequest = { get = {} }\nexpect = 1\n").unwrap();
+        let s =
+            parse("[[step]]\nsend = '{\"add\":1}'\n[[step]]\nrequest = { get = {} }\nexpect = 1\n")
+                .unwrap();
         assert_eq!(s.actors[0].name, "main");
         assert_eq!(s.steps.len(), 2);
         assert_eq!(s.steps[1].0, 3);
-        assert_eq!(s.steps[1].1.request.as_ref().unwrap().bytes(), b"{\"get\":{}}");
+        assert_eq!(
+            s.steps[1].1.request.as_ref().unwrap().bytes(),
+            b"{\"get\":{}}"
+        );
     }
 
     #[test]
     fn syntax_errors_name_file_and_line() {
-        let e = parse("[[step]]\nsend = \"x\"\n[[step]\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"x\"\n[[step]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("s.toml:3:"), "{e}");
     }
 
     #[test]
     fn misuse_is_explained_with_its_line() {
-        let e = parse("[[step]]\nsend = \"a\"\n\n[[step]]\nexpect = 1\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"a\"\n\n[[step]]\nexpect = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(":4:") && e.contains("exactly one of"), "{e}");
-        let e = parse("[[step]]\nsend = \"a\"\nexpect = 1\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"a\"\nexpect = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("go with `request`"), "{e}");
-        let e = parse("[[step]]\nsend = \"a\"\nto = \"nobody\"\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"a\"\nto = \"nobody\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("names no [[actor]]"), "{e}");
-        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:main:x\"\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:main:x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("child:NAME:N"), "{e}");
-        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:other:0\"\n").unwrap_err().to_string();
+        let e = parse("[[step]]\nsend = \"a\"\nto = \"child:other:0\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("names no [[actor]]"), "{e}");
         let s = parse("[[step]]\nsend = \"a\"\nto = \"child:main:1\"\n").unwrap();
         let to = s.steps[0].1.to.as_deref().map(StepTarget::parse);
-        assert_eq!(to, Some(Ok(StepTarget::Child { parent: "main".into(), index: 1 })));
-        let e = parse("[[step]]\nsend = \"a\"\nexpekt = 1\n").unwrap_err().to_string();
+        assert_eq!(
+            to,
+            Some(Ok(StepTarget::Child {
+                parent: "main".into(),
+                index: 1
+            }))
+        );
+        let e = parse("[[step]]\nsend = \"a\"\nexpekt = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown field `expekt`"), "{e}");
     }
 }

@@ -19,8 +19,16 @@ use super::run::Run;
 
 /// Where a scenario's golden chains live.
 pub fn dir_for(scenario: &Scenario) -> PathBuf {
-    let tests = scenario.path.parent().map(PathBuf::from).unwrap_or_default();
-    let stem = scenario.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let tests = scenario
+        .path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let stem = scenario
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     tests.join("golden").join(stem)
 }
 
@@ -36,12 +44,24 @@ pub async fn record(run: &Run) -> anyhow::Result<Vec<PathBuf>> {
     let reader = ChainReader::open(run.theater.db().path())?;
     let actors = reader.actors()?;
     let mut written = Vec::new();
-    let mut queue: Vec<(String, String)> = run.outcome.actors.iter().map(|a| (a.name.clone(), a.id.clone())).collect();
+    let mut queue: Vec<(String, String)> = run
+        .outcome
+        .actors
+        .iter()
+        .map(|a| (a.name.clone(), a.id.clone()))
+        .collect();
     while let Some((name, id)) = queue.pop() {
-        let children = actors.iter().filter(|a| a.parent_id.as_deref() == Some(id.as_str()));
-        queue.extend(children.enumerate().map(|(k, child)| (format!("{name}{CHILD}{k}"), child.actor_id.clone())));
+        let children = actors
+            .iter()
+            .filter(|a| a.parent_id.as_deref() == Some(id.as_str()));
+        queue.extend(
+            children
+                .enumerate()
+                .map(|(k, child)| (format!("{name}{CHILD}{k}"), child.actor_id.clone())),
+        );
         let path = dir.join(format!("{name}.jsonl"));
-        write_events(&reader, &id, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        write_events(&reader, &id, &path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     written.sort();
@@ -52,9 +72,16 @@ pub async fn record(run: &Run) -> anyhow::Result<Vec<PathBuf>> {
 const CHILD: &str = ".child-";
 
 fn remove_recordings(dir: &Path) -> anyhow::Result<()> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
-    for path in entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")) {
-        std::fs::remove_file(&path).with_context(|| format!("cannot replace {}", path.display()))?;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for path in entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+    {
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
     }
     Ok(())
 }
@@ -79,8 +106,14 @@ pub struct Golden {
 /// The golden chains of a scenario whose actors (or whose children's parents) it still names.
 pub fn find(scenario: &Scenario) -> Vec<Golden> {
     let dir = dir_for(scenario);
-    let base = scenario.path.parent().map(PathBuf::from).unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let base = scenario
+        .path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
     let mut found: Vec<Golden> = entries
         .flatten()
         .map(|e| e.path())
@@ -92,7 +125,10 @@ pub fn find(scenario: &Scenario) -> Vec<Golden> {
                 None => (stem, false),
             };
             let actor = scenario.actors.iter().find(|a| a.name == root)?;
-            Some(Golden { manifest: (!child).then(|| base.join(&actor.manifest)), path })
+            Some(Golden {
+                manifest: (!child).then(|| base.join(&actor.manifest)),
+                path,
+            })
         })
         .collect();
     found.sort_by(|a, b| a.path.cmp(&b.path));
@@ -101,17 +137,25 @@ pub fn find(scenario: &Scenario) -> Vec<Golden> {
 
 /// Replay one golden chain against the component its actor's manifest names now.
 pub async fn check(golden: &Golden, data_dir: &Path) -> anyhow::Result<ReplayReport> {
-    let file = std::fs::File::open(&golden.path).with_context(|| format!("cannot open {}", golden.path.display()))?;
+    let file = std::fs::File::open(&golden.path)
+        .with_context(|| format!("cannot open {}", golden.path.display()))?;
     let exported = read_jsonl(BufReader::new(file), &golden.path.display().to_string())?;
     let manifest = match (&golden.manifest, exported.events.first()) {
         (Some(path), _) => Manifest::load(path)?,
         (None, Some(first)) => (*recorded_manifest(first)?).clone(),
-        (None, None) => anyhow::bail!("{} holds no events; re-record it with `theater test --record`", golden.path.display()),
+        (None, None) => anyhow::bail!(
+            "{} holds no events; re-record it with `theater test --record`",
+            golden.path.display()
+        ),
     };
     let blobs = exported.blobs;
     let mut config = TheaterConfig::new(Some(data_dir.to_path_buf()));
     config.logs = std::sync::Arc::new(|_| {});
     let theater = Theater::new(config)?;
-    let input = ReplayInput { events: exported.events, component: Some(manifest.component.clone()), blobs: Box::new(move |h| blobs.get(h).cloned()) };
+    let input = ReplayInput {
+        events: exported.events,
+        component: Some(manifest.component.clone()),
+        blobs: Box::new(move |h| blobs.get(h).cloned()),
+    };
     Ok(theater.replay(input).await?)
 }

@@ -7,8 +7,12 @@ use serde_json::Value;
 /// arrays element by element (same length), other values equal.
 pub fn is_subset(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| is_subset(v, av))),
-        (Value::Array(e), Value::Array(a)) => e.len() == a.len() && e.iter().zip(a).all(|(x, y)| is_subset(x, y)),
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| is_subset(v, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| is_subset(x, y))
+        }
         _ => expected == actual,
     }
 }
@@ -42,7 +46,12 @@ pub fn diff(expected: &str, actual: &str) -> String {
 }
 
 /// Compare a reply or state with an expectation; `Err` carries the message and diff.
-pub fn compare(expected_json: Option<Value>, expected_text: &str, actual: &[u8], subset: bool) -> Result<(), (String, String)> {
+pub fn compare(
+    expected_json: Option<Value>,
+    expected_text: &str,
+    actual: &[u8],
+    subset: bool,
+) -> Result<(), (String, String)> {
     let got = parse(actual);
     match (expected_json, got) {
         (Some(e), Ok(a)) => {
@@ -50,7 +59,11 @@ pub fn compare(expected_json: Option<Value>, expected_text: &str, actual: &[u8],
             if ok {
                 Ok(())
             } else {
-                let what = if subset { "does not contain the expected fields" } else { "differs from the expected value" };
+                let what = if subset {
+                    "does not contain the expected fields"
+                } else {
+                    "differs from the expected value"
+                };
                 Err((what.to_string(), diff(&pretty(&e), &pretty(&a))))
             }
         }
@@ -60,7 +73,10 @@ pub fn compare(expected_json: Option<Value>, expected_text: &str, actual: &[u8],
                 Ok(v) => pretty(&v),
                 Err(text) => text,
             };
-            Err(("differs from the expected value".into(), diff(&format!("{expected_text}\n"), &format!("{shown}\n"))))
+            Err((
+                "differs from the expected value".into(),
+                diff(&format!("{expected_text}\n"), &format!("{shown}\n")),
+            ))
         }
     }
 }
@@ -72,7 +88,10 @@ mod tests {
 
     #[test]
     fn subset_matches_nested_fields() {
-        assert!(is_subset(&json!({"a": {"b": 1}}), &json!({"a": {"b": 1, "c": 2}, "d": 3})));
+        assert!(is_subset(
+            &json!({"a": {"b": 1}}),
+            &json!({"a": {"b": 1, "c": 2}, "d": 3})
+        ));
         assert!(!is_subset(&json!({"a": {"b": 2}}), &json!({"a": {"b": 1}})));
         assert!(!is_subset(&json!([1]), &json!([1, 2])));
     }
@@ -84,6 +103,9 @@ mod tests {
         assert!(compare(None, "pong", b"pong", false).is_ok());
         let (message, diff) = compare(Some(json!({"n": 1})), "", b"{\"n\":2}", false).unwrap_err();
         assert!(message.contains("differs"));
-        assert!(diff.contains("-  \"n\": 1") && diff.contains("+  \"n\": 2"), "{diff}");
+        assert!(
+            diff.contains("-  \"n\": 1") && diff.contains("+  \"n\": 2"),
+            "{diff}"
+        );
     }
 }

@@ -36,7 +36,10 @@ pub fn human(case: &Case) -> String {
     match &case.failure {
         None => format!("ok     {} {} ({ms:.0} ms)", case.kind, case.name),
         Some(f) => {
-            let mut out = format!("FAILED {} {} — {}\n  {}: {}\n", case.kind, case.name, case.file, f.location, f.message);
+            let mut out = format!(
+                "FAILED {} {} — {}\n  {}: {}\n",
+                case.kind, case.name, case.file, f.location, f.message
+            );
             if let Some(diff) = &f.diff {
                 for line in diff.lines() {
                     out.push_str("    ");
@@ -78,6 +81,8 @@ pub fn write_junit(cases: &[Case], path: &Path) -> anyhow::Result<()> {
         suite.add_test_case(test);
     }
     report.add_test_suite(suite);
-    let xml = report.to_string().context("cannot render the JUnit report")?;
+    let xml = report
+        .to_string()
+        .context("cannot render the JUnit report")?;
     std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))
 }

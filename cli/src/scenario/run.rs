@@ -53,8 +53,20 @@ pub struct Run {
     _dir: tempfile::TempDir,
 }
 
-fn fail(index: usize, line: usize, step: &Step, message: impl Into<String>, diff: Option<String>) -> Failure {
-    Failure { step: index + 1, line, description: step.describe(), message: message.into(), diff }
+fn fail(
+    index: usize,
+    line: usize,
+    step: &Step,
+    message: impl Into<String>,
+    diff: Option<String>,
+) -> Failure {
+    Failure {
+        step: index + 1,
+        line,
+        description: step.describe(),
+        message: message.into(),
+        diff,
+    }
 }
 
 /// Run a scenario to its end or its first failing step.
@@ -63,13 +75,21 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
     let logs: Arc<Mutex<Vec<LogLine>>> = Arc::default();
     let sink = logs.clone();
     let mut config = TheaterConfig::new(Some(dir.path().to_path_buf()));
-    config.logs = Arc::new(move |line: &LogLine| sink.lock().unwrap_or_else(|p| p.into_inner()).push(line.clone()));
+    config.logs = Arc::new(move |line: &LogLine| {
+        sink.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line.clone())
+    });
     // Reproducible chains: ids derived from the scenario's name and spawn order, time logical.
     config.ids = IdScheme::Derived(scenario.name.clone());
     config.chain.clock = ChainClock::Logical;
     let theater = Theater::new(config)?;
     let started = Instant::now();
-    let base = scenario.path.parent().map(PathBuf::from).unwrap_or_default();
+    let base = scenario
+        .path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
 
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut actors = Vec::new();
@@ -77,16 +97,28 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
     for spec in &scenario.actors {
         let manifest = Manifest::load(&base.join(&spec.manifest));
         let spawned = match manifest {
-            Ok(m) => theater.spawn(m, spec.init_state.as_ref().map(|p| p.bytes()), None).await.map_err(|e| e.to_string()),
+            Ok(m) => theater
+                .spawn(m, spec.init_state.as_ref().map(|p| p.bytes()), None)
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match spawned {
             Ok(id) => {
                 ids.insert(spec.name.clone(), id.clone());
-                actors.push(RanActor { name: spec.name.clone(), id });
+                actors.push(RanActor {
+                    name: spec.name.clone(),
+                    id,
+                });
             }
             Err(e) => {
-                failure = Some(Failure { step: 0, line: 1, description: format!("start actor {}", spec.name), message: e, diff: None });
+                failure = Some(Failure {
+                    step: 0,
+                    line: 1,
+                    description: format!("start actor {}", spec.name),
+                    message: e,
+                    diff: None,
+                });
                 break;
             }
         }
@@ -98,9 +130,17 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
             steps_run += 1;
             let target = match step.to.as_deref().map(StepTarget::parse) {
                 Some(Ok(target)) => target,
-                _ => StepTarget::Actor(scenario.actors.first().map(|a| a.name.clone()).unwrap_or_default()),
+                _ => StepTarget::Actor(
+                    scenario
+                        .actors
+                        .first()
+                        .map(|a| a.name.clone())
+                        .unwrap_or_default(),
+                ),
             };
-            let resolved = resolve(&theater, &ids, &target).await.map_err(|m| fail(index, *line, step, m, None));
+            let resolved = resolve(&theater, &ids, &target)
+                .await
+                .map_err(|m| fail(index, *line, step, m, None));
             if let Err(f) = match resolved {
                 Ok(id) => run_step(&theater, &id, &logs, index, *line, step).await,
                 Err(f) => Err(f),
@@ -114,30 +154,81 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
     if let Err(e) = theater.shutdown().await {
         tracing::warn!("scenario runtime did not shut down cleanly: {e}");
     }
-    Ok(Run { theater, outcome: Outcome { scenario, steps_run, duration, failure, actors }, _dir: dir })
+    Ok(Run {
+        theater,
+        outcome: Outcome {
+            scenario,
+            steps_run,
+            duration,
+            failure,
+            actors,
+        },
+        _dir: dir,
+    })
 }
 
 /// The id of a step's actor: an `[[actor]]`'s, or the n-th child (in spawn order) of one.
-async fn resolve(theater: &Theater, ids: &HashMap<String, String>, target: &StepTarget) -> Result<String, String> {
-    let named = ids.get(target.actor()).cloned().ok_or_else(|| format!("no actor {} was started", target.actor()))?;
-    let StepTarget::Child { parent, index } = target else { return Ok(named) };
-    theater.db().sink().flush_async().await.map_err(|e| e.to_string())?;
-    let actors = ChainReader::open(theater.db().path()).and_then(|r| r.actors()).map_err(|e| e.to_string())?;
-    let children: Vec<String> = actors.into_iter().filter(|a| a.parent_id.as_deref() == Some(named.as_str())).map(|a| a.actor_id).collect();
-    children.get(*index).cloned().ok_or_else(|| format!("{parent} has spawned {} children, so it has no child {index}", children.len()))
+async fn resolve(
+    theater: &Theater,
+    ids: &HashMap<String, String>,
+    target: &StepTarget,
+) -> Result<String, String> {
+    let named = ids
+        .get(target.actor())
+        .cloned()
+        .ok_or_else(|| format!("no actor {} was started", target.actor()))?;
+    let StepTarget::Child { parent, index } = target else {
+        return Ok(named);
+    };
+    theater
+        .db()
+        .sink()
+        .flush_async()
+        .await
+        .map_err(|e| e.to_string())?;
+    let actors = ChainReader::open(theater.db().path())
+        .and_then(|r| r.actors())
+        .map_err(|e| e.to_string())?;
+    let children: Vec<String> = actors
+        .into_iter()
+        .filter(|a| a.parent_id.as_deref() == Some(named.as_str()))
+        .map(|a| a.actor_id)
+        .collect();
+    children.get(*index).cloned().ok_or_else(|| {
+        format!(
+            "{parent} has spawned {} children, so it has no child {index}",
+            children.len()
+        )
+    })
 }
 
-async fn run_step(theater: &Theater, id: &str, logs: &Mutex<Vec<LogLine>>, index: usize, line: usize, step: &Step) -> Result<(), Failure> {
+async fn run_step(
+    theater: &Theater,
+    id: &str,
+    logs: &Mutex<Vec<LogLine>>,
+    index: usize,
+    line: usize,
+    step: &Step,
+) -> Result<(), Failure> {
     let failed = |message: String, diff: Option<String>| fail(index, line, step, message, diff);
     if let Some(msg) = &step.send {
         return expect_outcome(theater.send(id, msg.bytes()).await, step, index, line).map(|_| ());
     }
     if let Some(msg) = &step.request {
         // `None`: the call failed as `expect_error` wanted, so there is no reply to check.
-        let Some(reply) = expect_outcome(theater.request(id, msg.bytes()).await, step, index, line)? else { return Ok(()) };
+        let Some(reply) =
+            expect_outcome(theater.request(id, msg.bytes()).await, step, index, line)?
+        else {
+            return Ok(());
+        };
         if let Some(expected) = step.expect.as_ref().or(step.expect_subset.as_ref()) {
-            compare(expected.json(), &expected.display(), &reply, step.expect_subset.is_some())
-                .map_err(|(m, d)| failed(format!("the reply {m}"), Some(d)))?;
+            compare(
+                expected.json(),
+                &expected.display(),
+                &reply,
+                step.expect_subset.is_some(),
+            )
+            .map_err(|(m, d)| failed(format!("the reply {m}"), Some(d)))?;
         }
         return Ok(());
     }
@@ -151,36 +242,74 @@ async fn run_step(theater: &Theater, id: &str, logs: &Mutex<Vec<LogLine>>, index
             .map_err(|e| failed(e.to_string(), None))?
             .unwrap_or_default();
         // A table is a subset check; a string is the whole state.
-        let subset = matches!(expected, super::format::Payload::Value(toml::Value::Table(_)));
-        return compare(expected.json(), &expected.display(), &state, subset).map_err(|(m, d)| failed(format!("the state {m}"), Some(d)));
+        let subset = matches!(
+            expected,
+            super::format::Payload::Value(toml::Value::Table(_))
+        );
+        return compare(expected.json(), &expected.display(), &state, subset)
+            .map_err(|(m, d)| failed(format!("the state {m}"), Some(d)));
     }
-    let lines: Vec<String> = logs.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|l| l.actor_id == id).map(|l| l.message.clone()).collect();
+    let lines: Vec<String> = logs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|l| l.actor_id == id)
+        .map(|l| l.message.clone())
+        .collect();
     if let Some(text) = &step.expect_log {
         return match lines.iter().any(|l| l.contains(text.as_str())) {
             true => Ok(()),
-            false => Err(failed(format!("no log line contains {text:?}"), Some(log_listing(&lines)))),
+            false => Err(failed(
+                format!("no log line contains {text:?}"),
+                Some(log_listing(&lines)),
+            )),
         };
     }
     if let Some(pattern) = &step.expect_log_regex {
         let re = regex::Regex::new(pattern).map_err(|e| failed(e.to_string(), None))?;
         return match lines.iter().any(|l| re.is_match(l)) {
             true => Ok(()),
-            false => Err(failed(format!("no log line matches /{pattern}/"), Some(log_listing(&lines)))),
+            false => Err(failed(
+                format!("no log line matches /{pattern}/"),
+                Some(log_listing(&lines)),
+            )),
         };
     }
     if let Some(expected) = &step.expect_event {
-        theater.db().sink().flush_async().await.map_err(|e| failed(e.to_string(), None))?;
-        let events = ChainReader::open(theater.db().path())
-            .and_then(|r| r.events(id, &EventFilter { type_prefix: Some(expected.event_type.clone()), ..EventFilter::default() }))
+        theater
+            .db()
+            .sink()
+            .flush_async()
+            .await
             .map_err(|e| failed(e.to_string(), None))?;
-        let views: Vec<serde_json::Value> = events.iter().filter(|e| e.event_type == expected.event_type).map(|e| event_json(e)["view"].clone()).collect();
+        let events = ChainReader::open(theater.db().path())
+            .and_then(|r| {
+                r.events(
+                    id,
+                    &EventFilter {
+                        type_prefix: Some(expected.event_type.clone()),
+                        ..EventFilter::default()
+                    },
+                )
+            })
+            .map_err(|e| failed(e.to_string(), None))?;
+        let views: Vec<serde_json::Value> = events
+            .iter()
+            .filter(|e| e.event_type == expected.event_type)
+            .map(|e| event_json(e)["view"].clone())
+            .collect();
         let wanted = expected.payload.as_ref().and_then(|p| p.json());
-        let found = views.iter().any(|v| wanted.as_ref().is_none_or(|w| is_subset(w, v)));
+        let found = views
+            .iter()
+            .any(|v| wanted.as_ref().is_none_or(|w| is_subset(w, v)));
         if !found {
             let seen = views.iter().map(|v| format!("  {v}\n")).collect::<String>();
             let message = match views.len() {
                 0 => format!("the chain has no {} event", expected.event_type),
-                n => format!("none of the {n} {} events has the expected payload", expected.event_type),
+                n => format!(
+                    "none of the {n} {} events has the expected payload",
+                    expected.event_type
+                ),
             };
             return Err(failed(message, (!seen.is_empty()).then_some(seen)));
         }
@@ -189,13 +318,36 @@ async fn run_step(theater: &Theater, id: &str, logs: &Mutex<Vec<LogLine>>, index
 }
 
 /// Check a call's success or failure against `expect_error`.
-fn expect_outcome<T>(result: Result<T, theater_runtime::ActorError>, step: &Step, index: usize, line: usize) -> Result<Option<T>, Failure> {
+fn expect_outcome<T>(
+    result: Result<T, theater_runtime::ActorError>,
+    step: &Step,
+    index: usize,
+    line: usize,
+) -> Result<Option<T>, Failure> {
     match (result, &step.expect_error) {
         (Ok(v), None) => Ok(Some(v)),
         (Err(e), Some(text)) if e.to_string().contains(text.as_str()) => Ok(None),
-        (Err(e), Some(text)) => Err(fail(index, line, step, format!("the call failed, but not with {text:?}"), Some(format!("-{text}\n+{e}\n")))),
-        (Err(e), None) => Err(fail(index, line, step, format!("the call failed: {e}"), None)),
-        (Ok(_), Some(text)) => Err(fail(index, line, step, format!("the call succeeded, but an error containing {text:?} was expected"), None)),
+        (Err(e), Some(text)) => Err(fail(
+            index,
+            line,
+            step,
+            format!("the call failed, but not with {text:?}"),
+            Some(format!("-{text}\n+{e}\n")),
+        )),
+        (Err(e), None) => Err(fail(
+            index,
+            line,
+            step,
+            format!("the call failed: {e}"),
+            None,
+        )),
+        (Ok(_), Some(text)) => Err(fail(
+            index,
+            line,
+            step,
+            format!("the call succeeded, but an error containing {text:?} was expected"),
+            None,
+        )),
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Cause {
 
 impl Cause {
     pub(crate) fn to_value(&self) -> Value {
-        map(vec![("actor", Value::Text(self.actor_id.clone())), ("event", Value::Bytes(self.event.to_vec()))])
+        map(vec![
+            ("actor", Value::Text(self.actor_id.clone())),
+            ("event", Value::Bytes(self.event.to_vec())),
+        ])
     }
 }

@@ -128,7 +128,13 @@ pub(crate) struct Spent {
 }
 
 impl ActorCtx {
-    pub(crate) fn new(id: String, manifest: Arc<Manifest>, chain: ActorChain, logs: LogSink, system: Weak<dyn ActorSystem>) -> Self {
+    pub(crate) fn new(
+        id: String,
+        manifest: Arc<Manifest>,
+        chain: ActorChain,
+        logs: LogSink,
+        system: Weak<dyn ActorSystem>,
+    ) -> Self {
         let limits = &manifest.limits;
         let (interrupter, interrupt) = Interrupter::new();
         ActorCtx {
@@ -137,7 +143,12 @@ impl ActorCtx {
             chain,
             logs,
             shutdown: None,
-            call: CurrentCall { deadline: Instant::now(), last_log: None, link: None, sender: None },
+            call: CurrentCall {
+                deadline: Instant::now(),
+                last_log: None,
+                link: None,
+                sender: None,
+            },
             boundary: Boundary {
                 limiter: Limiter::new(limits.memory_mb, limits.call_timeout_ms),
                 event_rate: Rate::default(),
@@ -166,7 +177,9 @@ impl ActorCtx {
     }
 
     /// Completes when the runtime interrupts this actor (never, otherwise).
-    pub(crate) fn until_interrupted(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+    pub(crate) fn until_interrupted(
+        &self,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut interrupt = self.interrupt.clone();
         async move {
             let interrupted = interrupt.wait_for(|cut| *cut).await.is_ok();
@@ -183,13 +196,18 @@ impl ActorCtx {
 
     /// The runtime, or an error string for the guest if it is shutting down.
     pub(crate) fn system(&self) -> Result<Arc<dyn ActorSystem>, String> {
-        self.system.upgrade().ok_or_else(|| "the runtime is shutting down".to_string())
+        self.system
+            .upgrade()
+            .ok_or_else(|| "the runtime is shutting down".to_string())
     }
 
     /// The causal link a message leaving now carries: this actor and its latest event — for a
     /// host call that sends, the `message/outgoing` event recorded just before it runs.
     pub(crate) fn cause(&self) -> Cause {
-        Cause { actor_id: self.id.clone(), event: self.chain.head().unwrap_or([0; 32]) }
+        Cause {
+            actor_id: self.id.clone(),
+            event: self.chain.head().unwrap_or([0; 32]),
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -215,9 +233,17 @@ impl ActorCtx {
     /// Check a host call the guest is making, before it runs, against `[limits]
     /// max_events_per_sec` and `max_event_bytes` (its parameters alone). A refused call is
     /// recorded as such ([`ActorCtx::record_refusal`]) and traps.
-    pub(crate) fn admit_host_call(&mut self, event_type: &str, params: &Value) -> Result<(), LimitExceeded> {
+    pub(crate) fn admit_host_call(
+        &mut self,
+        event_type: &str,
+        params: &Value,
+    ) -> Result<(), LimitExceeded> {
         let limits = &self.manifest.limits;
-        let refusal = if !self.boundary.event_rate.admit(limits.max_events_per_sec, Instant::now()) {
+        let refusal = if !self
+            .boundary
+            .event_rate
+            .admit(limits.max_events_per_sec, Instant::now())
+        {
             Some(LimitExceeded {
                 key: "max_events_per_sec",
                 limit: limits.max_events_per_sec,
@@ -243,7 +269,12 @@ impl ActorCtx {
     /// Record one crossing of the sandbox boundary: what the guest asked and what it got.
     /// A handler may attach a causal link (e.g. to the reply's event in another actor). An
     /// event larger than `[limits] max_event_bytes` is recorded as a refusal and traps.
-    pub(crate) fn record_host_call(&mut self, event_type: &str, params: Value, result: Value) -> Result<Hash, LimitExceeded> {
+    pub(crate) fn record_host_call(
+        &mut self,
+        event_type: &str,
+        params: Value,
+        result: Value,
+    ) -> Result<Hash, LimitExceeded> {
         let mut fields = vec![("params", params), ("result", result)];
         if let Some(link) = self.call.link.take() {
             fields.push(("link", link));
@@ -251,7 +282,11 @@ impl ActorCtx {
         let payload = encode(&map(fields));
         let limit = self.manifest.limits.max_event_bytes;
         if payload.len() as u64 > limit {
-            let e = LimitExceeded { key: "max_event_bytes", limit, what: format!("{event_type} answered with a {} byte event", payload.len()) };
+            let e = LimitExceeded {
+                key: "max_event_bytes",
+                limit,
+                what: format!("{event_type} answered with a {} byte event", payload.len()),
+            };
             let params = crate::chain::payload::decode(&payload)
                 .ok()
                 .and_then(|v| crate::chain::payload::Fields::new(v).ok())
@@ -266,11 +301,19 @@ impl ActorCtx {
     /// Record a host call that trapped instead of answering: the SHA-256 and size of its
     /// encoded parameters (not the parameters: they may be what was too large) and why.
     /// A replay checks the digest and traps the same way.
-    pub(crate) fn record_refusal(&mut self, event_type: &str, params: &Value, reason: &str) -> Hash {
+    pub(crate) fn record_refusal(
+        &mut self,
+        event_type: &str,
+        params: &Value,
+        reason: &str,
+    ) -> Hash {
         let encoded = encode(params);
         let fields = vec![
             ("params_sha256", Value::Bytes(sha256(&encoded).to_vec())),
-            ("params_bytes", Value::Integer((encoded.len() as u64).into())),
+            (
+                "params_bytes",
+                Value::Integer((encoded.len() as u64).into()),
+            ),
             ("trap", Value::Text(reason.to_string())),
         ];
         self.chain.record(event_type, encode(&map(fields)))
@@ -280,12 +323,24 @@ impl ActorCtx {
     pub(crate) fn spend(&mut self, budget: Budget, bytes: u64) -> Result<(), LimitExceeded> {
         let limits = &self.manifest.limits;
         let (spent, limit, key) = match budget {
-            Budget::Store => (&mut self.boundary.spent.store_bytes, limits.max_store_bytes, "max_store_bytes"),
-            Budget::FsWritten => (&mut self.boundary.spent.fs_bytes_written, limits.max_fs_bytes_written, "max_fs_bytes_written"),
+            Budget::Store => (
+                &mut self.boundary.spent.store_bytes,
+                limits.max_store_bytes,
+                "max_store_bytes",
+            ),
+            Budget::FsWritten => (
+                &mut self.boundary.spent.fs_bytes_written,
+                limits.max_fs_bytes_written,
+                "max_fs_bytes_written",
+            ),
         };
         let total = spent.saturating_add(bytes);
         if total > limit {
-            return Err(LimitExceeded { key, limit, what: format!("writing {bytes} more bytes after {spent} would make {total}") });
+            return Err(LimitExceeded {
+                key,
+                limit,
+                what: format!("writing {bytes} more bytes after {spent} would make {total}"),
+            });
         }
         *spent = total;
         Ok(())
@@ -295,7 +350,10 @@ impl ActorCtx {
     /// event follows): the parameters by their SHA-256, which the call's event carries whole.
     pub(crate) fn record_outgoing(&mut self, call: &str, params: &Value) -> Hash {
         let digest = sha256(&encode(params));
-        let payload = map(vec![("call", Value::Text(call.to_string())), ("params_sha256", Value::Bytes(digest.to_vec()))]);
+        let payload = map(vec![
+            ("call", Value::Text(call.to_string())),
+            ("params_sha256", Value::Bytes(digest.to_vec())),
+        ]);
         self.chain.record(OUTGOING, encode(&payload))
     }
 
@@ -305,7 +363,11 @@ impl ActorCtx {
     }
 
     pub(crate) fn emit_log(&mut self, message: String) {
-        (self.logs)(&LogLine { actor_id: self.id.clone(), actor_name: self.name.clone(), message: message.clone() });
+        (self.logs)(&LogLine {
+            actor_id: self.id.clone(),
+            actor_name: self.name.clone(),
+            message: message.clone(),
+        });
         self.call.last_log = Some(message);
     }
 }

@@ -29,7 +29,11 @@ pub enum ActorError {
     #[error("actor {id}'s mailbox is full ({capacity} messages waiting); try again later or raise [limits] mailbox")]
     MailboxFull { id: String, capacity: usize },
     #[error("the message is {size} bytes, larger than actor {id}'s limit of {limit} bytes ([limits] max_message_bytes)")]
-    MessageTooLarge { id: String, size: usize, limit: usize },
+    MessageTooLarge {
+        id: String,
+        size: usize,
+        limit: usize,
+    },
     #[error("actor {id}: {error}")]
     Call { id: String, error: CallError },
     #[error("actor {id} stopped before it answered")]

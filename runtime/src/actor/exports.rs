@@ -49,11 +49,18 @@ pub enum ExportError {
     #[error("the component does not export {ACTOR}.init, which every actor must\n  hint: implement the `theater:simple/actor` interface (the SDK's #[actor] macro does)")]
     NoInit,
     #[error("the component's export {interface}.{name} does not have the signature of the theater:simple contract: {reason}")]
-    Signature { interface: &'static str, name: &'static str, reason: String },
+    Signature {
+        interface: &'static str,
+        name: &'static str,
+        reason: String,
+    },
 }
 
 impl Exports {
-    pub fn lookup(store: &mut Store<ActorCtx>, instance: &Instance) -> Result<Exports, ExportError> {
+    pub fn lookup(
+        store: &mut Store<ActorCtx>,
+        instance: &Instance,
+    ) -> Result<Exports, ExportError> {
         let init = find(store, instance, ACTOR, "init")?.ok_or(ExportError::NoInit)?;
         Ok(Exports {
             init,
@@ -61,24 +68,47 @@ impl Exports {
             handle_send: find(store, instance, MESSAGE_SERVER, "handle-send")?,
             handle_request: find(store, instance, MESSAGE_SERVER, "handle-request")?,
             handle_channel_open: find(store, instance, MESSAGE_SERVER, "handle-channel-open")?,
-            handle_channel_message: find(store, instance, MESSAGE_SERVER, "handle-channel-message")?,
+            handle_channel_message: find(
+                store,
+                instance,
+                MESSAGE_SERVER,
+                "handle-channel-message",
+            )?,
             handle_channel_close: find(store, instance, MESSAGE_SERVER, "handle-channel-close")?,
             handle_child_error: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-error")?,
             handle_child_exit: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-exit")?,
-            handle_child_external_stop: find(store, instance, SUPERVISOR_HANDLERS, "handle-child-external-stop")?,
+            handle_child_external_stop: find(
+                store,
+                instance,
+                SUPERVISOR_HANDLERS,
+                "handle-child-external-stop",
+            )?,
         })
     }
 }
 
-fn find<P, R>(store: &mut Store<ActorCtx>, instance: &Instance, interface: &'static str, name: &'static str) -> Result<Option<TypedFunc<P, R>>, ExportError>
+fn find<P, R>(
+    store: &mut Store<ActorCtx>,
+    instance: &Instance,
+    interface: &'static str,
+    name: &'static str,
+) -> Result<Option<TypedFunc<P, R>>, ExportError>
 where
     P: ComponentNamedList + Lower,
     R: ComponentNamedList + Lift,
 {
-    let Some(iface) = instance.get_export_index(&mut *store, None, interface) else { return Ok(None) };
-    let Some(func) = instance.get_export_index(&mut *store, Some(&iface), name) else { return Ok(None) };
+    let Some(iface) = instance.get_export_index(&mut *store, None, interface) else {
+        return Ok(None);
+    };
+    let Some(func) = instance.get_export_index(&mut *store, Some(&iface), name) else {
+        return Ok(None);
+    };
     instance
         .get_typed_func::<P, R>(&mut *store, &func)
         .map(Some)
-        .map_err(|e| ExportError::Signature { interface, name, reason: format!("{e:#}") })
+        .map_err(|e| ExportError::Signature {
+            interface,
+            name,
+            reason: format!("{e:#}"),
+        })
 }

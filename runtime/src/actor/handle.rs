@@ -25,16 +25,37 @@ impl ActorHandle {
         mailbox: usize,
         max_message_bytes: usize,
         interrupter: Interrupter,
-    ) -> (ActorHandle, mpsc::Receiver<Envelope>, watch::Sender<ActorStatus>) {
+    ) -> (
+        ActorHandle,
+        mpsc::Receiver<Envelope>,
+        watch::Sender<ActorStatus>,
+    ) {
         let (tx, rx) = mpsc::channel(mailbox);
         let (status_tx, status) = watch::channel(ActorStatus::Running);
-        (ActorHandle { id, tx, status, mailbox, max_message_bytes, interrupter }, rx, status_tx)
+        (
+            ActorHandle {
+                id,
+                tx,
+                status,
+                mailbox,
+                max_message_bytes,
+                interrupter,
+            },
+            rx,
+            status_tx,
+        )
     }
 
     /// The handle of an actor that is not running here (loaded from a previous server's
     /// chain, to be resumed): its mailbox is closed and its status is `status`.
-    pub(crate) fn ended(id: String, status: ActorStatus, limits: &crate::manifest::Limits, interrupter: Interrupter) -> ActorHandle {
-        let (handle, _mailbox, status_tx) = ActorHandle::new(id, limits.mailbox, limits.max_message_bytes, interrupter);
+    pub(crate) fn ended(
+        id: String,
+        status: ActorStatus,
+        limits: &crate::manifest::Limits,
+        interrupter: Interrupter,
+    ) -> ActorHandle {
+        let (handle, _mailbox, status_tx) =
+            ActorHandle::new(id, limits.mailbox, limits.max_message_bytes, interrupter);
         status_tx.send_replace(status);
         handle
     }
@@ -63,7 +84,11 @@ impl ActorHandle {
 
     fn check_size(&self, msg: &[u8]) -> Result<(), ActorError> {
         if msg.len() > self.max_message_bytes {
-            return Err(ActorError::MessageTooLarge { id: self.id.clone(), size: msg.len(), limit: self.max_message_bytes });
+            return Err(ActorError::MessageTooLarge {
+                id: self.id.clone(),
+                size: msg.len(),
+                limit: self.max_message_bytes,
+            });
         }
         Ok(())
     }
@@ -74,14 +99,20 @@ impl ActorHandle {
             ActorStatus::Running => "is stopping or being restarted".to_string(),
             ended => ended.to_string(),
         };
-        ActorError::NotRunning { id: self.id.clone(), status }
+        ActorError::NotRunning {
+            id: self.id.clone(),
+            status,
+        }
     }
 
     /// Put an envelope in the mailbox without waiting: a full mailbox is an error (what
     /// actors get, so one slow actor cannot stall another).
     pub fn try_deliver(&self, envelope: Envelope) -> Result<(), ActorError> {
         self.tx.try_send(envelope).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => ActorError::MailboxFull { id: self.id.clone(), capacity: self.mailbox },
+            mpsc::error::TrySendError::Full(_) => ActorError::MailboxFull {
+                id: self.id.clone(),
+                capacity: self.mailbox,
+            },
             mpsc::error::TrySendError::Closed(_) => self.not_running(),
         })
     }
@@ -95,10 +126,20 @@ impl ActorHandle {
     pub async fn send(&self, msg: Vec<u8>) -> Result<(), ActorError> {
         self.check_size(&msg)?;
         let (done, rx) = oneshot::channel();
-        self.deliver(Envelope::Send { msg, cause: None, done: Some(done) }).await?;
+        self.deliver(Envelope::Send {
+            msg,
+            cause: None,
+            done: Some(done),
+        })
+        .await?;
         match rx.await {
-            Ok(result) => result.map_err(|error| ActorError::Call { id: self.id.clone(), error }),
-            Err(_) => Err(ActorError::Stopped { id: self.id.clone() }),
+            Ok(result) => result.map_err(|error| ActorError::Call {
+                id: self.id.clone(),
+                error,
+            }),
+            Err(_) => Err(ActorError::Stopped {
+                id: self.id.clone(),
+            }),
         }
     }
 
@@ -106,10 +147,20 @@ impl ActorHandle {
     pub async fn request(&self, msg: Vec<u8>) -> Result<Vec<u8>, ActorError> {
         self.check_size(&msg)?;
         let (reply, rx) = oneshot::channel();
-        self.deliver(Envelope::Request { msg, cause: None, reply }).await?;
+        self.deliver(Envelope::Request {
+            msg,
+            cause: None,
+            reply,
+        })
+        .await?;
         match rx.await {
-            Ok(result) => result.map(|r| r.bytes).map_err(|error| ActorError::Call { id: self.id.clone(), error }),
-            Err(_) => Err(ActorError::Stopped { id: self.id.clone() }),
+            Ok(result) => result.map(|r| r.bytes).map_err(|error| ActorError::Call {
+                id: self.id.clone(),
+                error,
+            }),
+            Err(_) => Err(ActorError::Stopped {
+                id: self.id.clone(),
+            }),
         }
     }
 
@@ -117,7 +168,9 @@ impl ActorHandle {
     pub async fn state(&self) -> Result<Option<Vec<u8>>, ActorError> {
         let (reply, rx) = oneshot::channel();
         self.deliver(Envelope::GetState { reply }).await?;
-        rx.await.map_err(|_| ActorError::Stopped { id: self.id.clone() })
+        rx.await.map_err(|_| ActorError::Stopped {
+            id: self.id.clone(),
+        })
     }
 
     /// Check a message's size against the receiver's limit.

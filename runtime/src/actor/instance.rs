@@ -56,7 +56,11 @@ pub enum StartError {
 
 impl ActorInstance {
     /// Instantiate the component in a fresh store carrying `ctx`.
-    pub(crate) async fn new(pre: &InstancePre<ActorCtx>, ctx: ActorCtx, call_timeout: Duration) -> Result<ActorInstance, (StartError, ActorCtx)> {
+    pub(crate) async fn new(
+        pre: &InstancePre<ActorCtx>,
+        ctx: ActorCtx,
+        call_timeout: Duration,
+    ) -> Result<ActorInstance, (StartError, ActorCtx)> {
         let mut store = Store::new(pre.engine(), ctx);
         store.limiter(|c| &mut c.boundary.limiter);
         store.epoch_deadline_callback(on_epoch);
@@ -70,7 +74,12 @@ impl ActorInstance {
             }
         };
         match Exports::lookup(&mut store, &instance) {
-            Ok(exports) => Ok(ActorInstance { store, exports, state: None, call_timeout }),
+            Ok(exports) => Ok(ActorInstance {
+                store,
+                exports,
+                state: None,
+                call_timeout,
+            }),
             Err(e) => Err((StartError::Export(e), store.into_data())),
         }
     }
@@ -112,56 +121,106 @@ impl ActorInstance {
         }
     }
 
-    pub(crate) async fn handle_send(&mut self, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
+    pub(crate) async fn handle_send(
+        &mut self,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_send;
         self.call("handle-send", f, (msg,), cause).await
     }
 
     /// `Ok(None)` means the actor deferred its reply (it will call `respond-to-request`).
-    pub(crate) async fn handle_request(&mut self, request_id: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<Option<Vec<u8>>, CallError> {
+    pub(crate) async fn handle_request(
+        &mut self,
+        request_id: String,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+    ) -> Result<Option<Vec<u8>>, CallError> {
         let f = self.exports.handle_request;
-        self.call("handle-request", f, (request_id, msg), cause).await
+        self.call("handle-request", f, (request_id, msg), cause)
+            .await
     }
 
-    pub(crate) async fn handle_channel_open(&mut self, from: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<ChannelAccept, CallError> {
+    pub(crate) async fn handle_channel_open(
+        &mut self,
+        from: String,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+    ) -> Result<ChannelAccept, CallError> {
         let f = self.exports.handle_channel_open;
-        self.call("handle-channel-open", f, (from, msg), cause).await
+        self.call("handle-channel-open", f, (from, msg), cause)
+            .await
     }
 
-    pub(crate) async fn handle_channel_message(&mut self, channel: String, msg: Vec<u8>, cause: Option<Cause>) -> Result<(), CallError> {
+    pub(crate) async fn handle_channel_message(
+        &mut self,
+        channel: String,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_channel_message;
-        self.call("handle-channel-message", f, (channel, msg), cause).await
+        self.call("handle-channel-message", f, (channel, msg), cause)
+            .await
     }
 
-    pub(crate) async fn handle_channel_close(&mut self, channel: String, cause: Option<Cause>) -> Result<(), CallError> {
+    pub(crate) async fn handle_channel_close(
+        &mut self,
+        channel: String,
+        cause: Option<Cause>,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_channel_close;
-        self.call("handle-channel-close", f, (channel,), cause).await
+        self.call("handle-channel-close", f, (channel,), cause)
+            .await
     }
 
-    pub(crate) async fn handle_child_error(&mut self, child: String, error: WitActorError) -> Result<(), CallError> {
+    pub(crate) async fn handle_child_error(
+        &mut self,
+        child: String,
+        error: WitActorError,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_child_error;
-        self.call("handle-child-error", f, (child, error), None).await
+        self.call("handle-child-error", f, (child, error), None)
+            .await
     }
 
-    pub(crate) async fn handle_child_exit(&mut self, child: String, data: Option<Vec<u8>>) -> Result<(), CallError> {
+    pub(crate) async fn handle_child_exit(
+        &mut self,
+        child: String,
+        data: Option<Vec<u8>>,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_child_exit;
         self.call("handle-child-exit", f, (child, data), None).await
     }
 
-    pub(crate) async fn handle_child_external_stop(&mut self, child: String) -> Result<(), CallError> {
+    pub(crate) async fn handle_child_external_stop(
+        &mut self,
+        child: String,
+    ) -> Result<(), CallError> {
         let f = self.exports.handle_child_external_stop;
-        self.call("handle-child-external-stop", f, (child,), None).await
+        self.call("handle-child-external-stop", f, (child,), None)
+            .await
     }
 
     /// Run one export call, recorded: `wasm/call`, the guest's own events, `wasm/result`.
     /// A successful call commits the returned state; an error leaves the state as it was.
-    async fn call<A, Ret>(&mut self, export: &'static str, func: Option<Export<A, Ret>>, args: A, cause: Option<Cause>) -> Result<Ret::Extra, CallError>
+    async fn call<A, Ret>(
+        &mut self,
+        export: &'static str,
+        func: Option<Export<A, Ret>>,
+        args: A,
+        cause: Option<Cause>,
+    ) -> Result<Ret::Extra, CallError>
     where
         A: ComponentNamedList + Lower + Wire + Send + Sync + 'static,
         Ret: ExportReturn,
     {
         let state_ref = self.state_ref();
-        let mut call = vec![("export", Value::Text(export.to_string())), ("params", args.to_value()), ("state", state_ref.clone())];
+        let mut call = vec![
+            ("export", Value::Text(export.to_string())),
+            ("params", args.to_value()),
+            ("state", state_ref.clone()),
+        ];
         if let Some(cause) = &cause {
             call.push(("cause", cause.to_value()));
         }
@@ -173,7 +232,11 @@ impl ActorInstance {
 
         let Some(func) = func else {
             let name = format!("{}.{export}", interface_of(export));
-            self.record_result(export, map(vec![("err", Value::Text(format!("not exported: {name}")))]), state_ref);
+            self.record_result(
+                export,
+                map(vec![("err", Value::Text(format!("not exported: {name}")))]),
+                state_ref,
+            );
             return Err(CallError::NotExported(name));
         };
         let state = self.state.clone();
@@ -186,12 +249,20 @@ impl ActorInstance {
                 Ok(extra)
             }
             Ok((Err(message),)) => {
-                self.record_result(export, map(vec![("err", Value::Text(message.clone()))]), state_ref);
+                self.record_result(
+                    export,
+                    map(vec![("err", Value::Text(message.clone()))]),
+                    state_ref,
+                );
                 Err(CallError::Guest(message))
             }
             Err(e) => {
                 let reason = describe_trap(&e, self.store.data().call.last_log.as_deref());
-                self.record_result(export, map(vec![("trap", Value::Text(reason.clone()))]), state_ref);
+                self.record_result(
+                    export,
+                    map(vec![("trap", Value::Text(reason.clone()))]),
+                    state_ref,
+                );
                 Err(CallError::Trap(reason))
             }
         }
@@ -210,7 +281,11 @@ impl ActorInstance {
     }
 
     fn record_result(&mut self, export: &str, outcome: Value, state: Value) {
-        let payload = encode(&map(vec![("export", Value::Text(export.to_string())), ("outcome", outcome), ("state", state)]));
+        let payload = encode(&map(vec![
+            ("export", Value::Text(export.to_string())),
+            ("outcome", outcome),
+            ("state", state),
+        ]));
         self.store.data_mut().chain.record("wasm/result", payload);
     }
 }
@@ -219,7 +294,9 @@ fn interface_of(export: &str) -> &'static str {
     match export {
         "init" => super::exports::ACTOR,
         "resume" => super::exports::ACTOR_RESUME,
-        "handle-child-error" | "handle-child-exit" | "handle-child-external-stop" => super::exports::SUPERVISOR_HANDLERS,
+        "handle-child-error" | "handle-child-exit" | "handle-child-external-stop" => {
+            super::exports::SUPERVISOR_HANDLERS
+        }
         _ => super::exports::MESSAGE_SERVER,
     }
 }
@@ -254,7 +331,10 @@ fn on_epoch(ctx: StoreContextMut<'_, ActorCtx>) -> wasmtime::Result<UpdateDeadli
         return Err(Interrupted.into());
     }
     if Instant::now() >= data.call.deadline {
-        return Err(CallTimeout { limit_ms: data.boundary.limiter.call_timeout_ms }.into());
+        return Err(CallTimeout {
+            limit_ms: data.boundary.limiter.call_timeout_ms,
+        }
+        .into());
     }
     Ok(UpdateDeadline::Yield(1))
 }

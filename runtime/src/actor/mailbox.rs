@@ -20,21 +20,47 @@ pub type ReplyTx = oneshot::Sender<Result<Reply, CallError>>;
 /// A message in an actor's mailbox.
 pub enum Envelope {
     /// Fire-and-forget; `done` (if any) learns when it was handled.
-    Send { msg: Vec<u8>, cause: Option<Cause>, done: Option<oneshot::Sender<Result<(), CallError>>> },
+    Send {
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+        done: Option<oneshot::Sender<Result<(), CallError>>>,
+    },
     /// Expects a reply.
-    Request { msg: Vec<u8>, cause: Option<Cause>, reply: ReplyTx },
+    Request {
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+        reply: ReplyTx,
+    },
     /// Another actor opens a channel; the reply says whether this actor accepts.
-    ChannelOpen { channel: String, msg: Vec<u8>, cause: Option<Cause>, reply: oneshot::Sender<Result<ChannelAccept, CallError>> },
+    ChannelOpen {
+        channel: String,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+        reply: oneshot::Sender<Result<ChannelAccept, CallError>>,
+    },
     /// A message on an open channel.
-    ChannelMessage { channel: String, msg: Vec<u8>, cause: Option<Cause> },
+    ChannelMessage {
+        channel: String,
+        msg: Vec<u8>,
+        cause: Option<Cause>,
+    },
     /// The other end closed a channel.
-    ChannelClose { channel: String, cause: Option<Cause> },
+    ChannelClose {
+        channel: String,
+        cause: Option<Cause>,
+    },
     /// A child of this actor stopped or failed (supervision decides what happens next).
-    ChildExited { child: String, status: ActorStatus, data: Option<Vec<u8>> },
+    ChildExited {
+        child: String,
+        status: ActorStatus,
+        data: Option<Vec<u8>>,
+    },
     /// A child of this actor was stopped from outside (`Theater::stop`).
     ChildStopped { child: String },
     /// The committed state, read between messages.
-    GetState { reply: oneshot::Sender<Option<Vec<u8>>> },
+    GetState {
+        reply: oneshot::Sender<Option<Vec<u8>>>,
+    },
     /// Stop after the messages before it; `done` learns when the chain is flushed.
     Stop { done: oneshot::Sender<()> },
 }

@@ -13,13 +13,13 @@ mod replay_answer;
 mod runner;
 mod supervise;
 
+pub use crate::status::ActorStatus;
+pub use cause::Cause;
 pub use ctx::{ActorCtx, LogLine, LogSink};
-pub use interrupt::Interrupter;
 pub(crate) use ctx::{Budget, ShutdownRequest};
 pub use error::{ActorError, CallError};
-pub use cause::Cause;
-pub use crate::status::ActorStatus;
 pub use handle::ActorHandle;
+pub use interrupt::Interrupter;
 pub use mailbox::{Envelope, Reply};
 
 pub(crate) use instance::ActorInstance;

@@ -16,10 +16,19 @@ impl ActorCtx {
     /// Answer a host call from the recording: the event at the replay's position must be this
     /// call with these parameters; the event is the recorded one, and the recorded result is
     /// given back as it is (the wrapper decodes it, or rebuilds the answer from a summary).
-    pub(crate) fn answer_from_recording(&mut self, event_type: &str, params: Value) -> wasmtime::Result<Value> {
+    pub(crate) fn answer_from_recording(
+        &mut self,
+        event_type: &str,
+        params: Value,
+    ) -> wasmtime::Result<Value> {
         let index = self.chain.len();
-        let feed = self.replay.as_mut().ok_or_else(|| wasmtime::Error::msg("replay answer outside a replay"))?;
-        let Answer { event, outcome } = feed.answer(index, event_type, &params).map_err(wasmtime::Error::msg)?;
+        let feed = self
+            .replay
+            .as_mut()
+            .ok_or_else(|| wasmtime::Error::msg("replay answer outside a replay"))?;
+        let Answer { event, outcome } = feed
+            .answer(index, event_type, &params)
+            .map_err(wasmtime::Error::msg)?;
         if event_type == LOG && matches!(outcome, Recorded::Answered(_)) {
             // The live handler keeps the last line to explain a trap (a panic message);
             // the same bookkeeping keeps a replayed trap's description identical.

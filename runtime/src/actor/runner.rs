@@ -17,8 +17,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::mailbox::{Envelope, Reply};
 use super::{ActorCtx, ActorInstance, CallError};
 use crate::chain::payload::{encode, map};
-use crate::status::ActorStatus;
 use crate::limits::Interrupted;
+use crate::status::ActorStatus;
 
 /// How an actor's task ended, with what a restart needs: its context (chain, identity)
 /// and its last committed state.
@@ -38,10 +38,12 @@ enum Step {
 /// Run `f`; a panic inside it comes back as `Err` with a message for the actor's chain
 /// instead of unwinding through the actor's task.
 pub(crate) async fn contain<T>(f: impl Future<Output = T>) -> Result<T, String> {
-    AssertUnwindSafe(f)
-        .catch_unwind()
-        .await
-        .map_err(|panic| format!("the runtime failed while serving this actor (a bug; please report it): {}", panic_text(&*panic)))
+    AssertUnwindSafe(f).catch_unwind().await.map_err(|panic| {
+        format!(
+            "the runtime failed while serving this actor (a bug; please report it): {}",
+            panic_text(&*panic)
+        )
+    })
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
@@ -60,7 +62,10 @@ struct Ending {
 
 impl Ending {
     fn new(status: ActorStatus, interrupted: bool) -> Ending {
-        Ending { status, interrupted }
+        Ending {
+            status,
+            interrupted,
+        }
     }
 }
 
@@ -69,7 +74,11 @@ type StopWaiters = Vec<oneshot::Sender<()>>;
 
 /// Run the actor until it stops or fails. An actor that asked to shut down during `init`
 /// ends before its first message.
-pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<Envelope>, status: watch::Sender<ActorStatus>) -> Exit {
+pub(crate) async fn run(
+    mut actor: ActorInstance,
+    mut mailbox: mpsc::Receiver<Envelope>,
+    status: watch::Sender<ActorStatus>,
+) -> Exit {
     let mut stop_waiters = StopWaiters::new();
     let ending = serve(&mut actor, &mut mailbox, &mut stop_waiters).await;
     let abandoned = refuse_waiting(&mut actor, &mut mailbox, &ending, &mut stop_waiters);
@@ -80,11 +89,19 @@ pub(crate) async fn run(mut actor: ActorInstance, mut mailbox: mpsc::Receiver<En
         let _ = done.send(());
     }
     let state = actor.state().clone();
-    Exit { status: ending.status, ctx: actor.into_ctx(), state }
+    Exit {
+        status: ending.status,
+        ctx: actor.into_ctx(),
+        state,
+    }
 }
 
 /// Handle one envelope at a time until the actor stops, fails or is interrupted.
-async fn serve(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelope>, stop_waiters: &mut StopWaiters) -> Ending {
+async fn serve(
+    actor: &mut ActorInstance,
+    mailbox: &mut mpsc::Receiver<Envelope>,
+    stop_waiters: &mut StopWaiters,
+) -> Ending {
     let mut next_request = 0u64;
     let until_interrupted = actor.ctx().until_interrupted();
     tokio::pin!(until_interrupted);
@@ -109,10 +126,17 @@ async fn serve(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelope>
             () = actor.ctx().chain.fault_raised() => None,
         };
         let Some(envelope) = received else { continue };
-        let Some(envelope) = envelope else { return Ending::new(ActorStatus::Stopped, false) };
-        match contain(handle(actor, envelope, &mut next_request)).await.unwrap_or_else(Step::Fail) {
+        let Some(envelope) = envelope else {
+            return Ending::new(ActorStatus::Stopped, false);
+        };
+        match contain(handle(actor, envelope, &mut next_request))
+            .await
+            .unwrap_or_else(Step::Fail)
+        {
             Step::Continue => {}
-            Step::Fail(reason) => return Ending::new(ActorStatus::Failed(reason), actor.ctx().interrupted()),
+            Step::Fail(reason) => {
+                return Ending::new(ActorStatus::Failed(reason), actor.ctx().interrupted())
+            }
             Step::Stop(done) => {
                 stop_waiters.push(done);
                 return Ending::new(ActorStatus::Stopped, false);
@@ -126,11 +150,20 @@ async fn serve(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelope>
 
 /// Answer everything still waiting (in the mailbox, deferred requests) with an error: nothing
 /// is dropped without an answer. Returns how many messages were abandoned.
-fn refuse_waiting(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelope>, ending: &Ending, stop_waiters: &mut StopWaiters) -> u64 {
+fn refuse_waiting(
+    actor: &mut ActorInstance,
+    mailbox: &mut mpsc::Receiver<Envelope>,
+    ending: &Ending,
+    stop_waiters: &mut StopWaiters,
+) -> u64 {
     mailbox.close();
     let refusal = match &ending.status {
-        _ if ending.interrupted => CallError::NotHandled("the runtime shut down before the actor got to it".into()),
-        ActorStatus::Failed(reason) => CallError::NotHandled(format!("the actor failed before it got to it: {reason}")),
+        _ if ending.interrupted => {
+            CallError::NotHandled("the runtime shut down before the actor got to it".into())
+        }
+        ActorStatus::Failed(reason) => {
+            CallError::NotHandled(format!("the actor failed before it got to it: {reason}"))
+        }
         _ => CallError::NotHandled("the actor stopped before it got to it".into()),
     };
     let mut abandoned = 0u64;
@@ -139,7 +172,9 @@ fn refuse_waiting(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelo
             abandoned += 1;
         }
         match envelope {
-            Envelope::Send { done: Some(done), .. } => {
+            Envelope::Send {
+                done: Some(done), ..
+            } => {
                 let _ = done.send(Err(refusal.clone()));
             }
             Envelope::Request { reply, .. } => {
@@ -161,10 +196,15 @@ fn refuse_waiting(actor: &mut ActorInstance, mailbox: &mut mpsc::Receiver<Envelo
 /// A tree stops from the leaves: children end before their supervisor reports it ended.
 /// Those still running then come back if this actor is restarted.
 async fn stop_children(actor: &mut ActorInstance) {
-    let Ok(system) = actor.ctx().system() else { return };
+    let Ok(system) = actor.ctx().system() else {
+        return;
+    };
     let mut stopped_with = Vec::new();
     for child in actor.ctx().supervising.children.clone().iter().rev() {
-        if system.actor(child).is_ok_and(|c| c.handle.status() == ActorStatus::Running) {
+        if system
+            .actor(child)
+            .is_ok_and(|c| c.handle.status() == ActorStatus::Running)
+        {
             stopped_with.push(child.clone());
         }
         system.stop_quietly(child).await;
@@ -177,17 +217,30 @@ async fn record_end(ctx: &mut ActorCtx, ending: &Ending, abandoned: u64) {
     let (event_type, payload) = match &ending.status {
         ActorStatus::Failed(reason) if ending.interrupted => (
             "lifecycle/interrupted",
-            map(vec![("reason", Value::Text(reason.clone())), ("abandoned", Value::Integer(abandoned.into()))]),
+            map(vec![
+                ("reason", Value::Text(reason.clone())),
+                ("abandoned", Value::Integer(abandoned.into())),
+            ]),
         ),
-        ActorStatus::Failed(reason) => ("lifecycle/failed", map(vec![("reason", Value::Text(reason.clone()))])),
+        ActorStatus::Failed(reason) => (
+            "lifecycle/failed",
+            map(vec![("reason", Value::Text(reason.clone()))]),
+        ),
         _ => {
             let data = ctx.shutdown.as_ref().and_then(|s| s.data.clone());
-            ("lifecycle/stopped", map(vec![("data", data.map_or(Value::Null, Value::Bytes))]))
+            (
+                "lifecycle/stopped",
+                map(vec![("data", data.map_or(Value::Null, Value::Bytes))]),
+            )
         }
     };
     ctx.chain.record(event_type, encode(&payload));
     ctx.chain.sign_head();
-    let status_text = if ending.interrupted { "interrupted".to_string() } else { ending.status.to_string() };
+    let status_text = if ending.interrupted {
+        "interrupted".to_string()
+    } else {
+        ending.status.to_string()
+    };
     ctx.chain.set_status(&status_text);
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
@@ -196,7 +249,9 @@ async fn record_end(ctx: &mut ActorCtx, ending: &Ending, abandoned: u64) {
 
 /// Why an actor stops when its events cannot be stored.
 pub(crate) fn unrecorded(reason: &str) -> String {
-    format!("stopped because its events can no longer be recorded (it never runs unrecorded): {reason}")
+    format!(
+        "stopped because its events can no longer be recorded (it never runs unrecorded): {reason}"
+    )
 }
 
 fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {
@@ -222,7 +277,10 @@ async fn handle(actor: &mut ActorInstance, envelope: Envelope, next_request: &mu
             let request_id = format!("req-{next_request}");
             match actor.handle_request(request_id.clone(), msg, cause).await {
                 Ok(Some(bytes)) => {
-                    let _ = reply.send(Ok(Reply { bytes, cause: actor.ctx().cause() }));
+                    let _ = reply.send(Ok(Reply {
+                        bytes,
+                        cause: actor.ctx().cause(),
+                    }));
                     None
                 }
                 Ok(None) => {
@@ -236,16 +294,35 @@ async fn handle(actor: &mut ActorInstance, envelope: Envelope, next_request: &mu
                 }
             }
         }
-        Envelope::ChannelOpen { channel, msg, cause, reply } => {
+        Envelope::ChannelOpen {
+            channel,
+            msg,
+            cause,
+            reply,
+        } => {
             let r = actor.handle_channel_open(channel, msg, cause).await;
             let trapped = trap_reason(&r);
             let _ = reply.send(r);
             trapped
         }
-        Envelope::ChannelMessage { channel, msg, cause } => trap_reason(&actor.handle_channel_message(channel, msg, cause).await),
-        Envelope::ChannelClose { channel, cause } => trap_reason(&actor.handle_channel_close(channel, cause).await),
-        Envelope::ChildExited { child, status, data } => super::supervise::child_exited(actor, &child, &status, data).await.err(),
-        Envelope::ChildStopped { child } => super::supervise::child_stopped(actor, &child).await.err(),
+        Envelope::ChannelMessage {
+            channel,
+            msg,
+            cause,
+        } => trap_reason(&actor.handle_channel_message(channel, msg, cause).await),
+        Envelope::ChannelClose { channel, cause } => {
+            trap_reason(&actor.handle_channel_close(channel, cause).await)
+        }
+        Envelope::ChildExited {
+            child,
+            status,
+            data,
+        } => super::supervise::child_exited(actor, &child, &status, data)
+            .await
+            .err(),
+        Envelope::ChildStopped { child } => {
+            super::supervise::child_stopped(actor, &child).await.err()
+        }
         Envelope::GetState { reply } => {
             let _ = reply.send(actor.state().clone());
             None
@@ -265,9 +342,16 @@ mod tests {
     #[tokio::test]
     async fn a_panic_becomes_an_error_naming_it() {
         assert_eq!(contain(async { 7 }).await, Ok(7));
-        let e = contain(async { panic!("index out of bounds") }).await.unwrap_err();
-        assert!(e.contains("index out of bounds") && e.contains("runtime failed"), "{e}");
-        let e = contain(async { std::panic::panic_any(3u8) }).await.unwrap_err();
+        let e = contain(async { panic!("index out of bounds") })
+            .await
+            .unwrap_err();
+        assert!(
+            e.contains("index out of bounds") && e.contains("runtime failed"),
+            "{e}"
+        );
+        let e = contain(async { std::panic::panic_any(3u8) })
+            .await
+            .unwrap_err();
         assert!(e.ends_with("panic"), "{e}");
     }
 }

@@ -15,11 +15,16 @@ use crate::bindings::{WitActorError, WitErrorType};
 use crate::chain::payload::{encode, map};
 use crate::manifest::{RestartPolicy, Strategy};
 use crate::status::ActorStatus;
-use crate::supervision::{comes_back, decide, sibling_restarts, strategy_name, ChildExit, Decision};
+use crate::supervision::{
+    comes_back, decide, sibling_restarts, strategy_name, ChildExit, Decision,
+};
 use crate::system::ActorSystem;
 
 fn record(actor: &mut ActorInstance, event_type: &str, fields: Vec<(&str, Value)>) {
-    actor.ctx_mut().chain.record(event_type, encode(&map(fields)));
+    actor
+        .ctx_mut()
+        .chain
+        .record(event_type, encode(&map(fields)));
 }
 
 fn text(s: &str) -> Value {
@@ -28,32 +33,62 @@ fn text(s: &str) -> Value {
 
 /// Handle the exit of `child`. `Err` means this supervisor must fail (its callback trapped,
 /// or restarts exceeded their intensity), which escalates to its own parent.
-pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status: &ActorStatus, data: Option<Vec<u8>>) -> Result<(), String> {
+pub(crate) async fn child_exited(
+    actor: &mut ActorInstance,
+    child: &str,
+    status: &ActorStatus,
+    data: Option<Vec<u8>>,
+) -> Result<(), String> {
     if !actor.ctx().supervising.children.iter().any(|c| c == child) {
         return Ok(()); // no longer ours (stopped by the parent already)
     }
     let system = actor.ctx().system()?;
-    let policy = system.actor(child).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
+    let policy = system
+        .actor(child)
+        .map(|a| a.manifest.restart_policy())
+        .unwrap_or(RestartPolicy::Temporary);
     let failure = match status {
         ActorStatus::Failed(reason) => Some(reason.clone()),
         _ => None,
     };
     match &failure {
-        Some(reason) => record(actor, "supervision/child-failed", vec![("child", text(child)), ("reason", text(reason))]),
-        None => record(actor, "supervision/child-exited", vec![("child", text(child))]),
+        Some(reason) => record(
+            actor,
+            "supervision/child-failed",
+            vec![("child", text(child)), ("reason", text(reason))],
+        ),
+        None => record(
+            actor,
+            "supervision/child-exited",
+            vec![("child", text(child))],
+        ),
     }
 
     // The parent's code is told whether or not the runtime restarts the child.
     tell(actor, child, failure.as_deref(), data).await?;
 
     // The callback may have stopped this child (or a sibling): what it took away stays away.
-    let exit = ChildExit { child, policy, failed: failure.is_some() };
+    let exit = ChildExit {
+        child,
+        policy,
+        failed: failure.is_some(),
+    };
     let supervision = actor.ctx().manifest.supervision.clone();
     let ctx = actor.ctx_mut();
-    match decide(&exit, &supervision, &ctx.supervising.children, &mut ctx.supervising.restarts, Instant::now()) {
+    match decide(
+        &exit,
+        &supervision,
+        &ctx.supervising.children,
+        &mut ctx.supervising.restarts,
+        Instant::now(),
+    ) {
         Decision::Removed => {
             let why = text("stopped by the supervisor's code");
-            record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", why)]);
+            record(
+                actor,
+                "supervision/not-restarted",
+                vec![("child", text(child)), ("restart", why)],
+            );
             Ok(())
         }
         Decision::Manual => {
@@ -62,14 +97,27 @@ pub(crate) async fn child_exited(actor: &mut ActorInstance, child: &str, status:
         }
         Decision::NotRestarted => {
             actor.ctx_mut().supervising.children.retain(|c| c != child);
-            record(actor, "supervision/not-restarted", vec![("child", text(child)), ("restart", text(&policy.to_string()))]);
+            record(
+                actor,
+                "supervision/not-restarted",
+                vec![
+                    ("child", text(child)),
+                    ("restart", text(&policy.to_string())),
+                ],
+            );
             Ok(())
         }
         Decision::GiveUp { reason } => {
-            record(actor, "supervision/gave-up", vec![("child", text(child)), ("reason", text(&reason))]);
+            record(
+                actor,
+                "supervision/gave-up",
+                vec![("child", text(child)), ("reason", text(&reason))],
+            );
             Err(reason)
         }
-        Decision::Restart { group } => restart_group(actor, &*system, child, &group, supervision.strategy).await,
+        Decision::Restart { group } => {
+            restart_group(actor, &*system, child, &group, supervision.strategy).await
+        }
     }
 }
 
@@ -86,21 +134,45 @@ async fn restart_group(
         system.stop_quietly(other).await;
     }
     for member in group {
-        let member_policy = system.actor(member).map(|a| a.manifest.restart_policy()).unwrap_or(RestartPolicy::Temporary);
+        let member_policy = system
+            .actor(member)
+            .map(|a| a.manifest.restart_policy())
+            .unwrap_or(RestartPolicy::Temporary);
         if member != child && !sibling_restarts(member_policy) {
             actor.ctx_mut().supervising.children.retain(|c| c != member);
-            record(actor, "supervision/not-restarted", vec![("child", text(member)), ("restart", text("temporary"))]);
+            record(
+                actor,
+                "supervision/not-restarted",
+                vec![("child", text(member)), ("restart", text("temporary"))],
+            );
             continue;
         }
-        let why = if member == child { "its own exit" } else { "a sibling's exit" };
-        match system.restart(member, &format!("restarted by supervisor {} after {why}", actor.ctx().id)).await {
+        let why = if member == child {
+            "its own exit"
+        } else {
+            "a sibling's exit"
+        };
+        match system
+            .restart(
+                member,
+                &format!("restarted by supervisor {} after {why}", actor.ctx().id),
+            )
+            .await
+        {
             Ok(()) => {
-                let fields = vec![("child", text(member)), ("strategy", text(strategy_name(strategy)))];
+                let fields = vec![
+                    ("child", text(member)),
+                    ("strategy", text(strategy_name(strategy))),
+                ];
                 record(actor, "supervision/restarted", fields);
             }
             Err(e) => {
                 let reason = format!("could not restart child {member}: {e}");
-                record(actor, "supervision/gave-up", vec![("child", text(member)), ("reason", text(&reason))]);
+                record(
+                    actor,
+                    "supervision/gave-up",
+                    vec![("child", text(member)), ("reason", text(&reason))],
+                );
                 return Err(reason);
             }
         }
@@ -110,10 +182,18 @@ async fn restart_group(
 
 /// Tell the supervisor's code that `child` ended (`failure` says why, if it failed). A
 /// trapping callback fails the supervisor.
-async fn tell(actor: &mut ActorInstance, child: &str, failure: Option<&str>, data: Option<Vec<u8>>) -> Result<(), String> {
+async fn tell(
+    actor: &mut ActorInstance,
+    child: &str,
+    failure: Option<&str>,
+    data: Option<Vec<u8>>,
+) -> Result<(), String> {
     let told = match failure {
         Some(reason) => {
-            let error = WitActorError { error_type: WitErrorType::Internal, data: Some(reason.as_bytes().to_vec()) };
+            let error = WitActorError {
+                error_type: WitErrorType::Internal,
+                data: Some(reason.as_bytes().to_vec()),
+            };
             actor.handle_child_error(child.to_string(), error).await
         }
         None => actor.handle_child_exit(child.to_string(), data).await,
@@ -141,7 +221,10 @@ pub(crate) async fn restore_children(actor: &mut ActorInstance) -> Result<(), St
         let status = info.handle.status();
         let ended_before = (!stopped_with.contains(&child)).then_some(&status);
         let failure = if comes_back(strategy, info.manifest.restart_policy(), ended_before) {
-            match system.restart(&child, &format!("restarted with its supervisor {me}")).await {
+            match system
+                .restart(&child, &format!("restarted with its supervisor {me}"))
+                .await
+            {
                 Ok(()) => {
                     record(actor, "supervision/restored", vec![("child", text(&child))]);
                     continue;
@@ -156,7 +239,11 @@ pub(crate) async fn restore_children(actor: &mut ActorInstance) -> Result<(), St
         };
         actor.ctx_mut().supervising.children.retain(|c| *c != child);
         let restart = info.manifest.restart_policy().to_string();
-        record(actor, "supervision/not-restored", vec![("child", text(&child)), ("restart", text(&restart))]);
+        record(
+            actor,
+            "supervision/not-restored",
+            vec![("child", text(&child)), ("restart", text(&restart))],
+        );
         tell(actor, &child, failure.as_deref(), None).await?;
     }
     Ok(())
@@ -170,7 +257,11 @@ pub(crate) async fn child_stopped(actor: &mut ActorInstance, child: &str) -> Res
         return Ok(());
     }
     actor.ctx_mut().supervising.children.retain(|c| c != child);
-    record(actor, "supervision/child-stopped", vec![("child", text(child))]);
+    record(
+        actor,
+        "supervision/child-stopped",
+        vec![("child", text(child))],
+    );
     match actor.handle_child_external_stop(child.to_string()).await {
         Err(CallError::Trap(reason)) => Err(format!("supervisor callback trapped: {reason}")),
         _ => Ok(()),

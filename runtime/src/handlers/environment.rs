@@ -24,11 +24,18 @@ impl Handler for EnvironmentHandler {
 
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
-        define_sync(&mut inst, INTERFACE, "get-var", |ctx, (name,): (String,)| Ok((AllowList::of(ctx.manifest()).get(&name),)))?;
+        define_sync(
+            &mut inst,
+            INTERFACE,
+            "get-var",
+            |ctx, (name,): (String,)| Ok((AllowList::of(ctx.manifest()).get(&name),)),
+        )?;
         define_sync(&mut inst, INTERFACE, "exists", |ctx, (name,): (String,)| {
             Ok((AllowList::of(ctx.manifest()).get(&name).is_some(),))
         })?;
-        define_sync(&mut inst, INTERFACE, "list-vars", |ctx, (): ()| Ok((AllowList::of(ctx.manifest()).list(),)))?;
+        define_sync(&mut inst, INTERFACE, "list-vars", |ctx, (): ()| {
+            Ok((AllowList::of(ctx.manifest()).list(),))
+        })?;
         Ok(())
     }
 }
@@ -43,8 +50,17 @@ impl<'a> AllowList<'a> {
     /// The actor's list; empty (nothing visible) if the manifest does not grant the handler.
     fn of(manifest: &'a Manifest) -> AllowList<'a> {
         match manifest.handler("environment") {
-            Some(HandlerConfig::Environment { allow, allow_prefixes }) => AllowList { names: allow, prefixes: allow_prefixes },
-            _ => AllowList { names: &[], prefixes: &[] },
+            Some(HandlerConfig::Environment {
+                allow,
+                allow_prefixes,
+            }) => AllowList {
+                names: allow,
+                prefixes: allow_prefixes,
+            },
+            _ => AllowList {
+                names: &[],
+                prefixes: &[],
+            },
         }
     }
 
@@ -82,22 +98,38 @@ mod tests {
     fn names_and_prefixes_allow_exactly_what_they_say() {
         let names = ["HOME".to_string()];
         let prefixes = ["APP_".to_string()];
-        let list = AllowList { names: &names, prefixes: &prefixes };
+        let list = AllowList {
+            names: &names,
+            prefixes: &prefixes,
+        };
         assert!(list.allows("HOME"));
         assert!(list.allows("APP_MODE"));
         assert!(!list.allows("HOMEPATH"), "names match whole names only");
         assert!(!list.allows("SECRET"));
-        assert!(!AllowList { names: &[], prefixes: &[] }.allows("PATH"), "nothing is visible by default");
+        assert!(
+            !AllowList {
+                names: &[],
+                prefixes: &[]
+            }
+            .allows("PATH"),
+            "nothing is visible by default"
+        );
     }
 
     #[test]
     fn theater_variables_need_their_full_name() {
         let everything = ["".to_string(), "THEATER_".to_string()];
-        let list = AllowList { names: &[], prefixes: &everything };
+        let list = AllowList {
+            names: &[],
+            prefixes: &everything,
+        };
         assert!(list.allows("PATH"));
         assert!(!list.allows("THEATER_TOKEN") && !list.allows("THEATER_HOME"));
         let named = ["THEATER_HOME".to_string()];
-        let list = AllowList { names: &named, prefixes: &everything };
+        let list = AllowList {
+            names: &named,
+            prefixes: &everything,
+        };
         assert!(list.allows("THEATER_HOME") && !list.allows("THEATER_TOKEN"));
     }
 
@@ -105,10 +137,19 @@ mod tests {
     fn off_list_variables_read_as_absent_and_are_not_listed() {
         // PATH is set in any test environment; CARGO_PKG_NAME is set by cargo for tests.
         let names = ["CARGO_PKG_NAME".to_string()];
-        let list = AllowList { names: &names, prefixes: &[] };
+        let list = AllowList {
+            names: &names,
+            prefixes: &[],
+        };
         assert_eq!(list.get("PATH"), None);
-        assert_eq!(list.get("CARGO_PKG_NAME").as_deref(), Some("theater-runtime"));
+        assert_eq!(
+            list.get("CARGO_PKG_NAME").as_deref(),
+            Some("theater-runtime")
+        );
         let listed = list.list();
-        assert_eq!(listed, vec![("CARGO_PKG_NAME".to_string(), "theater-runtime".to_string())]);
+        assert_eq!(
+            listed,
+            vec![("CARGO_PKG_NAME".to_string(), "theater-runtime".to_string())]
+        );
     }
 }

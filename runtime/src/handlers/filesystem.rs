@@ -74,7 +74,10 @@ impl Resolved {
     fn io(&self, source: io::Error) -> FsError {
         match source.kind() {
             io::ErrorKind::NotFound => FsError::NotFound(self.guest.clone()),
-            _ => FsError::Io { path: self.guest.clone(), source },
+            _ => FsError::Io {
+                path: self.guest.clone(),
+                source,
+            },
         }
     }
 
@@ -88,16 +91,25 @@ impl Resolved {
     }
 
     fn existing(&self) -> Result<fs::Metadata, FsError> {
-        self.metadata()?.ok_or_else(|| FsError::NotFound(self.guest.clone()))
+        self.metadata()?
+            .ok_or_else(|| FsError::NotFound(self.guest.clone()))
     }
 
     fn file(&self) -> Result<fs::Metadata, FsError> {
         let m = self.existing()?;
-        if m.is_file() { Ok(m) } else { Err(FsError::NotAFile(self.guest.clone())) }
+        if m.is_file() {
+            Ok(m)
+        } else {
+            Err(FsError::NotAFile(self.guest.clone()))
+        }
     }
 
     fn dir(&self) -> Result<(), FsError> {
-        if self.existing()?.is_dir() { Ok(()) } else { Err(FsError::NotADirectory(self.guest.clone())) }
+        if self.existing()?.is_dir() {
+            Ok(())
+        } else {
+            Err(FsError::NotADirectory(self.guest.clone()))
+        }
     }
 }
 
@@ -115,14 +127,23 @@ struct Sandbox {
 impl Sandbox {
     fn of(manifest: &Manifest) -> Sandbox {
         match manifest.handler("filesystem") {
-            Some(HandlerConfig::Filesystem { root, max_read_bytes, max_write_bytes }) => Sandbox {
+            Some(HandlerConfig::Filesystem {
+                root,
+                max_read_bytes,
+                max_write_bytes,
+            }) => Sandbox {
                 root: manifest.base_dir.join(root),
                 root_shown: root.display().to_string(),
                 max_read: *max_read_bytes,
                 max_write: *max_write_bytes,
             },
             // Not granted: an empty sandbox that refuses everything.
-            _ => Sandbox { root: PathBuf::new(), root_shown: String::new(), max_read: 0, max_write: 0 },
+            _ => Sandbox {
+                root: PathBuf::new(),
+                root_shown: String::new(),
+                max_read: 0,
+                max_write: 0,
+            },
         }
     }
 
@@ -137,10 +158,15 @@ impl Sandbox {
                 Component::Normal(part) => parts.push(part),
                 Component::CurDir => {}
                 Component::ParentDir => return Err(FsError::ParentDir(path.to_string())),
-                Component::RootDir | Component::Prefix(_) => return Err(FsError::Absolute(path.to_string())),
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(FsError::Absolute(path.to_string()))
+                }
             }
         }
-        let root_error = |reason: String| FsError::Root { root: self.root_shown.clone(), reason };
+        let root_error = |reason: String| FsError::Root {
+            root: self.root_shown.clone(),
+            reason,
+        };
         if self.root.as_os_str().is_empty() {
             return Err(root_error("the filesystem handler is not granted".into()));
         }
@@ -158,27 +184,45 @@ impl Sandbox {
             }
             match fs::symlink_metadata(&host) {
                 Ok(m) if m.file_type().is_symlink() => {
-                    return Err(FsError::Symlink { path: path.to_string(), link: walked.display().to_string() });
+                    return Err(FsError::Symlink {
+                        path: path.to_string(),
+                        link: walked.display().to_string(),
+                    });
                 }
                 Ok(_) => {}
                 // Nothing below a missing entry exists, so nothing below it can be a link.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => exists = false,
-                Err(e) => return Err(FsError::Io { path: walked.display().to_string(), source: e }),
+                Err(e) => {
+                    return Err(FsError::Io {
+                        path: walked.display().to_string(),
+                        source: e,
+                    })
+                }
             }
         }
-        Ok(Resolved { host, guest: path.to_string(), is_root: parts.is_empty() })
+        Ok(Resolved {
+            host,
+            guest: path.to_string(),
+            is_root: parts.is_empty(),
+        })
     }
 
     fn read_file(&self, path: &str) -> Result<Vec<u8>, FsError> {
         let r = self.resolve(path)?;
-        let too_large = |size| FsError::ReadTooLarge { path: path.to_string(), size, limit: self.max_read };
+        let too_large = |size| FsError::ReadTooLarge {
+            path: path.to_string(),
+            size,
+            limit: self.max_read,
+        };
         let size = r.file()?.len();
         if size > self.max_read {
             return Err(too_large(size));
         }
         let mut content = Vec::with_capacity(size as usize);
         // Read one byte past the limit, in case the file grew since it was measured.
-        fs::File::open(&r.host).and_then(|f| f.take(self.max_read + 1).read_to_end(&mut content)).map_err(|e| r.io(e))?;
+        fs::File::open(&r.host)
+            .and_then(|f| f.take(self.max_read + 1).read_to_end(&mut content))
+            .map_err(|e| r.io(e))?;
         if content.len() as u64 > self.max_read {
             return Err(too_large(content.len() as u64));
         }
@@ -187,7 +231,11 @@ impl Sandbox {
 
     fn write_file(&self, path: &str, content: &[u8]) -> Result<(), FsError> {
         if content.len() as u64 > self.max_write {
-            return Err(FsError::WriteTooLarge { path: path.to_string(), size: content.len() as u64, limit: self.max_write });
+            return Err(FsError::WriteTooLarge {
+                path: path.to_string(),
+                size: content.len() as u64,
+                limit: self.max_write,
+            });
         }
         let r = self.resolve(path)?;
         if r.metadata()?.is_some_and(|m| !m.is_file()) {
@@ -196,7 +244,10 @@ impl Sandbox {
         match fs::write(&r.host, content) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(FsError::Io {
                 path: path.to_string(),
-                source: io::Error::new(io::ErrorKind::NotFound, "its directory does not exist (create it with create-dir)"),
+                source: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "its directory does not exist (create it with create-dir)",
+                ),
             }),
             other => other.map_err(|e| r.io(e)),
         }
@@ -207,7 +258,13 @@ impl Sandbox {
         r.dir()?;
         let mut names = Vec::new();
         for entry in fs::read_dir(&r.host).map_err(|e| r.io(e))? {
-            names.push(entry.map_err(|e| r.io(e))?.file_name().to_string_lossy().into_owned());
+            names.push(
+                entry
+                    .map_err(|e| r.io(e))?
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
         names.sort();
         Ok(names)
@@ -240,8 +297,15 @@ impl Sandbox {
 
     fn metadata(&self, path: &str) -> Result<FileMetadata, FsError> {
         let m = self.resolve(path)?.existing()?;
-        let kind = if m.is_dir() { FileKind::Directory } else { FileKind::File };
-        Ok(FileMetadata { kind, size: m.len() })
+        let kind = if m.is_dir() {
+            FileKind::Directory
+        } else {
+            FileKind::File
+        };
+        Ok(FileMetadata {
+            kind,
+            size: m.len(),
+        })
     }
 }
 
@@ -303,16 +367,38 @@ impl Handler for FilesystemHandler {
         let mut inst = linker.instance(INTERFACE)?;
         let i = &mut inst;
         define(i, "read-file", |s, (path,): (String,)| s.read_file(&path))?;
-        define_charged(i, "write-file", |(_, c): &(String, String)| c.len(), |s, (path, content): (String, String)| s.write_file(&path, content.as_bytes()))?;
-        define_charged(i, "write-file-bytes", |(_, c): &(String, Vec<u8>)| c.len(), |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content))?;
+        define_charged(
+            i,
+            "write-file",
+            |(_, c): &(String, String)| c.len(),
+            |s, (path, content): (String, String)| s.write_file(&path, content.as_bytes()),
+        )?;
+        define_charged(
+            i,
+            "write-file-bytes",
+            |(_, c): &(String, Vec<u8>)| c.len(),
+            |s, (path, content): (String, Vec<u8>)| s.write_file(&path, &content),
+        )?;
         define(i, "list-files", |s, (path,): (String,)| s.list_files(&path))?;
-        define(i, "delete-file", |s, (path,): (String,)| s.delete_file(&path))?;
+        define(i, "delete-file", |s, (path,): (String,)| {
+            s.delete_file(&path)
+        })?;
         define(i, "create-dir", |s, (path,): (String,)| s.create_dir(&path))?;
         define(i, "delete-dir", |s, (path,): (String,)| s.delete_dir(&path))?;
-        define(i, "path-exists", |s, (path,): (String,)| s.path_exists(&path))?;
+        define(i, "path-exists", |s, (path,): (String,)| {
+            s.path_exists(&path)
+        })?;
         define(i, "metadata", |s, (path,): (String,)| s.metadata(&path))?;
-        define(i, "execute-command", |_, (_, command, _): (String, String, Vec<String>)| refuse_command(command))?;
-        define(i, "execute-nix-command", |_, (_, command): (String, String)| refuse_command(command))?;
+        define(
+            i,
+            "execute-command",
+            |_, (_, command, _): (String, String, Vec<String>)| refuse_command(command),
+        )?;
+        define(
+            i,
+            "execute-nix-command",
+            |_, (_, command): (String, String)| refuse_command(command),
+        )?;
         Ok(())
     }
 }
@@ -324,7 +410,12 @@ mod tests {
     fn sandbox(max: u64) -> (tempfile::TempDir, Sandbox) {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("root")).unwrap();
-        let s = Sandbox { root: dir.path().join("root"), root_shown: "root".into(), max_read: max, max_write: max };
+        let s = Sandbox {
+            root: dir.path().join("root"),
+            root_shown: "root".into(),
+            max_read: max,
+            max_write: max,
+        };
         (dir, s)
     }
 
@@ -352,10 +443,22 @@ mod tests {
     fn escapes_are_refused() {
         let (dir, s) = sandbox(100);
         fs::write(dir.path().join("secret"), b"s").unwrap();
-        assert!(matches!(s.read_file("../secret"), Err(FsError::ParentDir(_))));
-        assert!(matches!(s.read_file("a/../../secret"), Err(FsError::ParentDir(_))));
-        assert!(matches!(s.read_file(&dir.path().join("secret").display().to_string()), Err(FsError::Absolute(_))));
-        assert!(matches!(s.write_file("/tmp/x", b""), Err(FsError::Absolute(_))));
+        assert!(matches!(
+            s.read_file("../secret"),
+            Err(FsError::ParentDir(_))
+        ));
+        assert!(matches!(
+            s.read_file("a/../../secret"),
+            Err(FsError::ParentDir(_))
+        ));
+        assert!(matches!(
+            s.read_file(&dir.path().join("secret").display().to_string()),
+            Err(FsError::Absolute(_))
+        ));
+        assert!(matches!(
+            s.write_file("/tmp/x", b""),
+            Err(FsError::Absolute(_))
+        ));
         assert!(matches!(s.read_file("a\0b"), Err(FsError::Nul(_))));
     }
 
@@ -372,10 +475,20 @@ mod tests {
             let e = s.read_file(path).unwrap_err();
             assert!(matches!(e, FsError::Symlink { .. }), "{path}: {e}");
         }
-        assert!(matches!(s.write_file("up/secret", b"x"), Err(FsError::Symlink { .. })));
-        assert!(matches!(s.create_dir("up/new"), Err(FsError::Symlink { .. })));
+        assert!(matches!(
+            s.write_file("up/secret", b"x"),
+            Err(FsError::Symlink { .. })
+        ));
+        assert!(matches!(
+            s.create_dir("up/new"),
+            Err(FsError::Symlink { .. })
+        ));
         assert!(matches!(s.path_exists("out"), Err(FsError::Symlink { .. })));
-        assert_eq!(fs::read(dir.path().join("secret")).unwrap(), b"s", "the target is untouched");
+        assert_eq!(
+            fs::read(dir.path().join("secret")).unwrap(),
+            b"s",
+            "the target is untouched"
+        );
     }
 
     #[test]
@@ -385,18 +498,31 @@ mod tests {
         let e = s.write_file("big", b"12345").unwrap_err();
         assert!(e.to_string().contains("max_write_bytes of 4"), "{e}");
         assert!(!s.path_exists("big").unwrap(), "nothing written");
-        let big = Sandbox { max_write: 10, ..s.clone() };
+        let big = Sandbox {
+            max_write: 10,
+            ..s.clone()
+        };
         big.write_file("big", b"12345").unwrap();
         let e = s.read_file("big").unwrap_err();
-        assert!(e.to_string().contains("5 bytes") && e.to_string().contains("max_read_bytes of 4"), "{e}");
+        assert!(
+            e.to_string().contains("5 bytes") && e.to_string().contains("max_read_bytes of 4"),
+            "{e}"
+        );
     }
 
     #[test]
     fn missing_root_and_missing_parent_say_what_to_do() {
         let (_dir, s) = sandbox(10);
-        let gone = Sandbox { root: s.root.join("nope"), root_shown: "nope".into(), ..s.clone() };
+        let gone = Sandbox {
+            root: s.root.join("nope"),
+            root_shown: "nope".into(),
+            ..s.clone()
+        };
         let e = gone.read_file("x").unwrap_err().to_string();
-        assert!(e.contains("\"nope\"") && e.contains("create the directory"), "{e}");
+        assert!(
+            e.contains("\"nope\"") && e.contains("create the directory"),
+            "{e}"
+        );
         let e = s.write_file("no/dir/f", b"x").unwrap_err().to_string();
         assert!(e.contains("create-dir"), "{e}");
         let e = s.read_file("absent").unwrap_err().to_string();

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ciborium::value::Value;
-use wasmtime::component::{ComponentNamedList, LinkerInstance, Lift, Lower};
+use wasmtime::component::{ComponentNamedList, Lift, LinkerInstance, Lower};
 use wasmtime::StoreContextMut;
 
 use crate::actor::{unrecorded, ActorCtx};
@@ -47,7 +47,12 @@ struct Recording {
 
 /// Define a host function that answers at once. An `Err` traps the guest: use it only for
 /// host faults and exceeded limits; refusals the guest should handle belong in the WIT result.
-pub fn define_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_sync<P, R, F>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: F,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
@@ -71,23 +76,52 @@ where
     R: ComponentNamedList + Lower + Wire + Send + 'static,
     F: Fn(&mut ActorCtx, P) -> wasmtime::Result<R> + Send + Sync + 'static,
 {
-    let how = Recording { time: HandlerTime::Counts, sends: false };
-    wrap(inst, interface, name, how, prepare, recorded_whole(at_once(f)), rebuilt_whole)
+    let how = Recording {
+        time: HandlerTime::Counts,
+        sends: false,
+    };
+    wrap(
+        inst,
+        interface,
+        name,
+        how,
+        prepare,
+        recorded_whole(at_once(f)),
+        rebuilt_whole,
+    )
 }
 
 /// [`define_sync`] for a function that sends a message (recorded with `message/outgoing` first).
-pub fn define_sending_sync<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_sending_sync<P, R, F>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: F,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
     F: Fn(&mut ActorCtx, P) -> wasmtime::Result<R> + Send + Sync + 'static,
 {
-    let how = Recording { time: HandlerTime::Counts, sends: true };
-    wrap(inst, interface, name, how, |_, params| params, recorded_whole(at_once(f)), rebuilt_whole)
+    let how = Recording {
+        time: HandlerTime::Counts,
+        sends: true,
+    };
+    wrap(
+        inst,
+        interface,
+        name,
+        how,
+        |_, params| params,
+        recorded_whole(at_once(f)),
+        rebuilt_whole,
+    )
 }
 
 /// A synchronous handler as a future that is ready at once.
-fn at_once<P, R, F>(f: F) -> impl for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static
+fn at_once<P, R, F>(
+    f: F,
+) -> impl for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static
 where
     P: 'static,
     R: Send + 'static,
@@ -99,43 +133,94 @@ where
 /// Define a host function that may wait (for another actor, a timer). The guest blocks;
 /// its task yields, so other actors keep running, and the wait does not count against
 /// the guest's call timeout. An interruption by the runtime ends the wait with a trap.
-pub fn define_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_async<P, R, F>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: F,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
     F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static,
 {
-    let how = Recording { time: HandlerTime::Excused, sends: false };
-    wrap(inst, interface, name, how, |_, params| params, recorded_whole(f), rebuilt_whole)
+    let how = Recording {
+        time: HandlerTime::Excused,
+        sends: false,
+    };
+    wrap(
+        inst,
+        interface,
+        name,
+        how,
+        |_, params| params,
+        recorded_whole(f),
+        rebuilt_whole,
+    )
 }
 
 /// [`define_async`] for a function that sends a message (recorded with `message/outgoing` first).
-pub fn define_sending_async<P, R, F>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, f: F) -> wasmtime::Result<()>
+pub fn define_sending_async<P, R, F>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    f: F,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Wire + Send + 'static,
     F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, R> + Send + Sync + 'static,
 {
-    let how = Recording { time: HandlerTime::Excused, sends: true };
-    wrap(inst, interface, name, how, |_, params| params, recorded_whole(f), rebuilt_whole)
+    let how = Recording {
+        time: HandlerTime::Excused,
+        sends: true,
+    };
+    wrap(
+        inst,
+        interface,
+        name,
+        how,
+        |_, params| params,
+        recorded_whole(f),
+        rebuilt_whole,
+    )
 }
 
 /// Define a host function that may wait and whose answer is recorded as `live` chooses:
 /// it returns the answer and the value to record as its result. A replay answers with
 /// `rebuild` from the guest's parameters and the recorded value (e.g. re-reading a page of
 /// a chain from its summary).
-pub fn define_summarised<P, R, F, G>(inst: &mut LinkerInstance<'_, ActorCtx>, interface: &str, name: &str, live: F, rebuild: G) -> wasmtime::Result<()>
+pub fn define_summarised<P, R, F, G>(
+    inst: &mut LinkerInstance<'_, ActorCtx>,
+    interface: &str,
+    name: &str,
+    live: F,
+    rebuild: G,
+) -> wasmtime::Result<()>
 where
     P: ComponentNamedList + Lift + Wire + Send + 'static,
     R: ComponentNamedList + Lower + Send + 'static,
     F: for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, (R, Value)> + Send + Sync + 'static,
     G: Fn(&mut ActorCtx, P, Value) -> wasmtime::Result<R> + Send + Sync + 'static,
 {
-    wrap(inst, interface, name, Recording { time: HandlerTime::Excused, sends: false }, |_, params| params, live, rebuild)
+    wrap(
+        inst,
+        interface,
+        name,
+        Recording {
+            time: HandlerTime::Excused,
+            sends: false,
+        },
+        |_, params| params,
+        live,
+        rebuild,
+    )
 }
 
 /// A handler whose whole answer is recorded as its result.
-fn recorded_whole<P, R, F>(f: F) -> impl for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, (R, Value)> + Send + Sync + 'static
+fn recorded_whole<P, R, F>(
+    f: F,
+) -> impl for<'a> Fn(&'a mut ActorCtx, P) -> HostFuture<'a, (R, Value)> + Send + Sync + 'static
 where
     P: Send + 'static,
     R: Wire + Send + 'static,
@@ -154,7 +239,9 @@ where
 
 /// A replay's answer for a call recorded whole: the recorded result itself.
 fn rebuilt_whole<P, R: Wire>(_: &mut ActorCtx, _: P, recorded: Value) -> wasmtime::Result<R> {
-    R::from_value(recorded).map_err(|e| wasmtime::Error::msg(format!("replay: the recorded answer does not decode: {e}")))
+    R::from_value(recorded).map_err(|e| {
+        wasmtime::Error::msg(format!("replay: the recorded answer does not decode: {e}"))
+    })
 }
 
 /// A handler trapped: the chain records the refused call, so a replay traps the same way.
@@ -184,47 +271,51 @@ where
     let event_type: Arc<str> = format!("{interface}/{name}").into();
     let live = Arc::new(live);
     let rebuild = Arc::new(rebuild);
-    inst.func_wrap_async(name, move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
-        let event_type = event_type.clone();
-        let live = live.clone();
-        let rebuild = rebuild.clone();
-        Box::new(async move {
-            let ctx = store.data_mut();
-            let params = prepare(ctx, params);
-            let recorded_params = params.to_value();
-            if ctx.replay.is_some() {
+    inst.func_wrap_async(
+        name,
+        move |mut store: StoreContextMut<'_, ActorCtx>, params: P| {
+            let event_type = event_type.clone();
+            let live = live.clone();
+            let rebuild = rebuild.clone();
+            Box::new(async move {
+                let ctx = store.data_mut();
+                let params = prepare(ctx, params);
+                let recorded_params = params.to_value();
+                if ctx.replay.is_some() {
+                    if how.sends {
+                        ctx.record_outgoing(&event_type, &recorded_params);
+                    }
+                    let recorded = ctx.answer_from_recording(&event_type, recorded_params)?;
+                    return rebuild(ctx, params, recorded);
+                }
+                let until_interrupted = ctx.until_interrupted();
+                tokio::pin!(until_interrupted);
+                // Every wait ends when the runtime interrupts the actor (shutdown): the call traps.
+                let waited = tokio::select! {
+                    waited = ctx.chain.wait_for_room() => waited,
+                    () = &mut until_interrupted => return Err(Interrupted.into()),
+                };
+                ctx.extend_deadline(waited);
+                if let Some(reason) = ctx.chain.fault() {
+                    return Err(wasmtime::Error::msg(unrecorded(&reason)));
+                }
+                ctx.admit_host_call(&event_type, &recorded_params)?;
                 if how.sends {
                     ctx.record_outgoing(&event_type, &recorded_params);
                 }
-                let recorded = ctx.answer_from_recording(&event_type, recorded_params)?;
-                return rebuild(ctx, params, recorded);
-            }
-            let until_interrupted = ctx.until_interrupted();
-            tokio::pin!(until_interrupted);
-            // Every wait ends when the runtime interrupts the actor (shutdown): the call traps.
-            let waited = tokio::select! {
-                waited = ctx.chain.wait_for_room() => waited,
-                () = &mut until_interrupted => return Err(Interrupted.into()),
-            };
-            ctx.extend_deadline(waited);
-            if let Some(reason) = ctx.chain.fault() {
-                return Err(wasmtime::Error::msg(unrecorded(&reason)));
-            }
-            ctx.admit_host_call(&event_type, &recorded_params)?;
-            if how.sends {
-                ctx.record_outgoing(&event_type, &recorded_params);
-            }
-            let started = Instant::now();
-            let answered = tokio::select! {
-                answered = live(ctx, params) => answered,
-                () = &mut until_interrupted => Err(Interrupted.into()),
-            };
-            let (result, recorded) = answered.inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
-            if how.time == HandlerTime::Excused {
-                ctx.extend_deadline(started.elapsed());
-            }
-            ctx.record_host_call(&event_type, recorded_params, recorded)?;
-            Ok(result)
-        })
-    })
+                let started = Instant::now();
+                let answered = tokio::select! {
+                    answered = live(ctx, params) => answered,
+                    () = &mut until_interrupted => Err(Interrupted.into()),
+                };
+                let (result, recorded) =
+                    answered.inspect_err(|e| refused(ctx, &event_type, &recorded_params, e))?;
+                if how.time == HandlerTime::Excused {
+                    ctx.extend_deadline(started.elapsed());
+                }
+                ctx.record_host_call(&event_type, recorded_params, recorded)?;
+                Ok(result)
+            })
+        },
+    )
 }

@@ -20,7 +20,9 @@ use wasmtime::component::Linker;
 use super::{define_async, Handler};
 use crate::actor::ActorCtx;
 use crate::bindings::{HttpRequest, HttpResponse};
-use crate::manifest::{AllowedHost, HandlerConfig, Manifest, DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES};
+use crate::manifest::{
+    AllowedHost, HandlerConfig, Manifest, DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES,
+};
 
 const INTERFACE: &str = "theater:simple/http-client";
 
@@ -41,11 +43,16 @@ impl Handler for HttpClientHandler {
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
         let client = self.client.clone();
-        define_async(&mut inst, INTERFACE, "send-http", move |ctx, (req,): (HttpRequest,)| {
-            let policy = Policy::of(ctx.manifest());
-            let client = client.clone();
-            Box::pin(async move { Ok((send(&client, &policy, req).await,)) })
-        })?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "send-http",
+            move |ctx, (req,): (HttpRequest,)| {
+                let policy = Policy::of(ctx.manifest());
+                let client = client.clone();
+                Box::pin(async move { Ok((send(&client, &policy, req).await,)) })
+            },
+        )?;
         Ok(())
     }
 }
@@ -60,7 +67,11 @@ struct Policy {
 impl Policy {
     fn of(manifest: &Manifest) -> Policy {
         match manifest.handler("http-client") {
-            Some(HandlerConfig::HttpClient { allow_hosts, max_response_bytes, timeout_ms }) => Policy {
+            Some(HandlerConfig::HttpClient {
+                allow_hosts,
+                max_response_bytes,
+                timeout_ms,
+            }) => Policy {
                 allow_hosts: allow_hosts.clone(),
                 max_response_bytes: *max_response_bytes,
                 timeout: Duration::from_millis(*timeout_ms),
@@ -76,18 +87,32 @@ impl Policy {
 
     /// The URI if it is http(s) to an allowed host, else the refusal the guest sees.
     fn check_uri(&self, uri: &str) -> Result<Url, String> {
-        let url = Url::parse(uri).map_err(|e| format!("uri {uri:?} is not an absolute http(s) URI: {e}"))?;
+        let url = Url::parse(uri)
+            .map_err(|e| format!("uri {uri:?} is not an absolute http(s) URI: {e}"))?;
         let default_port = match url.scheme() {
             "http" => 80,
             "https" => 443,
-            other => return Err(format!("uri {uri:?} refused: scheme {other:?} is not supported (use http or https)")),
+            other => {
+                return Err(format!(
+                    "uri {uri:?} refused: scheme {other:?} is not supported (use http or https)"
+                ))
+            }
         };
         let host = url.host_str().unwrap_or_default();
         let port = url.port().unwrap_or(default_port);
-        if self.allow_hosts.iter().any(|a| a.allows(host, port, default_port)) {
+        if self
+            .allow_hosts
+            .iter()
+            .any(|a| a.allows(host, port, default_port))
+        {
             Ok(url)
         } else {
-            let list = self.allow_hosts.iter().map(|a| format!("{:?}", a.to_string())).collect::<Vec<_>>().join(", ");
+            let list = self
+                .allow_hosts
+                .iter()
+                .map(|a| format!("{:?}", a.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ");
             Err(format!(
                 "request to {host}:{port} refused: not on this actor's allow-list \
                  ([[handler]] type = \"http-client\" allow_hosts = [{list}])"
@@ -100,11 +125,16 @@ impl Policy {
 fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for (name, value) in pairs {
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("header name {name:?} is not valid"))?;
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("header name {name:?} is not valid"))?;
         if header == HOST {
-            return Err("header \"host\" refused: the host comes from the uri, which the allow-list checks".into());
+            return Err(
+                "header \"host\" refused: the host comes from the uri, which the allow-list checks"
+                    .into(),
+            );
         }
-        let value = HeaderValue::from_str(value).map_err(|_| format!("value of header {name:?} is not valid"))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| format!("value of header {name:?} is not valid"))?;
         map.append(header, value);
     }
     Ok(map)
@@ -122,9 +152,14 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-async fn send(client: &SharedClient, policy: &Policy, req: HttpRequest) -> Result<HttpResponse, String> {
+async fn send(
+    client: &SharedClient,
+    policy: &Policy,
+    req: HttpRequest,
+) -> Result<HttpResponse, String> {
     let url = policy.check_uri(&req.uri)?;
-    let method = Method::from_bytes(req.method.as_bytes()).map_err(|_| format!("method {:?} is not a valid HTTP method", req.method))?;
+    let method = Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| format!("method {:?} is not a valid HTTP method", req.method))?;
     let headers = headers(&req.headers)?;
     let client = client
         .get_or_init(|| {
@@ -136,7 +171,10 @@ async fn send(client: &SharedClient, policy: &Policy, req: HttpRequest) -> Resul
         })
         .as_ref()
         .map_err(Clone::clone)?;
-    let mut request = client.request(method, url).headers(headers).timeout(policy.timeout);
+    let mut request = client
+        .request(method, url)
+        .headers(headers)
+        .timeout(policy.timeout);
     if let Some(body) = req.body {
         request = request.body(body);
     }
@@ -161,7 +199,12 @@ async fn send(client: &SharedClient, policy: &Policy, req: HttpRequest) -> Resul
     let headers = response
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(failed)? {
@@ -170,7 +213,11 @@ async fn send(client: &SharedClient, policy: &Policy, req: HttpRequest) -> Resul
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(HttpResponse { status, headers, body: Some(body) })
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: Some(body),
+    })
 }
 
 #[cfg(test)]
@@ -179,7 +226,10 @@ mod tests {
 
     fn policy(hosts: &[&str]) -> Policy {
         Policy {
-            allow_hosts: hosts.iter().map(|h| AllowedHost::try_from(h.to_string()).unwrap()).collect(),
+            allow_hosts: hosts
+                .iter()
+                .map(|h| AllowedHost::try_from(h.to_string()).unwrap())
+                .collect(),
             max_response_bytes: 100,
             timeout: Duration::from_secs(1),
         }
@@ -189,23 +239,53 @@ mod tests {
     fn only_listed_hosts_and_ports_pass() {
         let p = policy(&["127.0.0.1:8080", "API.example.com", "[::1]:9000"]);
         assert!(p.check_uri("http://127.0.0.1:8080/x?y=1").is_ok());
-        assert!(p.check_uri("https://api.example.com/v1").is_ok(), "default port of the scheme");
+        assert!(
+            p.check_uri("https://api.example.com/v1").is_ok(),
+            "default port of the scheme"
+        );
         assert!(p.check_uri("http://api.example.com/v1").is_ok());
         assert!(p.check_uri("http://[::1]:9000/").is_ok());
-        for uri in ["http://127.0.0.1:8081/", "http://127.0.0.1/", "https://api.example.com:8443/", "http://evil.example/", "http://[::1]/"] {
+        for uri in [
+            "http://127.0.0.1:8081/",
+            "http://127.0.0.1/",
+            "https://api.example.com:8443/",
+            "http://evil.example/",
+            "http://[::1]/",
+        ] {
             let e = p.check_uri(uri).unwrap_err();
-            assert!(e.contains("refused") && e.contains("allow_hosts = [\"127.0.0.1:8080\", \"api.example.com\", \"[::1]:9000\"]"), "{uri}: {e}");
+            assert!(
+                e.contains("refused")
+                    && e.contains(
+                        "allow_hosts = [\"127.0.0.1:8080\", \"api.example.com\", \"[::1]:9000\"]"
+                    ),
+                "{uri}: {e}"
+            );
         }
-        assert!(p.check_uri("file:///etc/passwd").unwrap_err().contains("scheme \"file\""));
+        assert!(p
+            .check_uri("file:///etc/passwd")
+            .unwrap_err()
+            .contains("scheme \"file\""));
         assert!(p.check_uri("/relative").is_err());
-        assert!(policy(&[]).check_uri("http://127.0.0.1:8080/").is_err(), "nothing is allowed by default");
+        assert!(
+            policy(&[]).check_uri("http://127.0.0.1:8080/").is_err(),
+            "nothing is allowed by default"
+        );
     }
 
     #[test]
     fn host_header_and_malformed_headers_are_refused() {
-        assert!(headers(&[("Host".into(), "other.example".into())]).unwrap_err().contains("host"));
+        assert!(headers(&[("Host".into(), "other.example".into())])
+            .unwrap_err()
+            .contains("host"));
         assert!(headers(&[("bad name".into(), "v".into())]).is_err());
         assert!(headers(&[("x-a".into(), "bad\nvalue".into())]).is_err());
-        assert_eq!(headers(&[("X-A".into(), "1".into()), ("x-a".into(), "2".into())]).unwrap().get_all("x-a").iter().count(), 2);
+        assert_eq!(
+            headers(&[("X-A".into(), "1".into()), ("x-a".into(), "2".into())])
+                .unwrap()
+                .get_all("x-a")
+                .iter()
+                .count(),
+            2
+        );
     }
 }

@@ -21,8 +21,8 @@ use wasmtime::component::Linker;
 use crate::actor::ActorCtx;
 
 pub use host_fn::{
-    define_async, define_sending_async, define_sending_sync, define_summarised, define_sync, define_sync_prepared,
-    HostFuture,
+    define_async, define_sending_async, define_sending_sync, define_summarised, define_sync,
+    define_sync_prepared, HostFuture,
 };
 
 /// A host interface that can be granted to actors. Define its functions with the
@@ -56,7 +56,10 @@ pub fn builtin(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
 }
 
 /// `base` with `extra` added, each replacing the one of `base` that serves its interface.
-pub fn extend(mut base: Vec<Arc<dyn Handler>>, extra: &[Arc<dyn Handler>]) -> Vec<Arc<dyn Handler>> {
+pub fn extend(
+    mut base: Vec<Arc<dyn Handler>>,
+    extra: &[Arc<dyn Handler>],
+) -> Vec<Arc<dyn Handler>> {
     for handler in extra {
         base.retain(|h| h.interface() != handler.interface());
         base.push(handler.clone());
@@ -83,10 +86,16 @@ mod tests {
     fn an_extra_handler_replaces_the_one_serving_its_interface_and_adds_the_rest() {
         let base: Vec<Arc<dyn Handler>> = vec![Arc::new(Named("a")), Arc::new(Named("b"))];
         let replacement: Arc<dyn Handler> = Arc::new(Named("b"));
-        let extra = [replacement.clone(), Arc::new(Named("c")) as Arc<dyn Handler>];
+        let extra = [
+            replacement.clone(),
+            Arc::new(Named("c")) as Arc<dyn Handler>,
+        ];
         let list = extend(base, &extra);
         let names: Vec<&str> = list.iter().map(|h| h.interface()).collect();
         assert_eq!(names, ["a", "b", "c"]);
-        assert!(Arc::ptr_eq(&list[1], &replacement), "the embedder's handler serves b");
+        assert!(
+            Arc::ptr_eq(&list[1], &replacement),
+            "the embedder's handler serves b"
+        );
     }
 }

@@ -28,10 +28,24 @@ impl Handler for RandomHandler {
 
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
-        define_sync(&mut inst, INTERFACE, "random-bytes", |ctx, (length,): (u32,)| Ok((draw(ctx, |rng| bytes(rng, length)),)))?;
-        define_sync(&mut inst, INTERFACE, "random-range", |ctx, (min, max): (u64, u64)| Ok((draw(ctx, |rng| range(rng, min, max)),)))?;
-        define_sync(&mut inst, INTERFACE, "random-float", |ctx, (): ()| Ok((draw(ctx, |rng| Ok(rng.random::<f64>())),)))?;
-        define_sync(&mut inst, INTERFACE, "generate-uuid", |ctx, (): ()| Ok((draw(ctx, |rng| Ok(uuid(rng))),)))?;
+        define_sync(
+            &mut inst,
+            INTERFACE,
+            "random-bytes",
+            |ctx, (length,): (u32,)| Ok((draw(ctx, |rng| bytes(rng, length)),)),
+        )?;
+        define_sync(
+            &mut inst,
+            INTERFACE,
+            "random-range",
+            |ctx, (min, max): (u64, u64)| Ok((draw(ctx, |rng| range(rng, min, max)),)),
+        )?;
+        define_sync(&mut inst, INTERFACE, "random-float", |ctx, (): ()| {
+            Ok((draw(ctx, |rng| Ok(rng.random::<f64>())),))
+        })?;
+        define_sync(&mut inst, INTERFACE, "generate-uuid", |ctx, (): ()| {
+            Ok((draw(ctx, |rng| Ok(uuid(rng))),))
+        })?;
         Ok(())
     }
 }
@@ -43,14 +57,22 @@ struct ActorRng(Result<ChaCha20Rng, String>);
 impl ActorRng {
     fn new(manifest: &Manifest) -> ActorRng {
         match manifest.handler("random") {
-            Some(HandlerConfig::Random { seed: Some(seed) }) => ActorRng(Ok(ChaCha20Rng::seed_from_u64(*seed))),
-            _ => ActorRng(ChaCha20Rng::try_from_rng(&mut SysRng).map_err(|e| format!("no entropy from the operating system: {e}"))),
+            Some(HandlerConfig::Random { seed: Some(seed) }) => {
+                ActorRng(Ok(ChaCha20Rng::seed_from_u64(*seed)))
+            }
+            _ => ActorRng(
+                ChaCha20Rng::try_from_rng(&mut SysRng)
+                    .map_err(|e| format!("no entropy from the operating system: {e}")),
+            ),
         }
     }
 }
 
 /// Run `f` on the actor's generator.
-fn draw<T>(ctx: &mut ActorCtx, f: impl FnOnce(&mut ChaCha20Rng) -> Result<T, String>) -> Result<T, String> {
+fn draw<T>(
+    ctx: &mut ActorCtx,
+    f: impl FnOnce(&mut ChaCha20Rng) -> Result<T, String>,
+) -> Result<T, String> {
     match &mut ctx.extension(ActorRng::new).0 {
         Ok(rng) => f(rng),
         Err(e) => Err(e.clone()),
@@ -59,7 +81,9 @@ fn draw<T>(ctx: &mut ActorCtx, f: impl FnOnce(&mut ChaCha20Rng) -> Result<T, Str
 
 fn bytes(rng: &mut impl Rng, length: u32) -> Result<Vec<u8>, String> {
     if length > MAX_RANDOM_BYTES {
-        return Err(format!("random-bytes of {length} bytes refused: at most {MAX_RANDOM_BYTES} bytes per call"));
+        return Err(format!(
+            "random-bytes of {length} bytes refused: at most {MAX_RANDOM_BYTES} bytes per call"
+        ));
     }
     let mut out = vec![0u8; length as usize];
     rng.fill_bytes(&mut out);
@@ -101,8 +125,12 @@ mod tests {
     #[test]
     fn bad_requests_are_refused_not_trapped() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
-        assert!(range(&mut rng, 5, 5).unwrap_err().contains("min must be less than max"));
-        assert!(bytes(&mut rng, MAX_RANDOM_BYTES + 1).unwrap_err().contains("at most"));
+        assert!(range(&mut rng, 5, 5)
+            .unwrap_err()
+            .contains("min must be less than max"));
+        assert!(bytes(&mut rng, MAX_RANDOM_BYTES + 1)
+            .unwrap_err()
+            .contains("at most"));
         assert_eq!(bytes(&mut rng, 0), Ok(vec![]));
     }
 

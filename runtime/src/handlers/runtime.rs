@@ -27,29 +27,50 @@ impl Handler for RuntimeHandler {
 
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
-        define_sync_prepared(&mut inst, INTERFACE, "log", |ctx, (msg,): (String,)| (cut_line(msg, ctx.manifest().limits.max_log_line_bytes),), |ctx, (msg,): (String,)| {
-            let limit = ctx.manifest().limits.max_logs_per_sec;
-            if !ctx.boundary.log_rate.admit(limit, std::time::Instant::now()) {
-                return Err(LimitExceeded { key: "max_logs_per_sec", limit, what: "more log lines in one second".into() }.into());
-            }
-            ctx.emit_log(msg);
-            Ok(())
-        })?;
+        define_sync_prepared(
+            &mut inst,
+            INTERFACE,
+            "log",
+            |ctx, (msg,): (String,)| (cut_line(msg, ctx.manifest().limits.max_log_line_bytes),),
+            |ctx, (msg,): (String,)| {
+                let limit = ctx.manifest().limits.max_logs_per_sec;
+                if !ctx
+                    .boundary
+                    .log_rate
+                    .admit(limit, std::time::Instant::now())
+                {
+                    return Err(LimitExceeded {
+                        key: "max_logs_per_sec",
+                        limit,
+                        what: "more log lines in one second".into(),
+                    }
+                    .into());
+                }
+                ctx.emit_log(msg);
+                Ok(())
+            },
+        )?;
         define_summarised(
             &mut inst,
             INTERFACE,
             "get-chain",
             |ctx, (): ()| Box::pin(async move { Ok(read_chain(ctx).await) }),
             |ctx, (): (), recorded| {
-                let summary = PageSummary::from_value(recorded).ok_or_else(|| wasmtime::Error::msg("replay: malformed get-chain summary"))?;
+                let summary = PageSummary::from_value(recorded)
+                    .ok_or_else(|| wasmtime::Error::msg("replay: malformed get-chain summary"))?;
                 let page = ctx.recorded_page(summary).map_err(wasmtime::Error::msg)?;
                 Ok((to_chain(&page),))
             },
         )?;
-        define_sync(&mut inst, INTERFACE, "shutdown", |ctx, (data,): (Option<Vec<u8>>,)| {
-            ctx.shutdown = Some(ShutdownRequest { data });
-            Ok((Ok::<(), String>(()),))
-        })?;
+        define_sync(
+            &mut inst,
+            INTERFACE,
+            "shutdown",
+            |ctx, (data,): (Option<Vec<u8>>,)| {
+                ctx.shutdown = Some(ShutdownRequest { data });
+                Ok((Ok::<(), String>(()),))
+            },
+        )?;
         Ok(())
     }
 }
@@ -80,7 +101,10 @@ async fn read_chain(ctx: &mut ActorCtx) -> ((Chain,), ciborium::value::Value) {
     let len = ctx.chain.len();
     let page = match ctx.chain.flush().await {
         Ok(()) => ctx.system().and_then(|system| {
-            system.chain_reader().and_then(|r| chain_page::read_last_page(&r, &ctx.id, len)).map_err(|e| e.to_string())
+            system
+                .chain_reader()
+                .and_then(|r| chain_page::read_last_page(&r, &ctx.id, len))
+                .map_err(|e| e.to_string())
         }),
         Err(e) => Err(e.to_string()),
     };
@@ -99,7 +123,11 @@ fn to_chain(events: &[Event]) -> Chain {
             .iter()
             .map(|e| MetaEvent {
                 hash: short(&e.hash),
-                event: WitEvent { event_type: e.event_type.clone(), parent: e.parent.as_ref().map(short), data: e.payload.clone() },
+                event: WitEvent {
+                    event_type: e.event_type.clone(),
+                    parent: e.parent.as_ref().map(short),
+                    data: e.payload.clone(),
+                },
             })
             .collect(),
     }

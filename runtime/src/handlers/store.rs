@@ -54,12 +54,21 @@ pub struct StoreDb {
 
 impl StoreDb {
     pub fn new(path: PathBuf) -> StoreDb {
-        StoreDb { path, conn: Mutex::new(None) }
+        StoreDb {
+            path,
+            conn: Mutex::new(None),
+        }
     }
 
     /// Run `f` in one transaction (committed if `f` succeeds).
-    fn transact<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut guard = self.conn.lock().map_err(|_| self.db_error("a previous call panicked while holding it"))?;
+    fn transact<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| self.db_error("a previous call panicked while holding it"))?;
         if guard.is_none() {
             *guard = Some(self.open().map_err(|e| self.db_error(e))?);
         }
@@ -91,14 +100,21 @@ impl StoreDb {
     }
 
     fn db_error(&self, reason: impl std::fmt::Display) -> StoreError {
-        StoreError::Database { path: self.path.display().to_string(), reason: reason.to_string() }
+        StoreError::Database {
+            path: self.path.display().to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Create a store and return its id.
     pub fn create(&self) -> Result<String, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         self.transact(|tx| {
-            tx.execute("INSERT INTO stores (id, created_ms) VALUES (?1, ?2)", params![id, now_ms() as i64]).map_err(|e| self.db_error(e))?;
+            tx.execute(
+                "INSERT INTO stores (id, created_ms) VALUES (?1, ?2)",
+                params![id, now_ms() as i64],
+            )
+            .map_err(|e| self.db_error(e))?;
             Ok(id.clone())
         })
     }
@@ -129,14 +145,22 @@ impl StoreDb {
     pub fn label(&self, store: &str, label: &str, hash: &str) -> Result<(), StoreError> {
         self.transact(|tx| {
             if !self.holds(tx, store, hash)? {
-                return Err(StoreError::NoSuchContent { store: store.to_string(), hash: hash.to_string() });
+                return Err(StoreError::NoSuchContent {
+                    store: store.to_string(),
+                    hash: hash.to_string(),
+                });
             }
             self.set_label(tx, store, label, hash)
         })
     }
 
     /// Store content and point `label` at it (`store-at-label`, `replace-content-at-label`).
-    pub fn put_at_label(&self, store: &str, label: &str, content: &[u8]) -> Result<String, StoreError> {
+    pub fn put_at_label(
+        &self,
+        store: &str,
+        label: &str,
+        content: &[u8],
+    ) -> Result<String, StoreError> {
         self.transact(|tx| {
             let hash = self.put_in(tx, store, content)?;
             self.set_label(tx, store, label, &hash)?;
@@ -147,9 +171,13 @@ impl StoreDb {
     pub fn get_by_label(&self, store: &str, label: &str) -> Result<Option<String>, StoreError> {
         self.transact(|tx| {
             self.require_store(tx, store)?;
-            tx.query_row("SELECT hash FROM labels WHERE store_id = ?1 AND label = ?2", params![store, label], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.db_error(e))
+            tx.query_row(
+                "SELECT hash FROM labels WHERE store_id = ?1 AND label = ?2",
+                params![store, label],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.db_error(e))
         })
     }
 
@@ -157,29 +185,47 @@ impl StoreDb {
     pub fn remove_label(&self, store: &str, label: &str) -> Result<(), StoreError> {
         self.transact(|tx| {
             self.require_store(tx, store)?;
-            tx.execute("DELETE FROM labels WHERE store_id = ?1 AND label = ?2", params![store, label]).map_err(|e| self.db_error(e))?;
+            tx.execute(
+                "DELETE FROM labels WHERE store_id = ?1 AND label = ?2",
+                params![store, label],
+            )
+            .map_err(|e| self.db_error(e))?;
             Ok(())
         })
     }
 
     /// Remove a label if it points at `hash`; otherwise leave it.
-    pub fn remove_from_label(&self, store: &str, label: &str, hash: &str) -> Result<(), StoreError> {
+    pub fn remove_from_label(
+        &self,
+        store: &str,
+        label: &str,
+        hash: &str,
+    ) -> Result<(), StoreError> {
         self.transact(|tx| {
             self.require_store(tx, store)?;
-            tx.execute("DELETE FROM labels WHERE store_id = ?1 AND label = ?2 AND hash = ?3", params![store, label, hash])
-                .map_err(|e| self.db_error(e))?;
+            tx.execute(
+                "DELETE FROM labels WHERE store_id = ?1 AND label = ?2 AND hash = ?3",
+                params![store, label, hash],
+            )
+            .map_err(|e| self.db_error(e))?;
             Ok(())
         })
     }
 
     /// The store's labels, sorted.
     pub fn labels(&self, store: &str) -> Result<Vec<String>, StoreError> {
-        self.strings(store, "SELECT label FROM labels WHERE store_id = ?1 ORDER BY label")
+        self.strings(
+            store,
+            "SELECT label FROM labels WHERE store_id = ?1 ORDER BY label",
+        )
     }
 
     /// The hashes of the store's content, in the order it was first stored.
     pub fn contents(&self, store: &str) -> Result<Vec<String>, StoreError> {
-        self.strings(store, "SELECT hash FROM store_content WHERE store_id = ?1 ORDER BY rowid")
+        self.strings(
+            store,
+            "SELECT hash FROM store_content WHERE store_id = ?1 ORDER BY rowid",
+        )
     }
 
     /// Total bytes of the store's content (each distinct content counted once).
@@ -201,38 +247,67 @@ impl StoreDb {
         self.transact(|tx| {
             self.require_store(tx, store)?;
             let mut stmt = tx.prepare(sql).map_err(|e| self.db_error(e))?;
-            let rows = stmt.query_map(params![store], |r| r.get(0)).map_err(|e| self.db_error(e))?;
-            rows.collect::<rusqlite::Result<Vec<String>>>().map_err(|e| self.db_error(e))
+            let rows = stmt
+                .query_map(params![store], |r| r.get(0))
+                .map_err(|e| self.db_error(e))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(|e| self.db_error(e))
         })
     }
 
-    fn put_in(&self, tx: &Transaction<'_>, store: &str, content: &[u8]) -> Result<String, StoreError> {
+    fn put_in(
+        &self,
+        tx: &Transaction<'_>,
+        store: &str,
+        content: &[u8],
+    ) -> Result<String, StoreError> {
         self.require_store(tx, store)?;
         let hash = hex::encode(Sha256::digest(content));
-        tx.execute("INSERT OR IGNORE INTO blobs (hash, size, content) VALUES (?1, ?2, ?3)", params![hash, content.len() as i64, content])
-            .map_err(|e| self.db_error(e))?;
-        tx.execute("INSERT OR IGNORE INTO store_content (store_id, hash) VALUES (?1, ?2)", params![store, hash])
-            .map_err(|e| self.db_error(e))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO blobs (hash, size, content) VALUES (?1, ?2, ?3)",
+            params![hash, content.len() as i64, content],
+        )
+        .map_err(|e| self.db_error(e))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO store_content (store_id, hash) VALUES (?1, ?2)",
+            params![store, hash],
+        )
+        .map_err(|e| self.db_error(e))?;
         Ok(hash)
     }
 
-    fn set_label(&self, tx: &Transaction<'_>, store: &str, label: &str, hash: &str) -> Result<(), StoreError> {
-        tx.execute("INSERT OR REPLACE INTO labels (store_id, label, hash) VALUES (?1, ?2, ?3)", params![store, label, hash])
-            .map_err(|e| self.db_error(e))?;
+    fn set_label(
+        &self,
+        tx: &Transaction<'_>,
+        store: &str,
+        label: &str,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT OR REPLACE INTO labels (store_id, label, hash) VALUES (?1, ?2, ?3)",
+            params![store, label, hash],
+        )
+        .map_err(|e| self.db_error(e))?;
         Ok(())
     }
 
     fn holds(&self, tx: &Transaction<'_>, store: &str, hash: &str) -> Result<bool, StoreError> {
         self.require_store(tx, store)?;
-        tx.query_row("SELECT 1 FROM store_content WHERE store_id = ?1 AND hash = ?2", params![store, hash], |_| Ok(()))
-            .optional()
-            .map(|found| found.is_some())
-            .map_err(|e| self.db_error(e))
+        tx.query_row(
+            "SELECT 1 FROM store_content WHERE store_id = ?1 AND hash = ?2",
+            params![store, hash],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(|e| self.db_error(e))
     }
 
     fn require_store(&self, tx: &Transaction<'_>, store: &str) -> Result<(), StoreError> {
         let found = tx
-            .query_row("SELECT 1 FROM stores WHERE id = ?1", params![store], |_| Ok(()))
+            .query_row("SELECT 1 FROM stores WHERE id = ?1", params![store], |_| {
+                Ok(())
+            })
             .optional()
             .map_err(|e| self.db_error(e))?;
         found.ok_or_else(|| StoreError::NoSuchStore(store.to_string()))
@@ -246,7 +321,9 @@ pub struct StoreHandler {
 
 impl StoreHandler {
     pub fn new(data_dir: &Path) -> StoreHandler {
-        StoreHandler { db: Arc::new(StoreDb::new(store_db_path(data_dir))) }
+        StoreHandler {
+            db: Arc::new(StoreDb::new(store_db_path(data_dir))),
+        }
     }
 }
 
@@ -309,23 +386,74 @@ impl Handler for StoreHandler {
         let i = &mut inst;
         let db = &self.db;
         define(i, db, "new", |db, (): ()| db.create())?;
-        define_charged(i, db, "store", |(_, c): &(String, Vec<u8>)| c.len(), |db, (s, content): (String, Vec<u8>)| db.put(&s, &content).map(content_ref))?;
-        define(i, db, "get", |db, (s, r): (String, ContentRef)| db.get(&s, &r.hash))?;
-        define(i, db, "exists", |db, (s, r): (String, ContentRef)| db.exists(&s, &r.hash))?;
-        define(i, db, "label", |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash))?;
-        define(i, db, "get-by-label", |db, (s, label): (String, String)| Ok(db.get_by_label(&s, &label)?.map(content_ref)))?;
-        define(i, db, "remove-label", |db, (s, label): (String, String)| db.remove_label(&s, &label))?;
-        define(i, db, "remove-from-label", |db, (s, label, r): (String, String, ContentRef)| db.remove_from_label(&s, &label, &r.hash))?;
-        define_charged(i, db, "store-at-label", |(_, _, c): &(String, String, Vec<u8>)| c.len(), |db, (s, label, content): (String, String, Vec<u8>)| {
-            db.put_at_label(&s, &label, &content).map(content_ref)
+        define_charged(
+            i,
+            db,
+            "store",
+            |(_, c): &(String, Vec<u8>)| c.len(),
+            |db, (s, content): (String, Vec<u8>)| db.put(&s, &content).map(content_ref),
+        )?;
+        define(i, db, "get", |db, (s, r): (String, ContentRef)| {
+            db.get(&s, &r.hash)
         })?;
-        define_charged(i, db, "replace-content-at-label", |(_, _, c): &(String, String, Vec<u8>)| c.len(), |db, (s, label, content): (String, String, Vec<u8>)| {
-            db.put_at_label(&s, &label, &content).map(content_ref)
+        define(i, db, "exists", |db, (s, r): (String, ContentRef)| {
+            db.exists(&s, &r.hash)
         })?;
-        define(i, db, "replace-at-label", |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash))?;
+        define(
+            i,
+            db,
+            "label",
+            |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash),
+        )?;
+        define(i, db, "get-by-label", |db, (s, label): (String, String)| {
+            Ok(db.get_by_label(&s, &label)?.map(content_ref))
+        })?;
+        define(i, db, "remove-label", |db, (s, label): (String, String)| {
+            db.remove_label(&s, &label)
+        })?;
+        define(
+            i,
+            db,
+            "remove-from-label",
+            |db, (s, label, r): (String, String, ContentRef)| {
+                db.remove_from_label(&s, &label, &r.hash)
+            },
+        )?;
+        define_charged(
+            i,
+            db,
+            "store-at-label",
+            |(_, _, c): &(String, String, Vec<u8>)| c.len(),
+            |db, (s, label, content): (String, String, Vec<u8>)| {
+                db.put_at_label(&s, &label, &content).map(content_ref)
+            },
+        )?;
+        define_charged(
+            i,
+            db,
+            "replace-content-at-label",
+            |(_, _, c): &(String, String, Vec<u8>)| c.len(),
+            |db, (s, label, content): (String, String, Vec<u8>)| {
+                db.put_at_label(&s, &label, &content).map(content_ref)
+            },
+        )?;
+        define(
+            i,
+            db,
+            "replace-at-label",
+            |db, (s, label, r): (String, String, ContentRef)| db.label(&s, &label, &r.hash),
+        )?;
         define(i, db, "list-labels", |db, (s,): (String,)| db.labels(&s))?;
-        define(i, db, "list-all-content", |db, (s,): (String,)| Ok(db.contents(&s)?.into_iter().map(content_ref).collect::<Vec<_>>()))?;
-        define(i, db, "calculate-total-size", |db, (s,): (String,)| db.total_size(&s))?;
+        define(i, db, "list-all-content", |db, (s,): (String,)| {
+            Ok(db
+                .contents(&s)?
+                .into_iter()
+                .map(content_ref)
+                .collect::<Vec<_>>())
+        })?;
+        define(i, db, "calculate-total-size", |db, (s,): (String,)| {
+            db.total_size(&s)
+        })?;
         Ok(())
     }
 }
@@ -345,7 +473,10 @@ mod tests {
         let (_dir, db) = db();
         let s = db.create().unwrap();
         let h = db.put(&s, b"hello").unwrap();
-        assert_eq!(h, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+        assert_eq!(
+            h,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
         assert_eq!(db.put(&s, b"hello").unwrap(), h);
         assert_eq!(db.get(&s, &h).unwrap(), b"hello");
         assert!(db.exists(&s, &h).unwrap());
@@ -370,7 +501,11 @@ mod tests {
         assert_eq!(db.get_by_label(&s, "doc").unwrap(), None);
         db.remove_label(&s, "old").unwrap();
         assert!(db.labels(&s).unwrap().is_empty());
-        assert_eq!(db.total_size(&s).unwrap(), 4, "content stays when labels go");
+        assert_eq!(
+            db.total_size(&s).unwrap(),
+            4,
+            "content stays when labels go"
+        );
     }
 
     #[test]
@@ -380,8 +515,17 @@ mod tests {
         let s2 = db.create().unwrap();
         let h = db.put(&s1, b"only in s1").unwrap();
         assert!(!db.exists(&s2, &h).unwrap());
-        assert_eq!(db.get(&s2, &h).unwrap_err(), StoreError::NoSuchContent { store: s2.clone(), hash: h.clone() });
-        assert!(matches!(db.label(&s2, "x", &h), Err(StoreError::NoSuchContent { .. })));
+        assert_eq!(
+            db.get(&s2, &h).unwrap_err(),
+            StoreError::NoSuchContent {
+                store: s2.clone(),
+                hash: h.clone()
+            }
+        );
+        assert!(matches!(
+            db.label(&s2, "x", &h),
+            Err(StoreError::NoSuchContent { .. })
+        ));
         let e = db.put("nope", b"x").unwrap_err();
         assert_eq!(e, StoreError::NoSuchStore("nope".into()));
         assert!(e.to_string().contains("store.new"), "{e}");

@@ -34,22 +34,49 @@ impl Handler for SupervisorHandler {
 
     fn link(&self, linker: &mut Linker<ActorCtx>) -> wasmtime::Result<()> {
         let mut inst = linker.instance(INTERFACE)?;
-        define_async(&mut inst, INTERFACE, "spawn", |ctx, (manifest, init): (String, Option<Vec<u8>>)| {
-            Box::pin(async move { Ok((spawn(ctx, &manifest, init).await,)) })
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "spawn",
+            |ctx, (manifest, init): (String, Option<Vec<u8>>)| {
+                Box::pin(async move { Ok((spawn(ctx, &manifest, init).await,)) })
+            },
+        )?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "resume",
+            |ctx, (manifest, state): (String, Option<Vec<u8>>)| {
+                Box::pin(async move { Ok((spawn(ctx, &manifest, state).await,)) })
+            },
+        )?;
+        define_sync(&mut inst, INTERFACE, "list-children", |ctx, (): ()| {
+            Ok((ctx.supervising.children.clone(),))
         })?;
-        define_async(&mut inst, INTERFACE, "resume", |ctx, (manifest, state): (String, Option<Vec<u8>>)| {
-            Box::pin(async move { Ok((spawn(ctx, &manifest, state).await,)) })
-        })?;
-        define_sync(&mut inst, INTERFACE, "list-children", |ctx, (): ()| Ok((ctx.supervising.children.clone(),)))?;
-        define_async(&mut inst, INTERFACE, "stop-child", |ctx, (child,): (String,)| {
-            Box::pin(async move { Ok((stop_child(ctx, &child).await,)) })
-        })?;
-        define_async(&mut inst, INTERFACE, "restart-child", |ctx, (child,): (String,)| {
-            Box::pin(async move { Ok((restart_child(ctx, &child).await,)) })
-        })?;
-        define_async(&mut inst, INTERFACE, "get-child-state", |ctx, (child,): (String,)| {
-            Box::pin(async move { Ok((child_state(ctx, &child).await,)) })
-        })?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "stop-child",
+            |ctx, (child,): (String,)| {
+                Box::pin(async move { Ok((stop_child(ctx, &child).await,)) })
+            },
+        )?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "restart-child",
+            |ctx, (child,): (String,)| {
+                Box::pin(async move { Ok((restart_child(ctx, &child).await,)) })
+            },
+        )?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "get-child-state",
+            |ctx, (child,): (String,)| {
+                Box::pin(async move { Ok((child_state(ctx, &child).await,)) })
+            },
+        )?;
         define_summarised(
             &mut inst,
             INTERFACE,
@@ -91,7 +118,10 @@ async fn spawn(ctx: &mut ActorCtx, spec: &str, init: Option<Vec<u8>>) -> Outcome
     }
     let manifest = child_manifest(ctx, spec)?;
     let system = ctx.system()?;
-    let id = system.spawn(manifest, init, Some(ctx.id.clone())).await.map_err(|e| e.to_string())?;
+    let id = system
+        .spawn(manifest, init, Some(ctx.id.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
     ctx.supervising.children.push(id.clone());
     Ok(id)
 }
@@ -100,7 +130,9 @@ fn own_child(ctx: &ActorCtx, child: &str) -> Outcome<()> {
     if ctx.supervising.children.iter().any(|c| c == child) {
         Ok(())
     } else {
-        Err(format!("{child} is not a child of this actor (list-children shows them)"))
+        Err(format!(
+            "{child} is not a child of this actor (list-children shows them)"
+        ))
     }
 }
 
@@ -117,7 +149,10 @@ async fn restart_child(ctx: &mut ActorCtx, child: &str) -> Outcome<()> {
     let manifest = system.actor(child).map_err(|e| e.to_string())?.manifest;
     attenuation::check(&manifest, &ctx.manifest).map_err(|e| e.to_string())?;
     system.stop_quietly(child).await;
-    system.restart(child, &format!("restart-child called by {}", ctx.id)).await.map_err(|e| e.to_string())
+    system
+        .restart(child, &format!("restart-child called by {}", ctx.id))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn child_state(ctx: &mut ActorCtx, child: &str) -> Outcome<Option<Vec<u8>>> {
@@ -128,7 +163,10 @@ async fn child_state(ctx: &mut ActorCtx, child: &str) -> Outcome<Option<Vec<u8>>
     let limit = std::time::Duration::from_millis(ctx.manifest.limits.request_timeout_ms);
     match tokio::time::timeout(limit, handle.state()).await {
         Ok(result) => result.map_err(|e| e.to_string()),
-        Err(_) => Err(format!("child {child} did not answer within {} ms ([limits] request_timeout_ms)", limit.as_millis())),
+        Err(_) => Err(format!(
+            "child {child} did not answer within {} ms ([limits] request_timeout_ms)",
+            limit.as_millis()
+        )),
     }
 }
 
@@ -152,14 +190,24 @@ async fn read_child_page(ctx: &mut ActorCtx, child: &str) -> Outcome<Vec<Event>>
 }
 
 /// A replay's answer: the page the recorded summary names, read again from the database.
-fn reread_child_events(ctx: &mut ActorCtx, child: &str, recorded: Value) -> wasmtime::Result<Outcome<Vec<ChainEvent>>> {
+fn reread_child_events(
+    ctx: &mut ActorCtx,
+    child: &str,
+    recorded: Value,
+) -> wasmtime::Result<Outcome<Vec<ChainEvent>>> {
     let malformed = || wasmtime::Error::msg("replay: malformed get-child-events record");
     let mut fields = Fields::new(recorded).map_err(|_| malformed())?;
     if let Some(err) = fields.take_opt("err") {
         return Ok(Err(String::from_value(err).map_err(|_| malformed())?));
     }
-    let summary = fields.take_opt("ok").and_then(PageSummary::from_value).ok_or_else(malformed)?;
-    let reader = ctx.system().and_then(|s| s.chain_reader().map_err(|e| e.to_string())).map_err(wasmtime::Error::msg)?;
+    let summary = fields
+        .take_opt("ok")
+        .and_then(PageSummary::from_value)
+        .ok_or_else(malformed)?;
+    let reader = ctx
+        .system()
+        .and_then(|s| s.chain_reader().map_err(|e| e.to_string()))
+        .map_err(wasmtime::Error::msg)?;
     let events = chain_page::reread(&reader, child, summary).map_err(wasmtime::Error::msg)?;
     Ok(Ok(to_chain_events(&events)))
 }

@@ -31,10 +31,19 @@ impl Handler for TimingHandler {
             let wait = check_wait(ctx.manifest(), duration, "sleep");
             Box::pin(async move { Ok((sleep(wait).await,)) })
         })?;
-        define_async(&mut inst, INTERFACE, "deadline", |ctx, (timestamp,): (u64,)| {
-            let wait = check_wait(ctx.manifest(), timestamp.saturating_sub(now_ms()), "wait until the deadline");
-            Box::pin(async move { Ok((sleep(wait).await,)) })
-        })?;
+        define_async(
+            &mut inst,
+            INTERFACE,
+            "deadline",
+            |ctx, (timestamp,): (u64,)| {
+                let wait = check_wait(
+                    ctx.manifest(),
+                    timestamp.saturating_sub(now_ms()),
+                    "wait until the deadline",
+                );
+                Box::pin(async move { Ok((sleep(wait).await,)) })
+            },
+        )?;
         Ok(())
     }
 }
@@ -72,7 +81,12 @@ mod tests {
     fn manifest(handlers: &str) -> Manifest {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.wasm"), b"\0asm").unwrap();
-        Manifest::parse(&format!("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n{handlers}"), dir.path(), "m.toml").unwrap()
+        Manifest::parse(
+            &format!("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n{handlers}"),
+            dir.path(),
+            "m.toml",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -80,7 +94,10 @@ mod tests {
         let m = manifest("[[handler]]\ntype = \"timing\"\nmax_sleep_ms = 100\n");
         assert_eq!(check_wait(&m, 100, "sleep"), Ok(100));
         let e = check_wait(&m, 101, "sleep").unwrap_err();
-        assert!(e.contains("101 ms") && e.contains("max_sleep_ms of 100 ms"), "{e}");
+        assert!(
+            e.contains("101 ms") && e.contains("max_sleep_ms of 100 ms"),
+            "{e}"
+        );
     }
 
     #[test]

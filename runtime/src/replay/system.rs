@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use crate::actor::ActorError;
-use crate::channels::ChannelTable;
 use crate::chain::{ChainError, ChainReader};
+use crate::channels::ChannelTable;
 use crate::error::RuntimeError;
 use crate::manifest::Manifest;
 use crate::system::{ActorInfo, ActorSystem, BoxFuture};
@@ -21,7 +21,11 @@ pub(super) struct ReplaySystem {
 
 impl ReplaySystem {
     pub(super) fn new(chain_db: PathBuf) -> ReplaySystem {
-        ReplaySystem { chain_db, waits: WaitForGraph::default(), channels: ChannelTable::default() }
+        ReplaySystem {
+            chain_db,
+            waits: WaitForGraph::default(),
+            channels: ChannelTable::default(),
+        }
     }
 }
 
@@ -54,7 +58,12 @@ impl ActorSystem for ReplaySystem {
         self.channels.close(channel);
     }
 
-    fn spawn<'a>(&'a self, _: Manifest, _: Option<Vec<u8>>, _: Option<String>) -> BoxFuture<'a, Result<String, RuntimeError>> {
+    fn spawn<'a>(
+        &'a self,
+        _: Manifest,
+        _: Option<Vec<u8>>,
+        _: Option<String>,
+    ) -> BoxFuture<'a, Result<String, RuntimeError>> {
         Box::pin(async { Err(RuntimeError::NotLive("starting an actor")) })
     }
 
@@ -62,7 +71,11 @@ impl ActorSystem for ReplaySystem {
         Box::pin(async {})
     }
 
-    fn restart<'a>(&'a self, _id: &'a str, _reason: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+    fn restart<'a>(
+        &'a self,
+        _id: &'a str,
+        _reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), RuntimeError>> {
         Box::pin(async { Err(RuntimeError::NotLive("restarting an actor")) })
     }
 

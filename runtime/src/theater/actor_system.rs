@@ -28,16 +28,20 @@ impl Inner {
     /// Give actor `id` the name `name`, unless another actor that is running (or still
     /// starting) holds it.
     pub(super) fn register(&self, name: &str, id: &str) -> Result<(), NameError> {
-        self.names.register(name, id, |holder| match self.entries().get(holder) {
-            Some(entry) => entry.info.handle.status() == ActorStatus::Running,
-            None => true,
-        })
+        self.names
+            .register(name, id, |holder| match self.entries().get(holder) {
+                Some(entry) => entry.info.handle.status() == ActorStatus::Running,
+                None => true,
+            })
     }
 }
 
 impl ActorSystem for Inner {
     fn actor(&self, id: &str) -> Result<ActorInfo, ActorError> {
-        self.entries().get(id).map(|e| e.info.clone()).ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
+        self.entries()
+            .get(id)
+            .map(|e| e.info.clone())
+            .ok_or_else(|| ActorError::NoSuchActor(id.to_string()))
     }
 
     fn register_name(&self, name: &str, id: &str) -> Result<(), String> {
@@ -46,7 +50,9 @@ impl ActorSystem for Inner {
 
     fn lookup_name(&self, name: &str) -> Option<ActorInfo> {
         let holder = self.names.holder(name)?;
-        self.actor(&holder).ok().filter(|a| a.handle.status() == ActorStatus::Running)
+        self.actor(&holder)
+            .ok()
+            .filter(|a| a.handle.status() == ActorStatus::Running)
     }
 
     fn begin_wait(&self, from: &str, to: &str) -> Result<WaitGuard, String> {
@@ -85,7 +91,11 @@ impl ActorSystem for Inner {
         })
     }
 
-    fn restart<'a>(&'a self, id: &'a str, reason: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+    fn restart<'a>(
+        &'a self,
+        id: &'a str,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), RuntimeError>> {
         Box::pin(async move {
             let theater = self.theater().ok_or(RuntimeError::ShuttingDown)?;
             theater.restart(id, reason).await

@@ -27,7 +27,12 @@ impl Theater {
             let mut entries = self.entries();
             match entries.get_mut(id) {
                 Some(entry) => {
-                    entry.remains = Some(Remains { ctx, state, component: entry.component.clone(), dormant: false });
+                    entry.remains = Some(Remains {
+                        ctx,
+                        state,
+                        component: entry.component.clone(),
+                        dormant: false,
+                    });
                     (entry.info.parent.clone(), entry.quiet)
                 }
                 None => (None, true),
@@ -40,7 +45,14 @@ impl Theater {
         match parent {
             Some(parent) => {
                 if let Ok(parent) = self.actor(&parent) {
-                    let _ = parent.handle.deliver(actor::Envelope::ChildExited { child: id.to_string(), status, data }).await;
+                    let _ = parent
+                        .handle
+                        .deliver(actor::Envelope::ChildExited {
+                            child: id.to_string(),
+                            status,
+                            data,
+                        })
+                        .await;
                 }
             }
             None => self.root_supervise(id, &status).await,
@@ -51,13 +63,25 @@ impl Theater {
     /// one for one, within the default intensity; past it the actor stays down (there is no
     /// one to escalate to).
     async fn root_supervise(&self, id: &str, status: &ActorStatus) {
-        let Some(window) = &self.inner.root else { return };
+        let Some(window) = &self.inner.root else {
+            return;
+        };
         let Ok(info) = self.actor(id) else { return };
         let policy = info.manifest.restart.unwrap_or(RestartPolicy::Temporary);
-        let exit = ChildExit { child: id, policy, failed: matches!(status, ActorStatus::Failed(_)) };
+        let exit = ChildExit {
+            child: id,
+            policy,
+            failed: matches!(status, ActorStatus::Failed(_)),
+        };
         let decision = {
             let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
-            supervision::decide(&exit, &Supervision::default(), &[id.to_string()], &mut window, Instant::now())
+            supervision::decide(
+                &exit,
+                &Supervision::default(),
+                &[id.to_string()],
+                &mut window,
+                Instant::now(),
+            )
         };
         match decision {
             Decision::Restart { .. } => {
@@ -66,7 +90,9 @@ impl Theater {
                     tracing::warn!("root supervisor: could not restart {id}: {e}");
                 }
             }
-            Decision::GiveUp { reason } => tracing::warn!("root supervisor: not restarting {id}: {reason}"),
+            Decision::GiveUp { reason } => {
+                tracing::warn!("root supervisor: not restarting {id}: {reason}")
+            }
             Decision::Removed | Decision::Manual | Decision::NotRestarted => {}
         }
     }
@@ -76,14 +102,29 @@ impl Theater {
     /// hash), started from its last committed state, with its subtree. An actor loaded from
     /// a previous server's chain resumes instead (`lifecycle/resumed`).
     pub(crate) async fn restart(&self, id: &str, reason: &str) -> Result<(), RuntimeError> {
-        let Remains { mut ctx, state, component: loaded, dormant } = self.take_remains(id).await?;
+        let Remains {
+            mut ctx,
+            state,
+            component: loaded,
+            dormant,
+        } = self.take_remains(id).await?;
         ctx.shutdown = None;
         ctx.call.link = None;
         ctx.supervising.restarts.clear();
         ctx.chain.clear_fault();
         ctx.clear_interrupt();
-        let fields = vec![("reason", Value::Text(reason.to_string())), ("component", Value::Bytes(loaded.hash.to_vec()))];
-        ctx.chain.record(if dormant { "lifecycle/resumed" } else { "lifecycle/restarted" }, encode(&map(fields)));
+        let fields = vec![
+            ("reason", Value::Text(reason.to_string())),
+            ("component", Value::Bytes(loaded.hash.to_vec())),
+        ];
+        ctx.chain.record(
+            if dormant {
+                "lifecycle/resumed"
+            } else {
+                "lifecycle/restarted"
+            },
+            encode(&map(fields)),
+        );
         ctx.chain.set_status("running");
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
@@ -94,7 +135,9 @@ impl Theater {
                 entry.quiet = false;
             }
         });
-        self.start(&loaded, ctx, state, StartMode::Resume, register).await.map(drop)
+        self.start(&loaded, ctx, state, StartMode::Resume, register)
+            .await
+            .map(drop)
     }
 
     /// What a restart of `id` needs, once its task has ended (a stop returns as soon as the
@@ -107,7 +150,9 @@ impl Theater {
             exited.as_mut().enable();
             {
                 let mut entries = self.entries();
-                let entry = entries.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
+                let entry = entries
+                    .get_mut(id)
+                    .ok_or_else(|| RuntimeError::NotFound(id.to_string()))?;
                 if let Some(remains) = entry.remains.take() {
                     return Ok(remains);
                 }
@@ -116,7 +161,9 @@ impl Theater {
                 }
             }
             if tokio::time::timeout_at(deadline, exited).await.is_err() {
-                return Err(RuntimeError::NotFound(format!("{id} (its end was not recorded in time)")));
+                return Err(RuntimeError::NotFound(format!(
+                    "{id} (its end was not recorded in time)"
+                )));
             }
         }
     }

@@ -37,7 +37,11 @@ struct Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        self.inner.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
     }
 }
 
@@ -49,7 +53,12 @@ impl Theater {
     /// Start an actor: check its imports against its grants, instantiate it and run `init`.
     /// Returns its id once `init` has succeeded. `init_state` overrides the manifest's.
     /// With a `parent`, the actor is that actor's child.
-    pub async fn spawn(&self, manifest: Manifest, init_state: Option<Vec<u8>>, parent: Option<String>) -> Result<String, RuntimeError> {
+    pub async fn spawn(
+        &self,
+        manifest: Manifest,
+        init_state: Option<Vec<u8>>,
+        parent: Option<String>,
+    ) -> Result<String, RuntimeError> {
         self.spawn_named(manifest, init_state, parent, None).await
     }
 
@@ -90,9 +99,18 @@ impl Theater {
                 return Err(e);
             }
         };
-        chain.record("lifecycle/started", encode(&started_event(&id, &manifest, &loaded, &parent, name)));
+        chain.record(
+            "lifecycle/started",
+            encode(&started_event(&id, &manifest, &loaded, &parent, name)),
+        );
         let system: Weak<dyn ActorSystem> = Arc::downgrade(&self.inner) as Weak<dyn ActorSystem>;
-        let ctx = ActorCtx::new(id.clone(), manifest.clone(), chain, self.inner.logs.clone(), system);
+        let ctx = ActorCtx::new(
+            id.clone(),
+            manifest.clone(),
+            chain,
+            self.inner.logs.clone(),
+            system,
+        );
         let closing = std::sync::atomic::AtomicBool::new(false);
         let (registered, closing_seen, component) = (id.clone(), &closing, loaded.clone());
         let register: Register<'_> = Box::new(move |handle| {
@@ -100,11 +118,28 @@ impl Theater {
             // Read under the lock shutdown takes too: either shutdown sees this entry, or
             // this sees shutdown begun.
             let is_closing = self.is_closing();
-            let info = ActorInfo { id: registered.clone(), handle, manifest, parent, restarts: 0 };
-            entries.insert(registered, Entry { info, component, remains: None, quiet: is_closing });
+            let info = ActorInfo {
+                id: registered.clone(),
+                handle,
+                manifest,
+                parent,
+                restarts: 0,
+            };
+            entries.insert(
+                registered,
+                Entry {
+                    info,
+                    component,
+                    remains: None,
+                    quiet: is_closing,
+                },
+            );
             closing_seen.store(is_closing, std::sync::atomic::Ordering::SeqCst);
         });
-        let handle = match self.start(&loaded, ctx, init_state, StartMode::Init, register).await {
+        let handle = match self
+            .start(&loaded, ctx, init_state, StartMode::Init, register)
+            .await
+        {
             Ok(handle) => handle,
             Err(e) => {
                 self.inner.names.release(&id);
@@ -124,7 +159,8 @@ impl Theater {
     fn load(&self, manifest: &Manifest) -> Result<LoadedComponent, RuntimeError> {
         let granted = manifest.granted_interfaces();
         let bytes = read_regular(&manifest.component, MAX_COMPONENT_BYTES, "component")?;
-        let imports = sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
+        let imports =
+            sandbox::component_imports(&bytes, &manifest.component.display().to_string())?;
         sandbox::check_imports(&imports, &granted, &manifest.name, &manifest.origin)?;
         self.inner.cache.check_served(&imports)?;
         let loaded = self.inner.cache.load(&bytes, &manifest.component)?;
@@ -133,7 +169,12 @@ impl Theater {
     }
 
     /// Register actor `id` in the chain database and open its chain.
-    async fn open_chain(&self, id: &str, manifest: &Manifest, parent: Option<String>) -> Result<ActorChain, RuntimeError> {
+    async fn open_chain(
+        &self,
+        id: &str,
+        manifest: &Manifest,
+        parent: Option<String>,
+    ) -> Result<ActorChain, RuntimeError> {
         let sink = self.inner.db.sink();
         let record = ActorRecord {
             actor_id: id.to_string(),
@@ -153,10 +194,19 @@ impl Theater {
     fn reserve(&self, parent: Option<&str>) -> Result<Reservation, RuntimeError> {
         let entries = self.entries();
         let mut pending = self.inner.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let pending_ids: Vec<(String, Option<&str>)> = pending.iter().map(|(k, p)| (format!("\0pending-{k}"), p.as_deref())).collect();
-        let mut parents: HashMap<&str, Option<&str>> = entries.iter().map(|(id, e)| (id.as_str(), e.info.parent.as_deref())).collect();
-        let mut live: Vec<&str> =
-            entries.iter().filter(|(_, e)| e.info.handle.status() == ActorStatus::Running).map(|(id, _)| id.as_str()).collect();
+        let pending_ids: Vec<(String, Option<&str>)> = pending
+            .iter()
+            .map(|(k, p)| (format!("\0pending-{k}"), p.as_deref()))
+            .collect();
+        let mut parents: HashMap<&str, Option<&str>> = entries
+            .iter()
+            .map(|(id, e)| (id.as_str(), e.info.parent.as_deref()))
+            .collect();
+        let mut live: Vec<&str> = entries
+            .iter()
+            .filter(|(_, e)| e.info.handle.status() == ActorStatus::Running)
+            .map(|(id, _)| id.as_str())
+            .collect();
         for (id, parent) in &pending_ids {
             parents.insert(id, *parent);
             live.push(id);
@@ -167,16 +217,30 @@ impl Theater {
             if ancestors.len() > entries.len() {
                 break;
             }
-            ancestors.push((entry.info.id.clone(), entry.info.manifest.limits.max_tree_actors));
+            ancestors.push((
+                entry.info.id.clone(),
+                entry.info.manifest.limits.max_tree_actors,
+            ));
             current = entry.info.parent.as_deref();
         }
-        capacity::check(&live, &parents, &ancestors, self.inner.max_actors).map_err(|e| match e {
-            capacity::CapacityError::Runtime { running } => RuntimeError::TooManyActors { running, limit: self.inner.max_actors },
-            tree => RuntimeError::TreeFull(tree),
-        })?;
-        let key = self.inner.next_reservation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        capacity::check(&live, &parents, &ancestors, self.inner.max_actors).map_err(
+            |e| match e {
+                capacity::CapacityError::Runtime { running } => RuntimeError::TooManyActors {
+                    running,
+                    limit: self.inner.max_actors,
+                },
+                tree => RuntimeError::TreeFull(tree),
+            },
+        )?;
+        let key = self
+            .inner
+            .next_reservation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         pending.insert(key, parent.map(str::to_string));
-        Ok(Reservation { inner: self.inner.clone(), key })
+        Ok(Reservation {
+            inner: self.inner.clone(),
+            key,
+        })
     }
 
     /// Instantiate, run `init` (or `resume`) with `state`, bring back the subtree of a
@@ -193,7 +257,10 @@ impl Theater {
         Box::pin(async move {
             let manifest = ctx.manifest.clone();
             let id = ctx.id.clone();
-            let pre = self.inner.cache.instance_pre(loaded, &manifest.granted_interfaces())?;
+            let pre = self
+                .inner
+                .cache
+                .instance_pre(loaded, &manifest.granted_interfaces())?;
             let limits = &manifest.limits;
             let timeout = Duration::from_millis(limits.call_timeout_ms);
             let mut instance = match ActorInstance::new(&pre, ctx, timeout).await {
@@ -201,7 +268,11 @@ impl Theater {
                 Err((e, mut ctx)) => {
                     let reason = e.to_string();
                     fail_start(&mut ctx, &reason).await;
-                    return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+                    return Err(RuntimeError::StartFailed {
+                        actor: manifest.name.clone(),
+                        id,
+                        reason,
+                    });
                 }
             };
             instance.set_state(state);
@@ -213,16 +284,29 @@ impl Theater {
             if let Err(error) = started {
                 let mut ctx = instance.into_ctx();
                 fail_start(&mut ctx, &error.to_string()).await;
-                return Err(RuntimeError::InitFailed { actor: manifest.name.clone(), id, error });
+                return Err(RuntimeError::InitFailed {
+                    actor: manifest.name.clone(),
+                    id,
+                    error,
+                });
             }
             if mode == StartMode::Resume {
                 if let Err(reason) = actor::restore_children(&mut instance).await {
                     let mut ctx = instance.into_ctx();
                     fail_start(&mut ctx, &reason).await;
-                    return Err(RuntimeError::StartFailed { actor: manifest.name.clone(), id, reason });
+                    return Err(RuntimeError::StartFailed {
+                        actor: manifest.name.clone(),
+                        id,
+                        reason,
+                    });
                 }
             }
-            let (handle, mailbox, status) = ActorHandle::new(id.clone(), limits.mailbox, limits.max_message_bytes, instance.ctx().interrupter());
+            let (handle, mailbox, status) = ActorHandle::new(
+                id.clone(),
+                limits.mailbox,
+                limits.max_message_bytes,
+                instance.ctx().interrupter(),
+            );
             register(handle.clone());
             let theater = self.clone();
             tokio::spawn(async move {
@@ -235,7 +319,13 @@ impl Theater {
 }
 
 /// The `lifecycle/started` event: who the actor is, what it runs and where it came from.
-fn started_event(id: &str, manifest: &Manifest, loaded: &LoadedComponent, parent: &Option<String>, name: Option<String>) -> Value {
+fn started_event(
+    id: &str,
+    manifest: &Manifest,
+    loaded: &LoadedComponent,
+    parent: &Option<String>,
+    name: Option<String>,
+) -> Value {
     let mut started = vec![
         ("actor", Value::Text(id.to_string())),
         ("name", Value::Text(manifest.name.clone())),
@@ -243,7 +333,10 @@ fn started_event(id: &str, manifest: &Manifest, loaded: &LoadedComponent, parent
         ("component", Value::Bytes(loaded.hash.to_vec())),
         ("manifest", Value::Text(manifest.source.clone())),
         ("origin", Value::Text(manifest.origin.clone())),
-        ("base_dir", Value::Text(manifest.base_dir.display().to_string())),
+        (
+            "base_dir",
+            Value::Text(manifest.base_dir.display().to_string()),
+        ),
         ("parent", parent.clone().map_or(Value::Null, Value::Text)),
     ];
     if let Some(name) = name {
@@ -254,9 +347,13 @@ fn started_event(id: &str, manifest: &Manifest, loaded: &LoadedComponent, parent
 
 /// Record why an actor never started and mark it failed.
 async fn fail_start(ctx: &mut ActorCtx, reason: &str) {
-    ctx.chain.record("lifecycle/failed", encode(&map(vec![("reason", Value::Text(reason.to_string()))])));
+    ctx.chain.record(
+        "lifecycle/failed",
+        encode(&map(vec![("reason", Value::Text(reason.to_string()))])),
+    );
     ctx.chain.sign_head();
-    ctx.chain.set_status(&ActorStatus::Failed(reason.to_string()).to_string());
+    ctx.chain
+        .set_status(&ActorStatus::Failed(reason.to_string()).to_string());
     if let Err(e) = ctx.chain.flush().await {
         tracing::error!("actor {}: chain not flushed: {e}", ctx.id);
     }

@@ -74,7 +74,10 @@ fn expand_resume(resume: &Resume) -> TokenStream {
     // The user's parameter type must be the state type itself.
     let state = quote_spanned!(state_ty.span()=> { let state: #state_ty = state; state });
     let span = resume.ret.span;
-    let result = as_result(&resume.ret, quote_spanned!(span=> Self::resume(#id, #state)));
+    let result = as_result(
+        &resume.ret,
+        quote_spanned!(span=> Self::resume(#id, #state)),
+    );
     quote! {
         fn on_resume(
             id: ::std::string::String,

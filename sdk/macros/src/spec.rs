@@ -171,7 +171,11 @@ fn parse_resume(method: &ImplItemFn) -> syn::Result<Resume> {
     }
     let mut types = typed_params(sig).into_iter();
     match (types.next(), types.next(), types.next()) {
-        (Some(id_ty), Some(state_ty), None) => Ok(Resume { id_ty, state_ty, ret: ret_shape(sig) }),
+        (Some(id_ty), Some(state_ty), None) => Ok(Resume {
+            id_ty,
+            state_ty,
+            ret: ret_shape(sig),
+        }),
         _ => Err(params_error(
             sig,
             format!("`resume` takes the actor's id and its last committed state: {USAGE}"),

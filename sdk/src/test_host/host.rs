@@ -263,7 +263,10 @@ impl TestHost {
 
     /// Makes `lookup_name(name)` answer `actor_id` (a name another actor registered).
     pub fn name(&self, name: &str, actor_id: &str) -> &Self {
-        self.state.borrow_mut().names.insert(name.to_string(), actor_id.to_string());
+        self.state
+            .borrow_mut()
+            .names
+            .insert(name.to_string(), actor_id.to_string());
         self
     }
 

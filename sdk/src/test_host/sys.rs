@@ -92,9 +92,13 @@ pub(crate) mod messages {
     /// Registers unless [`TestHost::name`](crate::TestHost::name) gave the name to another actor.
     pub(crate) fn register_name(name: &str) -> Result<(), String> {
         with_state(|s| match s.names.get(name) {
-            Some(holder) => Err(format!("test host: the name {name:?} belongs to actor {holder}")),
+            Some(holder) => Err(format!(
+                "test host: the name {name:?} belongs to actor {holder}"
+            )),
             None => {
-                s.outgoing.push(Outgoing::RegisterName { name: name.to_string() });
+                s.outgoing.push(Outgoing::RegisterName {
+                    name: name.to_string(),
+                });
                 Ok(())
             }
         })

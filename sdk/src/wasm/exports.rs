@@ -102,7 +102,9 @@ impl<A: Actor> supervisor_handlers::Guest for Exports<A> {
     /// A child stopped from outside is, to SDK actors, a child that exited without a result.
     fn handle_child_external_stop(state: Option<Vec<u8>>, (child_id,): (String,)) -> StateOnly {
         panic::install();
-        state_only(dispatch::call(state, |a: &mut A| a.on_child_exit(child_id, None)))
+        state_only(dispatch::call(state, |a: &mut A| {
+            a.on_child_exit(child_id, None)
+        }))
     }
 }
 
