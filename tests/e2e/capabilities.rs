@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use theater_e2e::{fixtures, Scratch};
+use theater_e2e::Scratch;
 use theater_runtime::chain::payload::bytes_to_json;
 use theater_runtime::chain::{ChainReader, EventFilter};
 use theater_runtime::replay::ReplayInput;
@@ -18,38 +18,9 @@ use theater_runtime::{Manifest, Theater, TheaterConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// Every capability the fixture imports; its manifest must grant them all.
-const HANDLERS: [&str; 6] = [
-    "store",
-    "timing",
-    "random",
-    "environment",
-    "filesystem",
-    "http-client",
-];
-
-/// Write a manifest for `raw-caps` granting every capability, with `options` (handler
-/// type, TOML lines) added to the matching `[[handler]]`. The filesystem root defaults to
-/// `data/` beside the manifest, which is created.
+/// A manifest for `raw-caps` granting every capability, with `options` added.
 fn caps_manifest(s: &Scratch, name: &str, options: &[(&str, &str)]) -> PathBuf {
-    let mut extra = String::new();
-    for handler in HANDLERS {
-        extra.push_str(&format!("[[handler]]\ntype = \"{handler}\"\n"));
-        let mine: Vec<&str> = options
-            .iter()
-            .filter(|(t, _)| *t == handler)
-            .map(|(_, o)| *o)
-            .collect();
-        if handler == "filesystem" && !mine.iter().any(|o| o.contains("root")) {
-            extra.push_str("root = \"data\"\n");
-        }
-        for option in mine {
-            extra.push_str(option);
-            extra.push('\n');
-        }
-    }
-    std::fs::create_dir_all(s.path().join("data")).unwrap();
-    s.manifest(name, &fixtures().component("raw-caps"), &extra)
+    theater_e2e::caps::caps_manifest(s, name, options, "")
 }
 
 fn theater(s: &Scratch) -> Theater {

@@ -167,11 +167,11 @@ impl Host {
     }
 }
 
-/// `raw-caps` imports every capability interface, so its manifests grant them all.
+/// `raw-caps` grants, with `[limits]` lines and `environment` options.
 fn caps_manifest(limits: &str, env: &str) -> String {
     format!(
-        "[limits]\n{limits}\n[[handler]]\ntype = \"store\"\n[[handler]]\ntype = \"timing\"\n[[handler]]\ntype = \"random\"\n\
-         [[handler]]\ntype = \"environment\"\n{env}\n[[handler]]\ntype = \"filesystem\"\nroot = \"data\"\n[[handler]]\ntype = \"http-client\"\n"
+        "[limits]\n{limits}\n{}",
+        theater_e2e::caps::caps_grants(&[("environment", env)])
     )
 }
 

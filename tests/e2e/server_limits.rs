@@ -164,30 +164,9 @@ async fn connections_past_the_limit_get_503_and_calls_past_the_timeout_get_503()
     );
 
     // A call that takes longer than --request-timeout: 503 in about that time.
-    let caps = [
-        "store",
-        "timing",
-        "random",
-        "environment",
-        "filesystem",
-        "http-client",
-    ]
-    .iter()
-    .map(|h| {
-        format!(
-            "[[handler]]\ntype = \"{h}\"\n{}",
-            if *h == "filesystem" {
-                "root = \"data\"\n"
-            } else {
-                ""
-            }
-        )
-    })
-    .collect::<String>();
-    std::fs::create_dir_all(s.path().join("data")).unwrap();
     let sleeper = start(
         &api,
-        &s.manifest("sleeper", &fixtures().component("raw-caps"), &caps),
+        &theater_e2e::caps::caps_manifest(&s, "sleeper", &[], ""),
     )
     .await;
     let began = Instant::now();

@@ -11,34 +11,9 @@ use serde_json::{json, Value};
 use theater_e2e::server::{Api, ServerProc};
 use theater_e2e::{fixtures, texts, Scratch};
 
-/// raw-caps imports every capability; its manifest must grant them all.
+/// A `raw-caps` manifest granting every capability, then `limits`.
 fn caps_manifest(s: &Scratch, name: &str, limits: &str) -> PathBuf {
-    std::fs::create_dir_all(s.path().join("data")).unwrap();
-    let grants: String = [
-        "store",
-        "timing",
-        "random",
-        "environment",
-        "filesystem",
-        "http-client",
-    ]
-    .iter()
-    .map(|h| {
-        format!(
-            "[[handler]]\ntype = \"{h}\"\n{}",
-            if *h == "filesystem" {
-                "root = \"data\"\n"
-            } else {
-                ""
-            }
-        )
-    })
-    .collect();
-    s.manifest(
-        name,
-        &fixtures().component("raw-caps"),
-        &format!("{grants}{limits}"),
-    )
+    theater_e2e::caps::caps_manifest(s, name, &[], limits)
 }
 
 async fn start(api: &Api, manifest: &std::path::Path) -> String {

@@ -3,6 +3,7 @@
 //! the `theater` binary, gives each test its own data directory and manifests, and serves
 //! HTTP locally for the http-client tests. `server` runs real `theater server` processes.
 
+pub mod caps;
 pub mod peers;
 pub mod server;
 
