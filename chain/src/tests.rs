@@ -206,6 +206,72 @@ fn actors_of_a_dead_writer_are_marked_interrupted_by_the_next_one_and_live_ones_
     );
 }
 
+#[test]
+fn only_a_dead_servers_actors_are_flagged_and_two_servers_never_both_claim_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let server = ChainOptions {
+        resumable: true,
+        ..ChainOptions::default()
+    };
+    {
+        let dead_server = ChainDb::open_with(&path, server).unwrap();
+        actor(&dead_server, "served").record("t", vec![]);
+        dead_server.sink().flush().unwrap();
+        let dead_run = ChainDb::open(&path).unwrap();
+        actor(&dead_run, "ran").record("t", vec![]);
+        dead_run.sink().flush().unwrap();
+        // Dropping them releases their locks, as the OS does when a process dies.
+    }
+    let a = Arc::new(ChainDb::open_with(&path, server).unwrap());
+    let b = Arc::new(ChainDb::open_with(&path, server).unwrap());
+    let dormant: Vec<String> = a
+        .dormant()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.actor_id)
+        .collect();
+    assert_eq!(
+        dormant,
+        ["served"],
+        "a `theater run`'s actor is never resumed"
+    );
+    assert_eq!(b.dormant().unwrap().len(), 1);
+
+    // Both servers claim at once: exactly one gets the chain.
+    let claims: Vec<Option<ClaimedChain>> = [a.clone(), b.clone()]
+        .map(|db| std::thread::spawn(move || db.claim("served").unwrap()))
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let won: Vec<(usize, ClaimedChain)> = claims
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.map(|c| (i, c)))
+        .collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "one claim wins, the other finds nothing to claim"
+    );
+    assert!(a.dormant().unwrap().is_empty() && b.dormant().unwrap().is_empty());
+
+    // The winner continues the stored chain: the links and the signed head still verify.
+    let (winner, claimed) = won[0];
+    let db = if winner == 0 { &a } else { &b };
+    let before = events(&path, "served").len();
+    let mut chain = ActorChain::resumed(db.sink(), claimed, "served");
+    chain.record("lifecycle/resumed", vec![]);
+    chain.sign_head();
+    db.sink().flush().unwrap();
+    assert_eq!(events(&path, "served").len(), before + 1);
+    let verified = verify_db(&path, "served").unwrap();
+    assert_eq!(
+        (verified.events as usize, verified.unsigned_tail()),
+        (before + 1, 0)
+    );
+}
+
 #[tokio::test]
 async fn mark_interrupted_ends_a_live_chain_and_ignores_what_the_actor_does_after() {
     let dir = tempfile::tempdir().unwrap();
