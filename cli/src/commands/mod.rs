@@ -16,6 +16,7 @@ mod restart;
 mod run;
 mod send;
 mod server;
+mod signals;
 mod start;
 mod state;
 mod stop;

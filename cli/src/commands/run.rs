@@ -1,5 +1,6 @@
 //! `theater run`: one actor, in this process, no server. Starts it, delivers the messages
-//! in command-line order, prints each reply, stops it and reports the chain's head.
+//! in command-line order, prints each reply, stops it and reports the chain's head. An actor
+//! that serves HTTP keeps serving until it stops itself or the process is signalled.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use serde_json::json;
 use theater_runtime::chain::{ChainReader, EventFilter};
 use theater_runtime::{ActorStatus, Manifest, RuntimeError, Theater, TheaterConfig};
 
+use super::signals::Signals;
 use crate::cli::RunArgs;
 use crate::output::{print_json, show_bytes};
 
@@ -89,6 +91,7 @@ pub async fn run(
         }
     }
     let failed_messages = outcomes.iter().filter(|o| o.err.is_some()).count();
+    serve_while_listening(&theater, &id).await;
 
     let status = theater.stop(&id).await?;
     // A failed flush (events the database refused) is reported after the actor's own end,
@@ -121,6 +124,27 @@ pub async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// An actor that listens (its `http-framework` servers) keeps serving after its messages:
+/// say where, and wait until it ends by itself or Ctrl-C / SIGTERM.
+async fn serve_while_listening(theater: &Theater, id: &str) {
+    let listening = theater.listening_servers(id);
+    if listening.is_empty() {
+        return;
+    }
+    for server in &listening {
+        eprintln!(
+            "actor {id} listens on {} (server {}); Ctrl-C to stop it",
+            server.address, server.server_id
+        );
+    }
+    let Ok(actor) = theater.actor(id) else { return };
+    let mut signals = Signals::new();
+    tokio::select! {
+        _ = actor.handle.wait() => {}
+        _ = signals.next() => {}
+    }
 }
 
 /// What became of one `--send` or `--request`: the reply (`None` for a send) or the error.
