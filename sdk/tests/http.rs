@@ -52,7 +52,10 @@ impl Api {
                 }
                 Err(e) => HttpResponse::plain(e).with_status(400),
             },
-            (_, path) => HttpResponse::plain(format!("you asked for {path}")),
+            (_, path) => HttpResponse::plain(format!(
+                "you asked for {path} (id {})",
+                req.param("id").unwrap_or("none")
+            )),
         }
     }
 
@@ -139,7 +142,10 @@ fn requests_reach_handle_http_and_change_the_state() -> Result<(), String> {
     assert_eq!(api.state().count, 5, "a refused request changes nothing");
 
     let user = api.http(HttpRequest::get("/users/7"))?;
-    assert_eq!(user.text()?, "you asked for /users/7");
+    assert_eq!(user.text()?, "you asked for /users/7 (id 7)");
+    // A client cannot pose as a route parameter: its own such header is dropped.
+    let posing = HttpRequest::get("/users/8").with_header("X-Route-Param-Id", "666");
+    assert_eq!(api.http(posing)?.text()?, "you asked for /users/8 (id 8)");
     Ok(())
 }
 
@@ -268,5 +274,17 @@ fn routes_can_share_a_handler_and_the_handler_id_tells_them_apart() -> Result<()
         error.contains("does not handle WebSocket messages"),
         "{error}"
     );
+    Ok(())
+}
+
+#[test]
+fn a_restart_stops_the_servers_and_closes_the_connections() -> Result<(), String> {
+    let mut api = TestActor::<Api>::init("api")?;
+    let conn = api.ws_connect("/echo")?;
+    api.restart()?;
+    // `Api` has no `resume` that serves again, so nothing serves after the restart.
+    assert_eq!(api.http(HttpRequest::get("/hello"))?.status, 404);
+    assert!(api.ws_message(conn, WsMessage::text("x")).is_err());
+    assert_eq!(api.host().http_servers()[0].port, None);
     Ok(())
 }

@@ -68,6 +68,14 @@ impl HttpRequest {
         first_header(&self.headers, name)
     }
 
+    /// The value of the route pattern's parameter `name` in a request the actor serves:
+    /// `"7"` for `{id}` in `/users/{id}` and `/users/7`. The runtime passes it as the header
+    /// `x-route-param-NAME`, as the original Theater does (a client's own such headers are
+    /// dropped).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.header(&format!("{PARAM_HEADER}{name}"))
+    }
+
     /// The body as UTF-8 text (`""` when there is none).
     pub fn text(&self) -> Result<&str, String> {
         body_text(self.body.as_deref().unwrap_or_default(), "request")
@@ -157,6 +165,9 @@ impl HttpResponse {
         T::decode(self.body.clone()).map_err(|e| format!("response body: {e}"))
     }
 }
+
+/// The prefix of the headers carrying route parameters.
+pub(crate) const PARAM_HEADER: &str = "x-route-param-";
 
 const TEXT: &str = "text/plain; charset=utf-8";
 const JSON: &str = "application/json";

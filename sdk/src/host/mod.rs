@@ -14,7 +14,7 @@ pub mod environment;
 pub mod filesystem;
 pub mod http;
 pub mod http_server;
-mod http_types;
+pub(crate) mod http_types;
 pub mod messages;
 pub mod random;
 pub mod runtime;

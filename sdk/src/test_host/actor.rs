@@ -9,6 +9,7 @@ use crate::actor::Actor;
 use crate::codec::{Decode, Encode};
 use crate::dispatch;
 use crate::host::http_server::{HttpRequest, HttpResponse, Middleware};
+use crate::host::http_types::PARAM_HEADER;
 use crate::host::websocket::{ConnectionId, WsMessage};
 use crate::types::{ChannelAccept, ChildError};
 
@@ -65,8 +66,10 @@ impl<A: Actor> TestActor<A> {
     }
 
     /// Restarts the actor as the runtime does after a failure, `theater restart` or a server
-    /// resuming it: from its last committed state, through `resume` (not `init`).
+    /// resuming it: from its last committed state, through `resume` (not `init`). Its HTTP
+    /// servers stop and its WebSocket connections close first, as the runtime's do.
     pub fn restart(&mut self) -> Result<(), String> {
+        self.host.enter(|| with_state(|s| s.servers.stop_all()));
         let state = Some(self.state.clone());
         let id = self.id.clone();
         self.state = self.host.enter(|| dispatch::resume::<A>(id, state))?;
@@ -146,8 +149,9 @@ impl<A: Actor> TestActor<A> {
     }
 
     /// Serves an HTTP request as the runtime would: to the handler of the route on a
-    /// started server whose path pattern and method match, after the middleware whose path
-    /// prefixes the request's. No route for the path: a `404`; routes for the path but not
+    /// started server whose path pattern and method match (its parameters in
+    /// `x-route-param-NAME` headers, see [`HttpRequest::param`]), after the middleware whose
+    /// path prefixes the request's. No route for the path: a `404`; routes for the path but not
     /// the method: a `405`; a middleware that stops the request: a `403` (the actor's
     /// handler is not called). An `Err` is the handler's (the runtime answers `500`).
     pub fn http(&mut self, request: HttpRequest) -> Result<HttpResponse, String> {
@@ -160,6 +164,14 @@ impl<A: Actor> TestActor<A> {
             Routing::NotFound => return Ok(HttpResponse::status(404)),
         };
         let mut request = request;
+        request
+            .headers
+            .retain(|(name, _)| !name.to_ascii_lowercase().starts_with(PARAM_HEADER));
+        for (name, value) in routed.params {
+            request
+                .headers
+                .push((format!("{PARAM_HEADER}{name}"), value));
+        }
         for handler in routed.middleware {
             match self.call(|a| a.on_http_middleware(handler, request.clone()))? {
                 Middleware::Proceed(changed) => request = changed,

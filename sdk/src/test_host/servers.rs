@@ -59,6 +59,8 @@ pub(crate) enum Routing {
 pub(crate) struct Routed {
     pub(crate) middleware: Vec<HandlerId>,
     pub(crate) handler: HandlerId,
+    /// The route pattern's parameters, by name.
+    pub(crate) params: Vec<(String, String)>,
 }
 
 /// An open WebSocket connection and the handlers of its path.
@@ -151,6 +153,15 @@ impl Servers {
     pub(crate) fn stop(&mut self, id: u64) -> Result<(), String> {
         self.server(id)?.port = None;
         Ok(())
+    }
+
+    /// Stops every server and drops every connection, as the runtime does when the
+    /// actor's instance ends (a restart starts from none).
+    pub(crate) fn stop_all(&mut self) {
+        for server in &mut self.servers {
+            server.port = None;
+        }
+        self.connections.clear();
     }
 
     pub(crate) fn destroy(&mut self, id: u64) -> Result<(), String> {
@@ -257,10 +268,14 @@ impl Servers {
         let mut routing = Routing::NotFound;
         for server in self.servers.iter().filter(|s| s.port.is_some()) {
             let exact = server.routes.iter().filter(|r| r.path == path);
-            let pattern = server.routes.iter().filter(|r| path_matches(&r.path, path));
+            let pattern = server
+                .routes
+                .iter()
+                .filter(|r| path_params(&r.path, path).is_some());
             let Some(pattern_path) = exact.chain(pattern).next().map(|r| r.path.as_str()) else {
                 continue;
             };
+            let params = path_params(pattern_path, path).unwrap_or_default();
             let same_path = || server.routes.iter().filter(|r| r.path == pattern_path);
             let route = same_path()
                 .find(|r| r.method.eq_ignore_ascii_case(method))
@@ -278,6 +293,7 @@ impl Servers {
             return Routing::To(Routed {
                 middleware,
                 handler: route.handler,
+                params,
             });
         }
         routing
@@ -309,25 +325,26 @@ fn check_path(path: &str) -> Result<(), String> {
     }
 }
 
-/// Whether a route pattern matches a path: segments equal, `{name}` matching any one
-/// segment and `{*name}` the rest.
-fn path_matches(pattern: &str, path: &str) -> bool {
-    let mut path_segments = path.split('/');
+/// The values of a route pattern's parameters if it matches a path: segments equal,
+/// `{name}` matching any one segment and `{*name}` the rest.
+fn path_params(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    let mut segments = path.split('/');
     for want in pattern.split('/') {
-        if want.starts_with("{*") {
-            return true;
+        if let Some(name) = want.strip_prefix("{*").and_then(|w| w.strip_suffix('}')) {
+            let rest: Vec<&str> = segments.collect();
+            params.push((name.to_string(), rest.join("/")));
+            return Some(params);
         }
-        match path_segments.next() {
-            Some(got) if want.starts_with('{') && want.ends_with('}') => {
-                if got.is_empty() {
-                    return false;
-                }
-            }
-            Some(got) if got == want => {}
-            _ => return false,
+        let got = segments.next()?;
+        match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            Some(_) if got.is_empty() => return None,
+            Some(name) => params.push((name.to_string(), got.to_string())),
+            None if got == want => {}
+            None => return None,
         }
     }
-    path_segments.next().is_none()
+    segments.next().is_none().then_some(params)
 }
 
 #[cfg(test)]
@@ -336,10 +353,17 @@ mod tests {
 
     #[test]
     fn patterns_match_segments_parameters_and_the_rest() {
-        assert!(path_matches("/hello", "/hello"));
-        assert!(!path_matches("/hello", "/hello/x"));
-        assert!(path_matches("/users/{id}", "/users/7"));
-        assert!(!path_matches("/users/{id}", "/users/"));
-        assert!(path_matches("/files/{*rest}", "/files/a/b"));
+        let param = |name: &str, value: &str| (name.to_string(), value.to_string());
+        assert_eq!(path_params("/hello", "/hello"), Some(vec![]));
+        assert_eq!(path_params("/hello", "/hello/x"), None);
+        assert_eq!(
+            path_params("/users/{id}", "/users/7"),
+            Some(vec![param("id", "7")])
+        );
+        assert_eq!(path_params("/users/{id}", "/users/"), None);
+        assert_eq!(
+            path_params("/files/{*rest}", "/files/a/b"),
+            Some(vec![param("rest", "a/b")])
+        );
     }
 }
