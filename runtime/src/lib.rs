@@ -20,6 +20,7 @@ pub mod ids;
 mod limits;
 pub mod manifest;
 pub mod manifest_files;
+pub mod manifest_upstream;
 pub mod names;
 mod recorded_start;
 pub mod replay;

@@ -100,6 +100,7 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
                 restarts: info.restarts,
                 events: stats.events,
                 head: stats.head,
+                note: None,
             };
             (stats.created_ms, view)
         })
