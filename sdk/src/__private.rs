@@ -5,11 +5,14 @@ use std::fmt::Display;
 
 use crate::actor::Actor;
 use crate::codec::Decode;
+use crate::host::websocket::{IntoWsReplies, WsMessage};
 use crate::reply::IntoReply;
 use crate::types::ChannelAccept;
 
 #[cfg(target_arch = "wasm32")]
 pub use crate::wasm::exports::Exports;
+#[cfg(target_arch = "wasm32")]
+pub use crate::wasm::http_exports::HttpExports;
 
 /// Decodes a handler's message parameter, naming the actor and the message in the error.
 pub fn decode<T: Decode>(bytes: Vec<u8>, actor: &str, what: &str) -> Result<T, String> {
@@ -69,6 +72,11 @@ pub fn reply<R: IntoReply>(result: Result<R, String>) -> Result<Option<Vec<u8>>,
 /// A channel-open handler's result as the contract's answer.
 pub fn accept<A: Into<ChannelAccept>>(result: Result<A, String>) -> Result<ChannelAccept, String> {
     result.map(Into::into)
+}
+
+/// A WebSocket handler's result as the messages to send back.
+pub fn ws_replies<R: IntoWsReplies>(result: Result<R, String>) -> Result<Vec<WsMessage>, String> {
+    result.map(IntoWsReplies::into_replies)
 }
 
 /// A handler's error, whatever its type, as the contract's error string.

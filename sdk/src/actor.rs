@@ -3,6 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::host::http_server::{HandlerId, HttpRequest, HttpResponse, Middleware};
+use crate::host::websocket::{ConnectionId, WsMessage};
 use crate::types::{ChannelAccept, ChildError};
 
 /// An actor as the host sees it: bytes in, bytes out, state kept between calls.
@@ -78,6 +80,63 @@ pub trait Actor: ActorState + 'static {
     fn on_child_exit(&mut self, child_id: String, result: Option<Vec<u8>>) -> Result<(), String> {
         let _ = (child_id, result);
         Err(unhandled::<Self>("child exits", "handle_child_exit"))
+    }
+
+    /// An HTTP request to one of the actor's routes (`handler` is the route's handler).
+    fn on_http_request(
+        &mut self,
+        handler: HandlerId,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, String> {
+        let _ = (handler, request);
+        Err(unhandled::<Self>("HTTP requests", "handle_http"))
+    }
+
+    /// A request passing one of the actor's middleware, before its route's handler.
+    fn on_http_middleware(
+        &mut self,
+        handler: HandlerId,
+        request: HttpRequest,
+    ) -> Result<Middleware, String> {
+        let _ = (handler, request);
+        Err(unhandled::<Self>(
+            "HTTP middleware",
+            "handle_http_middleware",
+        ))
+    }
+
+    /// A WebSocket client connected to `path` (with `query`, if any). The default accepts
+    /// it without a word: only actors that track connections need to know.
+    fn on_ws_connect(
+        &mut self,
+        handler: HandlerId,
+        connection: ConnectionId,
+        path: String,
+        query: Option<String>,
+    ) -> Result<(), String> {
+        let _ = (handler, connection, path, query);
+        Ok(())
+    }
+
+    /// A WebSocket message; the result is sent back on the connection, in order.
+    fn on_ws_message(
+        &mut self,
+        handler: HandlerId,
+        connection: ConnectionId,
+        message: WsMessage,
+    ) -> Result<Vec<WsMessage>, String> {
+        let _ = (handler, connection, message);
+        Err(unhandled::<Self>("WebSocket messages", "handle_ws"))
+    }
+
+    /// A WebSocket connection closed. The default does nothing, like the connect default.
+    fn on_ws_disconnect(
+        &mut self,
+        handler: HandlerId,
+        connection: ConnectionId,
+    ) -> Result<(), String> {
+        let _ = (handler, connection);
+        Ok(())
     }
 }
 

@@ -41,7 +41,8 @@
 //!
 //! The host API has one module per imported interface: [`runtime`] (and [`log`]),
 //! [`messages`], [`supervisor`], [`store`], [`timing`], [`random`], [`environment`],
-//! [`filesystem`], [`http`]. An actor's component imports only the interfaces it calls, and
+//! [`filesystem`], [`http`] (sending), [`http_server`] (serving HTTP and WebSocket, with
+//! [`websocket`] messages). An actor's component imports only the interfaces it calls, and
 //! its manifest must grant them.
 //!
 //! On `wasm32` the host API calls the `theater:simple` imports (wit-bindgen bindings of
@@ -78,7 +79,8 @@ pub use actor::{Actor, ActorState};
 pub use codec::{Decode, Encode};
 pub use host::runtime::{debug, error, info, log, warn};
 pub use host::{
-    environment, filesystem, http, messages, random, runtime, store, supervisor, timing,
+    environment, filesystem, http, http_server, messages, random, runtime, store, supervisor,
+    timing, websocket,
 };
 pub use raw::Raw;
 pub use reply::{IntoReply, Reply};

@@ -184,12 +184,7 @@ fn a_database_that_stops_taking_writes_stops_the_actor_and_keeps_what_was_stored
             "no events became durable in time"
         );
         std::thread::sleep(Duration::from_millis(20));
-        let count =
-            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .and_then(|c| {
-                    c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-                })
-                .unwrap_or(0);
+        let count = count_in(&db, "SELECT COUNT(*) FROM events");
         if count > 2000 {
             break;
         }
@@ -241,6 +236,27 @@ fn a_database_that_stops_taking_writes_stops_the_actor_and_keeps_what_was_stored
     );
 }
 
+/// A `SELECT COUNT(*)` on the chain database, read-only; 0 while it does not exist yet.
+fn count_in(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)))
+        .unwrap_or(0)
+}
+
+/// Waits (up to a minute) until `actors` actors are recorded or every child has exited.
+fn wait_until_recorded(db: &Path, actors: i64, children: &mut [Child]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && count_in(db, "SELECT COUNT(*) FROM actors") < actors {
+        if children
+            .iter_mut()
+            .all(|c| matches!(c.try_wait(), Ok(Some(_))))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A tiny deterministic generator, so a failing run can be repeated.
 struct Lcg(u64);
 
@@ -263,21 +279,28 @@ fn sigkill_at_twenty_random_moments_leaves_verifiable_chains_and_interrupted_act
         .wait_with_output()
         .expect("warm-up run");
     assert!(warm.status.success(), "{}", texts(&warm).1);
+    let db = s.home().join("chains.db");
     let mut random = Lcg(0x7e57_c4a1);
-    let started = Instant::now();
-    for _ in 0..20 {
-        let mut children: Vec<Child> = manifests.iter().map(|m| spawn_run(&s, m, 3000)).collect();
-        std::thread::sleep(Duration::from_millis(100 + random.below(700)));
+    for round in 0..20 {
+        let recorded_before = count_in(&db, "SELECT COUNT(*) FROM actors");
+        let mut children: Vec<Child> = manifests
+            .iter()
+            .map(|m| spawn_run(&s, m, 20_000))
+            .collect();
+        // Even rounds kill at a random moment from the spawn, often while the process
+        // starts; odd rounds a random moment after both actors are recorded, so the kill
+        // lands mid-run however slowly a loaded machine starts processes.
+        if round % 2 == 1 {
+            wait_until_recorded(&db, recorded_before + 2, &mut children);
+            std::thread::sleep(Duration::from_millis(random.below(300)));
+        } else {
+            std::thread::sleep(Duration::from_millis(100 + random.below(700)));
+        }
         for child in &mut children {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "keep this test fast: {:?}",
-        started.elapsed()
-    );
 
     // Readers already tell the interrupted ones apart (they check the dead processes' locks).
     let before = recorded(&s);

@@ -20,6 +20,17 @@ pub fn expand(spec: &ActorSpec) -> TokenStream {
     let init = expand_init(&spec.init, name);
     let resume = spec.resume.as_ref().map(expand_resume);
     let handlers = spec.handlers.iter().map(|h| expand_handler(h, name));
+    // Only actors that serve HTTP or WebSocket export `http-handlers` (and so import
+    // `http-framework`, whose handler-id type it uses).
+    let http_exports = spec.handlers.iter().any(|h| h.kind.is_http()).then(|| {
+        quote! {
+            #[cfg(target_arch = "wasm32")]
+            const _: () = {
+                type TheaterHttpExports = ::theater_sdk::__private::HttpExports<#self_ty>;
+                ::theater_sdk::__export_http_actor!(TheaterHttpExports);
+            };
+        }
+    });
     quote! {
         #item
 
@@ -35,6 +46,8 @@ pub fn expand(spec: &ActorSpec) -> TokenStream {
             type TheaterActorExports = ::theater_sdk::__private::Exports<#self_ty>;
             ::theater_sdk::__export_actor!(TheaterActorExports);
         };
+
+        #http_exports
     }
 }
 
@@ -103,6 +116,10 @@ fn expand_handler(handler: &Handler, name: &str) -> TokenStream {
             let error = syn::Ident::new("error", ty.span());
             quote!(#error)
         }
+        Param::Value(name) => {
+            let value = syn::Ident::new(name, ty.span());
+            quote!(#value)
+        }
     });
     let ident = &handler.ident;
     let span = handler.ret.span;
@@ -113,6 +130,7 @@ fn expand_handler(handler: &Handler, name: &str) -> TokenStream {
     let result = match kind {
         Kind::Request => quote_spanned!(span=> ::theater_sdk::__private::reply(#result)),
         Kind::ChannelOpen => quote_spanned!(span=> ::theater_sdk::__private::accept(#result)),
+        Kind::WsMessage => quote_spanned!(span=> ::theater_sdk::__private::ws_replies(#result)),
         _ => result,
     };
     let signature = trait_signature(kind);
@@ -155,6 +173,31 @@ fn trait_signature(kind: Kind) -> TokenStream {
         Kind::ChildExit => (
             "on_child_exit",
             quote!(id: #string, result: ::core::option::Option<#bytes>),
+            quote!(()),
+        ),
+        Kind::Http => (
+            "on_http_request",
+            quote!(handler: u64, request: ::theater_sdk::http_server::HttpRequest),
+            quote!(::theater_sdk::http_server::HttpResponse),
+        ),
+        Kind::HttpMiddleware => (
+            "on_http_middleware",
+            quote!(handler: u64, request: ::theater_sdk::http_server::HttpRequest),
+            quote!(::theater_sdk::http_server::Middleware),
+        ),
+        Kind::WsConnect => (
+            "on_ws_connect",
+            quote!(handler: u64, connection: u64, path: #string, query: ::core::option::Option<#string>),
+            quote!(()),
+        ),
+        Kind::WsMessage => (
+            "on_ws_message",
+            quote!(handler: u64, connection: u64, message: ::theater_sdk::http_server::WsMessage),
+            quote!(::std::vec::Vec<::theater_sdk::http_server::WsMessage>),
+        ),
+        Kind::WsDisconnect => (
+            "on_ws_disconnect",
+            quote!(handler: u64, connection: u64),
             quote!(()),
         ),
     };

@@ -11,6 +11,11 @@ pub enum Kind {
     ChannelClose,
     ChildError,
     ChildExit,
+    Http,
+    HttpMiddleware,
+    WsConnect,
+    WsMessage,
+    WsDisconnect,
 }
 
 /// What a handler parameter receives from the host.
@@ -24,10 +29,19 @@ pub enum Param {
     OptMsg,
     /// The child's error, passed as `theater_sdk::ChildError`.
     ChildError,
+    /// A typed value passed as it is: the generated method's parameter of this name.
+    Value(&'static str),
 }
 
+/// The HTTP handler id (`HandlerId`).
+const HANDLER: Param = Param::Value("handler");
+/// The request an HTTP handler or middleware receives (`HttpRequest`).
+const REQUEST: Param = Param::Value("request");
+/// A WebSocket connection's id (`ConnectionId`).
+const CONNECTION: Param = Param::Value("connection");
+
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Send,
         Kind::Request,
         Kind::ChannelOpen,
@@ -35,7 +49,24 @@ impl Kind {
         Kind::ChannelClose,
         Kind::ChildError,
         Kind::ChildExit,
+        Kind::Http,
+        Kind::HttpMiddleware,
+        Kind::WsConnect,
+        Kind::WsMessage,
+        Kind::WsDisconnect,
     ];
+
+    /// Whether the actor needs the `http-handlers` exports for this handler.
+    pub fn is_http(self) -> bool {
+        matches!(
+            self,
+            Kind::Http
+                | Kind::HttpMiddleware
+                | Kind::WsConnect
+                | Kind::WsMessage
+                | Kind::WsDisconnect
+        )
+    }
 
     pub fn from_method(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.method() == name)
@@ -51,6 +82,11 @@ impl Kind {
             Kind::ChannelClose => "handle_channel_close",
             Kind::ChildError => "handle_child_error",
             Kind::ChildExit => "handle_child_exit",
+            Kind::Http => "handle_http",
+            Kind::HttpMiddleware => "handle_http_middleware",
+            Kind::WsConnect => "handle_ws_connect",
+            Kind::WsMessage => "handle_ws",
+            Kind::WsDisconnect => "handle_ws_disconnect",
         }
     }
 
@@ -63,6 +99,14 @@ impl Kind {
             Kind::ChannelClose => &[&[Param::Id]],
             Kind::ChildError => &[&[Param::Id, Param::ChildError]],
             Kind::ChildExit => &[&[Param::Id, Param::OptMsg]],
+            Kind::Http | Kind::HttpMiddleware => &[&[REQUEST], &[HANDLER, REQUEST]],
+            Kind::WsConnect => &[
+                &[CONNECTION],
+                &[CONNECTION, Param::Value("path")],
+                &[CONNECTION, Param::Value("path"), Param::Value("query")],
+            ],
+            Kind::WsMessage => &[&[CONNECTION, Param::Value("message")]],
+            Kind::WsDisconnect => &[&[CONNECTION]],
         }
     }
 
@@ -87,6 +131,23 @@ impl Kind {
             Kind::ChildExit => {
                 "fn handle_child_exit(&mut self, child_id: String, result: Option<T>) -> Result<(), String>"
             }
+            Kind::Http => {
+                "fn handle_http(&mut self, req: HttpRequest) -> HttpResponse` \
+                 or `fn handle_http(&mut self, handler: HandlerId, req: HttpRequest) -> HttpResponse"
+            }
+            Kind::HttpMiddleware => {
+                "fn handle_http_middleware(&mut self, req: HttpRequest) -> Middleware` \
+                 or `fn handle_http_middleware(&mut self, handler: HandlerId, req: HttpRequest) -> Middleware"
+            }
+            Kind::WsConnect => {
+                "fn handle_ws_connect(&mut self, conn: ConnectionId)`, \
+                 `fn handle_ws_connect(&mut self, conn: ConnectionId, path: String)` \
+                 or `fn handle_ws_connect(&mut self, conn: ConnectionId, path: String, query: Option<String>)"
+            }
+            Kind::WsMessage => {
+                "fn handle_ws(&mut self, conn: ConnectionId, msg: WsMessage) -> Vec<WsMessage>"
+            }
+            Kind::WsDisconnect => "fn handle_ws_disconnect(&mut self, conn: ConnectionId)",
         }
     }
 
@@ -97,7 +158,7 @@ impl Kind {
             Kind::ChannelOpen => "channel-open message",
             Kind::ChannelMessage => "channel message",
             Kind::ChildExit => "child exit result",
-            Kind::Send | Kind::ChannelClose | Kind::ChildError => "message",
+            _ => "message",
         }
     }
 }

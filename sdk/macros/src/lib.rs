@@ -24,6 +24,12 @@ use proc_macro::TokenStream;
 /// fn handle_channel_close(&mut self, channel_id: String) -> Result<(), E>
 /// fn handle_child_error(&mut self, child_id: String, error: ChildError) -> Result<(), E>
 /// fn handle_child_exit(&mut self, child_id: String, result: Option<T>) -> Result<(), E>
+/// fn handle_http(&mut self, req: HttpRequest) -> Result<HttpResponse, E>
+/// fn handle_http(&mut self, handler: HandlerId, req: HttpRequest) -> Result<HttpResponse, E>
+/// fn handle_http_middleware(&mut self, req: HttpRequest) -> Result<Middleware, E>
+/// fn handle_ws_connect(&mut self, conn: ConnectionId, path: String, query: Option<String>)
+/// fn handle_ws(&mut self, conn: ConnectionId, msg: WsMessage) -> Result<W, E>
+/// fn handle_ws_disconnect(&mut self, conn: ConnectionId) -> Result<(), E>
 /// ```
 ///
 /// - Handlers take `&mut self` or `&self`, and may return the plain value instead of a
@@ -34,6 +40,11 @@ use proc_macro::TokenStream;
 /// - `R`: any serde `Serialize` type (sent as JSON), `Raw`, or `theater_sdk::Reply<R>`,
 ///   whose `Reply::Deferred` leaves the request open for a later `respond_to_request`.
 /// - `A`: `theater_sdk::ChannelAccept` or `bool`.
+/// - HTTP and WebSocket types are in `theater_sdk::http_server`. `handle_http_middleware` may
+///   take the handler id too; `handle_ws_connect` may leave out `query`, or `path` and
+///   `query`. `W`: `()`, `WsMessage`, `Option<WsMessage>` or `Vec<WsMessage>`, the messages
+///   sent back. Only an actor defining one of these exports `http-handlers` (and needs the
+///   `http-framework` grant).
 /// - `init` starts a new actor only. `init(id)`: if the host passes initial bytes (a
 ///   manifest's `init_state`, a parent's spawn bytes), they are read as the state and
 ///   `init` is not called. `init(id, config)` is always called, with those bytes decoded

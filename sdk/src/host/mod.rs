@@ -13,9 +13,12 @@
 pub mod environment;
 pub mod filesystem;
 pub mod http;
+pub mod http_server;
+pub(crate) mod http_types;
 pub mod messages;
 pub mod random;
 pub mod runtime;
 pub mod store;
 pub mod supervisor;
 pub mod timing;
+pub mod websocket;

@@ -3,10 +3,14 @@
 
 use std::marker::PhantomData;
 
-use super::host::TestHost;
+use super::host::{with_state, TestHost};
+use super::servers::{Routing, TestWebSocket};
 use crate::actor::Actor;
 use crate::codec::{Decode, Encode};
 use crate::dispatch;
+use crate::host::http_server::{HttpRequest, HttpResponse, Middleware};
+use crate::host::http_types::PARAM_HEADER;
+use crate::host::websocket::{ConnectionId, WsMessage};
 use crate::types::{ChannelAccept, ChildError};
 
 /// An actor under test, on its own [`TestHost`].
@@ -62,8 +66,10 @@ impl<A: Actor> TestActor<A> {
     }
 
     /// Restarts the actor as the runtime does after a failure, `theater restart` or a server
-    /// resuming it: from its last committed state, through `resume` (not `init`).
+    /// resuming it: from its last committed state, through `resume` (not `init`). Its HTTP
+    /// servers stop and its WebSocket connections close first, as the runtime's do.
     pub fn restart(&mut self) -> Result<(), String> {
+        self.host.enter(|| with_state(|s| s.servers.stop_all()));
         let state = Some(self.state.clone());
         let id = self.id.clone();
         self.state = self.host.enter(|| dispatch::resume::<A>(id, state))?;
@@ -140,6 +146,87 @@ impl<A: Actor> TestActor<A> {
     /// Tells the actor a child exited, with the bytes it passed to shutdown, if any.
     pub fn child_exit(&mut self, child_id: &str, result: Option<Vec<u8>>) -> Result<(), String> {
         self.call(|a| a.on_child_exit(child_id.to_string(), result))
+    }
+
+    /// Serves an HTTP request as the runtime would: to the handler of the route on a
+    /// started server whose path pattern and method match (its parameters in
+    /// `x-route-param-NAME` headers, see [`HttpRequest::param`]), after the middleware whose
+    /// path prefixes the request's. No route for the path: a `404`; routes for the path but not
+    /// the method: a `405`; a middleware that stops the request: a `403` (the actor's
+    /// handler is not called). An `Err` is the handler's (the runtime answers `500`).
+    pub fn http(&mut self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let routing = self
+            .host
+            .enter(|| with_state(|s| s.servers.route(&request.method, request.path())));
+        let routed = match routing {
+            Routing::To(routed) => routed,
+            Routing::MethodNotAllowed => return Ok(HttpResponse::status(405)),
+            Routing::NotFound => return Ok(HttpResponse::status(404)),
+        };
+        let mut request = request;
+        request
+            .headers
+            .retain(|(name, _)| !name.to_ascii_lowercase().starts_with(PARAM_HEADER));
+        for (name, value) in routed.params {
+            request
+                .headers
+                .push((format!("{PARAM_HEADER}{name}"), value));
+        }
+        for handler in routed.middleware {
+            match self.call(|a| a.on_http_middleware(handler, request.clone()))? {
+                Middleware::Proceed(changed) => request = changed,
+                Middleware::Stop => return Ok(HttpResponse::status(403)),
+            }
+        }
+        self.call(|a| a.on_http_request(routed.handler, request))
+    }
+
+    /// Opens a WebSocket connection to `uri` (a path, with a query if any) on a started
+    /// server, as a client would; `handle_ws_connect` runs. Returns the connection's id.
+    pub fn ws_connect(&mut self, uri: &str) -> Result<ConnectionId, String> {
+        let (path, query) = match uri.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_string())),
+            None => (uri, None),
+        };
+        let opened = self.host.enter(|| with_state(|s| s.servers.connect(path)));
+        let (connection, socket) = opened.ok_or_else(|| {
+            format!(
+                "no started server of actor {} accepts WebSocket connections on {path}",
+                A::NAME
+            )
+        })?;
+        if let Some(handler) = socket.connect {
+            self.call(|a| a.on_ws_connect(handler, connection, path.to_string(), query))?;
+        }
+        Ok(connection)
+    }
+
+    /// Sends a message on an open connection; returns the actor's replies (`handle_ws`).
+    pub fn ws_message(
+        &mut self,
+        connection: ConnectionId,
+        message: WsMessage,
+    ) -> Result<Vec<WsMessage>, String> {
+        let handler = self.open_socket(connection)?.message;
+        self.call(|a| a.on_ws_message(handler, connection, message))
+    }
+
+    /// Closes a connection from the client's side; `handle_ws_disconnect` runs.
+    pub fn ws_disconnect(&mut self, connection: ConnectionId) -> Result<(), String> {
+        let socket = self.open_socket(connection)?;
+        self.host
+            .enter(|| with_state(|s| s.servers.connections.remove(&connection)));
+        match socket.disconnect {
+            Some(handler) => self.call(|a| a.on_ws_disconnect(handler, connection)),
+            None => Ok(()),
+        }
+    }
+
+    fn open_socket(&self, connection: ConnectionId) -> Result<TestWebSocket, String> {
+        self.host
+            .enter(|| with_state(|s| s.servers.connections.get(&connection).cloned()))
+            .map(|c| c.socket)
+            .ok_or_else(|| format!("WebSocket connection {connection} is not open"))
     }
 
     /// The actor's current state, read back from its bytes.

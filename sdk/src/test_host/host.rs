@@ -7,9 +7,11 @@ use std::rc::Rc;
 
 use super::files::Files;
 use super::rng::Rng;
+use super::servers::{Servers, TestServer};
 use super::store::Stores;
 use crate::codec::{Decode, Encode};
 use crate::host::http::{HttpRequest, HttpResponse};
+use crate::host::websocket::{ConnectionId, WsMessage};
 
 /// The test host's clock at start: 2023-11-14T22:13:20Z, in ms since the Unix epoch.
 pub const START_TIME_MS: u64 = 1_700_000_000_000;
@@ -71,6 +73,17 @@ pub enum Outgoing {
     Http {
         request: HttpRequest,
     },
+    /// A WebSocket message sent with `HttpServer::send` (not a `handle_ws` reply).
+    WsSend {
+        server: u64,
+        connection: ConnectionId,
+        message: WsMessage,
+    },
+    /// A WebSocket connection the actor closed.
+    WsClose {
+        server: u64,
+        connection: ConnectionId,
+    },
 }
 
 /// Answers requests to one actor: request bytes in, reply bytes out.
@@ -98,6 +111,7 @@ pub(crate) struct HostState {
     pub(crate) rng: Rng,
     pub(crate) stores: Stores,
     pub(crate) files: Files,
+    pub(crate) servers: Servers,
     pub(crate) children: Vec<String>,
     pub(crate) outstanding: Vec<String>,
     /// Names other actors hold (scripted with [`TestHost::name`]), for `lookup_name`.
@@ -119,6 +133,7 @@ impl Default for HostState {
             rng: Rng::new(0x7e57),
             stores: Stores::default(),
             files: Files::default(),
+            servers: Servers::default(),
             children: Vec::new(),
             outstanding: Vec::new(),
             names: BTreeMap::new(),
@@ -347,6 +362,12 @@ impl TestHost {
     /// Every file in the in-memory filesystem, by path (normalized: `a/b.txt`).
     pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
         self.state.borrow().files.files()
+    }
+
+    /// The HTTP servers the actor created, with their routes, middleware and WebSocket
+    /// paths.
+    pub fn http_servers(&self) -> Vec<TestServer> {
+        self.state.borrow().servers.all()
     }
 
     /// The log lines so far, oldest first.

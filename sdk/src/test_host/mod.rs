@@ -16,7 +16,10 @@
 //! - the store is in memory, and so is the filesystem (seeded with [`TestHost::set_file`],
 //!   inspected with [`TestHost::files`]); environment variables are set with
 //!   [`TestHost::set_env`]; channels always open and spawned children are recorded, never
-//!   run.
+//!   run;
+//! - HTTP servers the actor creates are recorded, never opened ([`TestHost::http_servers`]);
+//!   [`TestActor::http`] and the `ws_*` methods deliver requests and WebSocket messages to
+//!   the handlers the actor's routes name, as the runtime would.
 //!
 //! Each thread has a current host, which host API calls use; a [`TestActor`] makes its own
 //! host current for the duration of each call. (Test-host store hashes are not the
@@ -26,8 +29,10 @@ mod actor;
 mod files;
 mod host;
 mod rng;
+mod servers;
 mod store;
 pub(crate) mod sys;
 
 pub use actor::TestActor;
 pub use host::{Outgoing, TestHost, START_TIME_MS};
+pub use servers::{TestMiddleware, TestRoute, TestServer, TestWebSocket};

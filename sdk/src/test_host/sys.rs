@@ -409,3 +409,109 @@ pub(crate) mod http_client {
         answer_http(request)
     }
 }
+
+pub(crate) mod http_framework {
+    use super::*;
+    use crate::host::http_server::{HandlerId, MiddlewareId, RouteId, ServerConfig, ServerInfo};
+    use crate::host::websocket::{ConnectionId, WsMessage};
+    use crate::test_host::servers::TestWebSocket;
+
+    pub(crate) fn create_server(config: &ServerConfig) -> Result<u64, String> {
+        Ok(with_state(|s| s.servers.create(config)))
+    }
+
+    pub(crate) fn get_server_info(server_id: u64) -> Result<ServerInfo, String> {
+        with_state(|s| s.servers.info(server_id))
+    }
+
+    /// The configured port; for port 0, one the test host picks (40000 + the server id).
+    pub(crate) fn start_server(server_id: u64) -> Result<u16, String> {
+        with_state(|s| s.servers.start(server_id))
+    }
+
+    pub(crate) fn stop_server(server_id: u64) -> Result<(), String> {
+        with_state(|s| s.servers.stop(server_id))
+    }
+
+    pub(crate) fn destroy_server(server_id: u64) -> Result<(), String> {
+        with_state(|s| s.servers.destroy(server_id))
+    }
+
+    pub(crate) fn register_handler(name: &str) -> Result<HandlerId, String> {
+        Ok(with_state(|s| s.servers.register_handler(name)))
+    }
+
+    pub(crate) fn add_route(
+        server_id: u64,
+        path: &str,
+        method: &str,
+        handler_id: HandlerId,
+    ) -> Result<RouteId, String> {
+        with_state(|s| s.servers.add_route(server_id, path, method, handler_id))
+    }
+
+    pub(crate) fn remove_route(route_id: RouteId) -> Result<(), String> {
+        with_state(|s| s.servers.remove_route(route_id))
+    }
+
+    pub(crate) fn add_middleware(
+        server_id: u64,
+        path: &str,
+        handler_id: HandlerId,
+    ) -> Result<MiddlewareId, String> {
+        with_state(|s| s.servers.add_middleware(server_id, path, handler_id))
+    }
+
+    pub(crate) fn remove_middleware(middleware_id: MiddlewareId) -> Result<(), String> {
+        with_state(|s| s.servers.remove_middleware(middleware_id))
+    }
+
+    pub(crate) fn enable_websocket(
+        server_id: u64,
+        path: &str,
+        connect: Option<HandlerId>,
+        message: HandlerId,
+        disconnect: Option<HandlerId>,
+    ) -> Result<(), String> {
+        let socket = TestWebSocket {
+            path: path.to_string(),
+            connect,
+            message,
+            disconnect,
+        };
+        with_state(|s| s.servers.enable_websocket(server_id, socket))
+    }
+
+    /// Recorded as [`Outgoing::WsSend`]; the connection must be open.
+    pub(crate) fn send_websocket_message(
+        server_id: u64,
+        connection_id: ConnectionId,
+        message: &WsMessage,
+    ) -> Result<(), String> {
+        with_state(|s| {
+            s.servers.connection(server_id, connection_id)?;
+            s.outgoing.push(Outgoing::WsSend {
+                server: server_id,
+                connection: connection_id,
+                message: message.clone(),
+            });
+            Ok(())
+        })
+    }
+
+    /// Recorded as [`Outgoing::WsClose`]; the connection closes.
+    pub(crate) fn close_websocket(
+        server_id: u64,
+        connection_id: ConnectionId,
+    ) -> Result<(), String> {
+        with_state(|s| {
+            s.servers.connection(server_id, connection_id)?;
+            s.servers.connections.remove(&connection_id);
+            s.outgoing.push(Outgoing::WsClose {
+                server: server_id,
+                connection: connection_id,
+            });
+            Ok(())
+        })
+    }
+}

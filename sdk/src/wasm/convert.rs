@@ -2,9 +2,12 @@
 //! API looks the same on wasm and in the native test host.
 
 use super::bindings::theater::simple::{filesystem, http_types, store, types};
+use super::http_bindings::theater::simple::websocket_types::{MessageType, WebsocketMessage};
 use crate::host::filesystem::{FileKind, FileMetadata};
 use crate::host::http::{HttpRequest, HttpResponse};
+use crate::host::http_server::{Middleware, ServerConfig, ServerInfo};
 use crate::host::store::ContentRef;
+use crate::host::websocket::WsMessage;
 use crate::types::{Chain, ChainEvent, ChannelAccept, ChildError, ErrorKind, Event, MetaEvent};
 
 impl From<types::Chain> for Chain {
@@ -104,6 +107,7 @@ impl From<filesystem::FileMetadata> for FileMetadata {
     }
 }
 
+/// A request the actor sends.
 impl From<HttpRequest> for http_types::HttpRequest {
     fn from(r: HttpRequest) -> Self {
         http_types::HttpRequest {
@@ -122,6 +126,105 @@ impl From<http_types::HttpResponse> for HttpResponse {
             status: r.status,
             headers: r.headers,
             body: r.body.unwrap_or_default(),
+        }
+    }
+}
+
+/// A request the actor serves.
+impl From<http_types::HttpRequest> for HttpRequest {
+    fn from(r: http_types::HttpRequest) -> Self {
+        HttpRequest {
+            method: r.method,
+            uri: r.uri,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+/// A response the actor serves; its body is always sent, empty or not.
+impl From<HttpResponse> for http_types::HttpResponse {
+    fn from(r: HttpResponse) -> Self {
+        http_types::HttpResponse {
+            status: r.status,
+            headers: r.headers,
+            body: Some(r.body),
+        }
+    }
+}
+
+impl From<&ServerConfig> for http_types::ServerConfig {
+    fn from(c: &ServerConfig) -> Self {
+        http_types::ServerConfig {
+            port: c.port,
+            host: c.host.clone(),
+            tls_config: c.tls.as_ref().map(|t| http_types::TlsConfig {
+                cert_path: t.cert_path.clone(),
+                key_path: t.key_path.clone(),
+            }),
+        }
+    }
+}
+
+impl From<http_types::ServerInfo> for ServerInfo {
+    fn from(i: http_types::ServerInfo) -> Self {
+        ServerInfo {
+            id: i.id,
+            port: i.port,
+            host: i.host,
+            running: i.running,
+            routes_count: i.routes_count,
+            middleware_count: i.middleware_count,
+            websocket_enabled: i.websocket_enabled,
+        }
+    }
+}
+
+/// The contract's middleware result; a stopped request goes back as it came.
+pub(crate) fn middleware_result(
+    verdict: Middleware,
+    received: http_types::HttpRequest,
+) -> http_types::MiddlewareResult {
+    match verdict {
+        Middleware::Proceed(request) => http_types::MiddlewareResult {
+            proceed: true,
+            request: request.into(),
+        },
+        Middleware::Stop => http_types::MiddlewareResult {
+            proceed: false,
+            request: received,
+        },
+    }
+}
+
+/// The payload goes in `text` for text messages and in `data` for the others.
+impl From<&WsMessage> for WebsocketMessage {
+    fn from(m: &WsMessage) -> Self {
+        let (ty, data, text) = match m {
+            WsMessage::Text(t) => (MessageType::Text, None, Some(t.clone())),
+            WsMessage::Binary(d) => (MessageType::Binary, Some(d.clone()), None),
+            WsMessage::Ping(d) => (MessageType::Ping, Some(d.clone()), None),
+            WsMessage::Pong(d) => (MessageType::Pong, Some(d.clone()), None),
+            WsMessage::Close => (MessageType::Close, None, None),
+            WsMessage::Connect => (MessageType::Connect, None, None),
+            WsMessage::Other(kind) => (MessageType::Other(kind.clone()), None, None),
+        };
+        WebsocketMessage { ty, data, text }
+    }
+}
+
+/// A missing payload is an empty one.
+impl From<WebsocketMessage> for WsMessage {
+    fn from(m: WebsocketMessage) -> Self {
+        let data = m.data.unwrap_or_default();
+        match m.ty {
+            MessageType::Text => WsMessage::Text(m.text.unwrap_or_default()),
+            MessageType::Binary => WsMessage::Binary(data),
+            MessageType::Ping => WsMessage::Ping(data),
+            MessageType::Pong => WsMessage::Pong(data),
+            MessageType::Close => WsMessage::Close,
+            MessageType::Connect => WsMessage::Connect,
+            MessageType::Other(kind) => WsMessage::Other(kind),
         }
     }
 }

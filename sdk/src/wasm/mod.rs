@@ -4,5 +4,7 @@
 pub mod bindings;
 mod convert;
 pub mod exports;
+pub mod http_bindings;
+pub mod http_exports;
 mod panic;
 pub(crate) mod sys;

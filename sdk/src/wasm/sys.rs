@@ -119,3 +119,29 @@ pub(crate) mod http_client {
         sys::send_http(&request.into()).map(Into::into)
     }
 }
+
+pub(crate) mod http_framework {
+    use crate::host::http_server::{ServerConfig, ServerInfo};
+    use crate::host::websocket::WsMessage;
+    use crate::wasm::http_bindings::theater::simple::http_framework as sys;
+    pub(crate) use sys::{
+        add_middleware, add_route, close_websocket, destroy_server, enable_websocket,
+        register_handler, remove_middleware, remove_route, start_server, stop_server,
+    };
+
+    pub(crate) fn create_server(config: &ServerConfig) -> Result<u64, String> {
+        sys::create_server(&config.into())
+    }
+
+    pub(crate) fn get_server_info(server_id: u64) -> Result<ServerInfo, String> {
+        sys::get_server_info(server_id).map(Into::into)
+    }
+
+    pub(crate) fn send_websocket_message(
+        server_id: u64,
+        connection_id: u64,
+        message: &WsMessage,
+    ) -> Result<(), String> {
+        sys::send_websocket_message(server_id, connection_id, &message.into())
+    }
+}
