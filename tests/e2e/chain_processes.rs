@@ -283,10 +283,7 @@ fn sigkill_at_twenty_random_moments_leaves_verifiable_chains_and_interrupted_act
     let mut random = Lcg(0x7e57_c4a1);
     for round in 0..20 {
         let recorded_before = count_in(&db, "SELECT COUNT(*) FROM actors");
-        let mut children: Vec<Child> = manifests
-            .iter()
-            .map(|m| spawn_run(&s, m, 20_000))
-            .collect();
+        let mut children: Vec<Child> = manifests.iter().map(|m| spawn_run(&s, m, 20_000)).collect();
         // Even rounds kill at a random moment from the spawn, often while the process
         // starts; odd rounds a random moment after both actors are recorded, so the kill
         // lands mid-run however slowly a loaded machine starts processes.
