@@ -74,6 +74,10 @@ pub struct StartRequest {
     /// A name for the actor, unique on the server; usable wherever the API takes an id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Absolute directory a manifest in the original Theater's format resolves a relative
+    /// filesystem `path` against (`theater start` sends its own); default: the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
 }
 
 /// An actor as the server reports it (start, inspect, list, stop, restart).
@@ -99,6 +103,10 @@ pub struct ActorView {
     pub events: u64,
     /// Hash of its last event (hex), the head of its chain.
     pub head: Option<String>,
+    /// Start only: the note on a manifest in the original Theater's format (keys with no
+    /// effect, entries kept wider than Theater's defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The servers it listens with through `http-framework`, by server id (a test finds
     /// the port of an actor that asked for port 0 here).
     #[serde(default)]

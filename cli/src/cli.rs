@@ -130,6 +130,35 @@ pub enum Command {
     Restart(ActorArgs),
     /// Show the supervision tree: top-level actors and their children
     Tree(ListArgs),
+    /// Work with manifest files (`theater manifest convert FILE`)
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// Print a manifest in the native form (one written for the original Theater, converted)
+    ///
+    /// Reads FILE as `theater run` does — the native form, or the original Theater's
+    /// (`[[handler]]` with its option names, or `[[handlers]]` with `[handlers.config]`) —
+    /// and prints the native manifest it runs as on stdout; the note on what has no effect
+    /// and what was kept wider than Theater's defaults goes to stderr. A relative filesystem
+    /// `path` of the original format is resolved against the working directory and printed
+    /// absolute; `component` and `init_state` stay relative to the manifest's directory, so
+    /// write the output beside FILE (`theater manifest convert m.toml > native.toml`). With
+    /// --json, prints `{"format": "upstream"|"native", "manifest": TEXT, "ignored": [...],
+    /// "widened": [...]}` instead. Exits non-zero, naming the line, on a manifest that does
+    /// not load.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The manifest to convert
+    pub manifest: PathBuf,
+    /// Print JSON: the format read, the native text and the note's lists
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,8 +7,9 @@
 //! The rule, per handler type: the child may list only handler types the parent lists;
 //! `filesystem` — its root (canonicalised) inside the parent's root, `max_read_bytes` and
 //! `max_write_bytes` no larger; `environment` — each name visible to the parent, each
-//! prefix an extension of one of the parent's prefixes; `http-client` — each host entry
-//! one of the parent's, `max_response_bytes` and `timeout_ms` no larger; `timing` —
+//! prefix an extension of one of the parent's prefixes, each name the parent denies hidden;
+//! `http-client` — each host entry one of the parent's (any, if the parent holds `"*"`),
+//! `max_response_bytes` and `timeout_ms` no larger; `timing` —
 //! `max_sleep_ms` no larger; `http-framework` — each `bind` entry within one of the parent's,
 //! every byte, count and time bound no larger; every `[limits]` value no larger. A `[limits]` value the child
 //! leaves at its default is first lowered to the parent's ([`inherit_limits`]), so a
@@ -17,7 +18,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{env_allows, HandlerConfig, LimitKey, Limits, Manifest};
+use crate::manifest::{AllowedHost, EnvGrant, HandlerConfig, LimitKey, Limits, Manifest};
 
 /// One grant the child asks for that its parent does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,43 +128,16 @@ fn compare_handler(
                 parent: format!("{:?}", pm.base_dir.join(p).display().to_string()),
             });
         }
-        (
-            HandlerConfig::Environment {
-                allow: c_names,
-                allow_prefixes: c_prefixes,
-            },
-            HandlerConfig::Environment {
-                allow: p_names,
-                allow_prefixes: p_prefixes,
-            },
-        ) => {
-            for name in c_names
-                .iter()
-                .filter(|n| !env_allows(p_names, p_prefixes, n))
-            {
-                out.push(Widened {
-                    grant: grant("allow"),
-                    child: format!("{name:?}"),
-                    parent: list(p_names, p_prefixes),
-                });
-            }
-            for prefix in c_prefixes
-                .iter()
-                .filter(|c| !p_prefixes.iter().any(|p| c.starts_with(p.as_str())))
-            {
-                out.push(Widened {
-                    grant: grant("allow_prefixes"),
-                    child: format!("{prefix:?}"),
-                    parent: list(p_names, p_prefixes),
-                });
-            }
+        (HandlerConfig::Environment { .. }, HandlerConfig::Environment { .. }) => {
+            compare_environment(EnvGrant::of(Some(child)), EnvGrant::of(Some(parent)), out)
         }
         (
             HandlerConfig::HttpClient { allow_hosts: c, .. },
             HandlerConfig::HttpClient { allow_hosts: p, .. },
         ) => {
             let held: Vec<String> = p.iter().map(|h| format!("{:?}", h.to_string())).collect();
-            for host in c.iter().filter(|h| !p.contains(h)) {
+            let any = p.iter().any(AllowedHost::is_any);
+            for host in c.iter().filter(|h| !any && !p.contains(h)) {
                 out.push(Widened {
                     grant: grant("allow_hosts"),
                     child: format!("{:?}", host.to_string()),
@@ -193,6 +167,39 @@ fn compare_handler(
     }
 }
 
+/// Each name the child may see must be visible to the parent, each prefix must extend one
+/// of the parent's, and each name the parent denies must stay hidden from the child.
+fn compare_environment(child: EnvGrant, parent: EnvGrant, out: &mut Vec<Widened>) {
+    let held = || list(parent);
+    let grant = |option: &str| format!("[[handler]] type = \"environment\" {option}");
+    for name in child.allow.iter().filter(|n| !parent.allows(n)) {
+        out.push(Widened {
+            grant: grant("allow"),
+            child: format!("{name:?}"),
+            parent: held(),
+        });
+    }
+    for prefix in child.allow_prefixes.iter().filter(|c| {
+        !parent
+            .allow_prefixes
+            .iter()
+            .any(|p| c.starts_with(p.as_str()))
+    }) {
+        out.push(Widened {
+            grant: grant("allow_prefixes"),
+            child: format!("{prefix:?}"),
+            parent: held(),
+        });
+    }
+    for name in parent.deny.iter().filter(|d| child.allows(d)) {
+        out.push(Widened {
+            grant: grant("deny"),
+            child: format!("{name:?} visible"),
+            parent: held(),
+        });
+    }
+}
+
 /// Whether `child` (canonicalised) lies inside `parent` (canonicalised). A root that does
 /// not exist cannot be shown to be inside, so it is refused.
 fn root_within(child: &Path, parent: &Path) -> bool {
@@ -203,8 +210,13 @@ fn root_within(child: &Path, parent: &Path) -> bool {
     }
 }
 
-fn list(names: &[String], prefixes: &[String]) -> String {
-    format!("allow = {names:?}, allow_prefixes = {prefixes:?}")
+fn list(grant: EnvGrant) -> String {
+    let EnvGrant {
+        allow,
+        allow_prefixes,
+        deny,
+    } = grant;
+    format!("allow = {allow:?}, allow_prefixes = {allow_prefixes:?}, deny = {deny:?}")
 }
 
 #[cfg(test)]
@@ -360,5 +372,30 @@ mod tests {
         inherit_limits(&mut child.limits, &parent.limits);
         assert_eq!((child.limits.memory_mb, child.limits.max_children), (16, 1));
         assert_eq!(check(&child, &parent), Ok(()));
+    }
+
+    #[test]
+    fn any_host_and_denied_names_attenuate() {
+        let d = Dir::new();
+        let parent = d.manifest(
+            "[[handler]]\ntype = \"http-client\"\nallow_hosts = [\"*\"]\n\
+             [[handler]]\ntype = \"environment\"\nallow_prefixes = [\"\"]\ndeny = [\"SECRET\"]\n",
+        );
+        let narrower = d.manifest(
+            "[[handler]]\ntype = \"http-client\"\nallow_hosts = [\"a.example\"]\n\
+             [[handler]]\ntype = \"environment\"\nallow = [\"HOME\"]\n",
+        );
+        assert_eq!(check(&narrower, &parent), Ok(()));
+        let wider = d.manifest("[[handler]]\ntype = \"environment\"\nallow_prefixes = [\"\"]\n");
+        assert_eq!(
+            widened(&wider, &parent),
+            vec!["[[handler]] type = \"environment\" deny",]
+        );
+        let any = d.manifest("[[handler]]\ntype = \"http-client\"\nallow_hosts = [\"*\"]\n");
+        assert_eq!(check(&any, &parent), Ok(()));
+        assert_eq!(
+            widened(&any, &narrower),
+            vec!["[[handler]] type = \"http-client\" allow_hosts"]
+        );
     }
 }

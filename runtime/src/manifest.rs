@@ -323,6 +323,10 @@ pub enum HandlerConfig {
         allow: Vec<String>,
         #[serde(default)]
         allow_prefixes: Vec<String>,
+        /// Names never visible, whatever `allow` and `allow_prefixes` say (the original
+        /// Theater's `denied_vars`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        deny: Vec<String>,
     },
     /// `theater:simple/filesystem` — files under one directory.
     Filesystem {
@@ -429,9 +433,44 @@ impl HandlerConfig {
 /// guest through a prefix, only when `allow` names them in full.
 pub const RESERVED_ENV_PREFIX: &str = "THEATER_";
 
-/// Whether the `environment` handler's `allow` names and `allow_prefixes` let an actor see
-/// variable `name`. The one rule both the handler and attenuation apply.
-pub fn env_allows(allow: &[String], allow_prefixes: &[String], name: &str) -> bool {
+/// The `environment` handler's options: which variables an actor may see.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvGrant<'a> {
+    pub allow: &'a [String],
+    pub allow_prefixes: &'a [String],
+    pub deny: &'a [String],
+}
+
+impl<'a> EnvGrant<'a> {
+    /// The grant of a handler entry; nothing visible for any other handler type.
+    pub fn of(handler: Option<&'a HandlerConfig>) -> EnvGrant<'a> {
+        match handler {
+            Some(HandlerConfig::Environment {
+                allow,
+                allow_prefixes,
+                deny,
+            }) => EnvGrant {
+                allow,
+                allow_prefixes,
+                deny,
+            },
+            _ => EnvGrant {
+                allow: &[],
+                allow_prefixes: &[],
+                deny: &[],
+            },
+        }
+    }
+
+    /// Whether variable `name` is visible: the one rule both the handler and attenuation
+    /// apply.
+    pub fn allows(&self, name: &str) -> bool {
+        !self.deny.iter().any(|d| d == name) && env_allows(self.allow, self.allow_prefixes, name)
+    }
+}
+
+/// Whether `allow` names and `allow_prefixes` (before any `deny`) let an actor see `name`.
+fn env_allows(allow: &[String], allow_prefixes: &[String], name: &str) -> bool {
     if allow.iter().any(|n| n == name) {
         return true;
     }
@@ -440,7 +479,8 @@ pub fn env_allows(allow: &[String], allow_prefixes: &[String], name: &str) -> bo
 }
 
 /// An `allow_hosts` entry of the `http-client` handler: `host` or `host:port`
-/// (`[v6-address]:port` for IPv6). Without a port it allows the URI scheme's default port
+/// (`[v6-address]:port` for IPv6), or `*` for every host and port (what the original
+/// Theater's `http-client` grants). Without a port it allows the URI scheme's default port
 /// only (80 for http, 443 for https). Checked when the manifest loads, so a mistyped entry
 /// (a scheme, a path) is an error there rather than a host that is silently never allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -455,9 +495,25 @@ impl AllowedHost {
     /// Whether a request to `host` (normalised, as `url::Url::host_str` gives it) on `port`,
     /// whose scheme's default port is `default_port`, is allowed by this entry.
     pub fn allows(&self, host: &str, port: u16, default_port: u16) -> bool {
-        self.host == host && self.port.unwrap_or(default_port) == port
+        self.is_any() || (self.host == host && self.port.unwrap_or(default_port) == port)
+    }
+
+    /// The entry `*`: every host, every port.
+    pub fn any() -> AllowedHost {
+        AllowedHost {
+            host: ANY_HOST.into(),
+            port: None,
+        }
+    }
+
+    /// Whether this is the entry `*`.
+    pub fn is_any(&self) -> bool {
+        self.host == ANY_HOST
     }
 }
+
+/// The `allow_hosts` entry that allows every host and port.
+const ANY_HOST: &str = "*";
 
 impl TryFrom<String> for AllowedHost {
     type Error = String;
@@ -466,6 +522,9 @@ impl TryFrom<String> for AllowedHost {
         let bad = |why: &str| {
             format!("allow_hosts entry {entry:?} {why}: write `host` or `host:port`, e.g. \"api.example.com\" or \"127.0.0.1:8080\"")
         };
+        if entry == ANY_HOST {
+            return Ok(AllowedHost::any());
+        }
         if entry.contains("://") || entry.contains('/') || entry.contains('@') {
             return Err(bad("is not a plain host"));
         }
@@ -579,22 +638,27 @@ pub fn type_for_interface(interface: &str) -> Option<&'static str> {
         .map(|(t, _)| *t)
 }
 
-#[derive(Deserialize)]
+/// A manifest as written in the native form; serialised, it is that form's text.
+#[derive(Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawManifest {
-    name: String,
-    version: String,
-    component: Spanned<String>,
-    #[serde(default)]
-    init_state: Option<Spanned<String>>,
-    #[serde(default)]
-    restart: Option<RestartPolicy>,
-    #[serde(default)]
-    supervision: Supervision,
-    #[serde(default)]
-    limits: Limits,
+pub(crate) struct RawManifest {
+    pub name: String,
+    pub version: String,
+    pub component: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_state: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<RestartPolicy>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub supervision: Supervision,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: Limits,
     #[serde(default, rename = "handler")]
-    handlers: Vec<HandlerConfig>,
+    pub handlers: Vec<HandlerConfig>,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// A validated manifest with its paths resolved against the manifest's directory.
@@ -615,9 +679,14 @@ pub struct Manifest {
     pub base_dir: PathBuf,
     /// Where the manifest came from: a file path, or `<inline>`.
     pub origin: String,
-    /// The manifest text as given, recorded in the chain at start.
+    /// The manifest text recorded in the chain at start: as given, or for a manifest in
+    /// the original Theater's format, the native form it was read as (so a replay or a
+    /// resume grants exactly the same, wherever it runs).
     #[serde(skip)]
     pub source: String,
+    /// For a manifest in the original Theater's format: what was read differently.
+    #[serde(skip)]
+    pub upstream: Option<crate::manifest_upstream::UpstreamNote>,
 }
 
 impl RawManifest {
@@ -663,8 +732,40 @@ impl RawManifest {
 }
 
 impl Manifest {
-    /// Read and validate a manifest file; relative paths resolve against its directory.
+    /// Read and validate a top-level manifest file; relative paths resolve against its
+    /// directory, except an original-format filesystem `path`, which resolves against this
+    /// process's working directory (as the original Theater resolved it).
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let cwd = std::env::current_dir().map_err(|source| ManifestError::Read {
+            path: PathBuf::from("."),
+            source,
+        })?;
+        Manifest::load_in(path, &cwd)
+    }
+
+    /// [`Manifest::load`] with the working directory given (the one `theater start` ran in).
+    pub fn load_in(path: &Path, working_dir: &Path) -> Result<Manifest, ManifestError> {
+        let (text, base) = Manifest::read(path)?;
+        Manifest::parse_checked(&text, &base, &path.display().to_string(), Some(working_dir))
+    }
+
+    /// [`Manifest::load_in`] without checking that its `component` and `init_state` exist
+    /// (to convert a manifest before its component is built).
+    pub fn load_unchecked(path: &Path, working_dir: &Path) -> Result<Manifest, ManifestError> {
+        let (text, base) = Manifest::read(path)?;
+        let origin = path.display().to_string();
+        Manifest::parse_text(&text, &base, &origin, Some(working_dir), false)
+    }
+
+    /// Read and validate a child's manifest file: every relative path, an original-format
+    /// filesystem `path` included, resolves against its directory.
+    pub fn load_child(path: &Path) -> Result<Manifest, ManifestError> {
+        let (text, base) = Manifest::read(path)?;
+        Manifest::parse_checked(&text, &base, &path.display().to_string(), None)
+    }
+
+    /// The text of a manifest file and its directory, canonicalised.
+    fn read(path: &Path) -> Result<(String, PathBuf), ManifestError> {
         let bytes = crate::manifest_files::read_regular(
             path,
             crate::manifest_files::MAX_MANIFEST_BYTES,
@@ -681,12 +782,13 @@ impl Manifest {
             base
         };
         let base = std::fs::canonicalize(&base).unwrap_or(base);
-        Manifest::parse(&text, &base, &path.display().to_string())
+        Ok((text, base))
     }
 
-    /// Parse manifest text; `base_dir` resolves relative paths, `origin` names it in errors.
+    /// Parse manifest text; `base_dir` resolves relative paths (an original-format
+    /// filesystem `path` too), `origin` names it in errors.
     pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
-        Manifest::parse_checked(text, base_dir, origin, true)
+        Manifest::parse_checked(text, base_dir, origin, None)
     }
 
     /// Parse a manifest recorded in a chain: its files may have moved since (a replay can
@@ -696,23 +798,37 @@ impl Manifest {
         base_dir: &Path,
         origin: &str,
     ) -> Result<Manifest, ManifestError> {
-        Manifest::parse_checked(text, base_dir, origin, false)
+        Manifest::parse_text(text, base_dir, origin, None, false)
     }
 
     fn parse_checked(
         text: &str,
         base_dir: &Path,
         origin: &str,
+        working_dir: Option<&Path>,
+    ) -> Result<Manifest, ManifestError> {
+        Manifest::parse_text(text, base_dir, origin, working_dir, true)
+    }
+
+    /// Parse either form. An original-format manifest's filesystem `path` resolves against
+    /// `working_dir` when given (a top-level manifest), else against `base_dir`.
+    fn parse_text(
+        text: &str,
+        base_dir: &Path,
+        origin: &str,
+        working_dir: Option<&Path>,
         check_files: bool,
     ) -> Result<Manifest, ManifestError> {
-        let raw: RawManifest = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            ManifestError::Invalid {
-                origin: origin.to_string(),
-                line,
-                message: describe(e.message()),
-            }
-        })?;
+        let (raw, upstream, source) = if crate::manifest_upstream::is_upstream(text) {
+            let paths_from = working_dir.unwrap_or(base_dir);
+            let converted = crate::manifest_upstream::convert(text, origin, paths_from)?;
+            let native = converted.native_text(origin)?;
+            (converted.raw, Some(converted.note), native)
+        } else {
+            let raw: RawManifest =
+                toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
+            (raw, None, text.to_string())
+        };
         let invalid = |span: std::ops::Range<usize>, message: String| ManifestError::Invalid {
             origin: origin.to_string(),
             line: line_of(text, span.start),
@@ -759,7 +875,8 @@ impl Manifest {
             handlers: raw.handlers,
             base_dir: base_dir.to_path_buf(),
             origin: origin.to_string(),
-            source: text.to_string(),
+            source,
+            upstream,
         })
     }
 
@@ -814,8 +931,18 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
     }
 }
 
+/// A TOML or shape error as a manifest error naming the line.
+fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> ManifestError {
+    let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+    ManifestError::Invalid {
+        origin: origin.to_string(),
+        line,
+        message: describe(e.message()),
+    }
+}
+
 /// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset)
         .map(|s| s.matches('\n').count() + 1)
         .unwrap_or(1)
@@ -915,7 +1042,8 @@ allow = ["HOME"]
             m.handler("environment"),
             Some(&HandlerConfig::Environment {
                 allow: vec!["HOME".into()],
-                allow_prefixes: vec![]
+                allow_prefixes: vec![],
+                deny: vec![]
             })
         );
     }

@@ -129,7 +129,20 @@ async fn start(
             body.manifest
         )));
     }
-    let manifest = load_allowed(&allow, &path)?;
+    let working_dir = match &body.working_dir {
+        Some(dir) if Path::new(dir).is_absolute() => Some(PathBuf::from(dir)),
+        Some(dir) => {
+            return Err(ApiError::bad_request(format!(
+                "\"working_dir\" must be an absolute path on the server's machine, got {dir:?}"
+            )))
+        }
+        None => None,
+    };
+    let manifest = load_allowed(&allow, &path, working_dir.as_deref())?;
+    let note = manifest.upstream.as_ref().map(|n| n.to_string());
+    if let Some(note) = &note {
+        tracing::warn!("note: {note}");
+    }
     let init_state = body
         .init_state
         .map(|b| {
@@ -144,7 +157,7 @@ async fn start(
             .await?;
         // All or nothing: an actor the caller is not told about must not keep running.
         match views::view(&theater, theater.actor(&id)?).await {
-            Ok(view) => Ok(view),
+            Ok(view) => Ok(ActorView { note, ..view }),
             Err(e) => {
                 let _ = theater.stop(&id).await;
                 Err(e)
@@ -157,9 +170,19 @@ async fn start(
 
 /// The manifest at `path`, with its component and init_state file, each inside the allowed
 /// directories (resolved, so a link cannot lead out between the check and the read).
-fn load_allowed(allow: &AllowDirs, path: &Path) -> Result<Manifest, ApiError> {
-    let mut manifest =
-        Manifest::load(&allow.admit(path)?).map_err(theater_runtime::RuntimeError::from)?;
+/// A relative filesystem `path` of an original-format manifest resolves against
+/// `working_dir`, else the server's own.
+fn load_allowed(
+    allow: &AllowDirs,
+    path: &Path,
+    working_dir: Option<&Path>,
+) -> Result<Manifest, ApiError> {
+    let admitted = allow.admit(path)?;
+    let mut manifest = match working_dir {
+        Some(dir) => Manifest::load_in(&admitted, dir),
+        None => Manifest::load(&admitted),
+    }
+    .map_err(theater_runtime::RuntimeError::from)?;
     if allow.restricts() {
         manifest.component = allow.admit(&manifest.component)?;
         manifest.init_state = manifest

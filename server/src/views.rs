@@ -109,6 +109,7 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
                 events: stats.events,
                 head: stats.head,
                 listening,
+                note: None,
             };
             (stats.created_ms, view)
         })

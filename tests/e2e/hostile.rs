@@ -282,6 +282,39 @@ async fn spawning_a_child_with_a_handler_type_the_parent_lacks_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_with_an_upstream_manifest_reaching_any_host_is_refused() {
+    // The original format's bare http-client means any host: more than the parent holds.
+    assert_widening_refused(
+        "description = \"upstream\"\n[[handler]]\ntype = \"http-client\"\n",
+        "type = \"http-client\" allow_hosts: the child asks for \"*\"",
+        "[\"127.0.0.1:8080\"]",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_with_an_upstream_filesystem_path_escaping_the_parents_root_is_refused() {
+    // A child's relative `path` resolves against its manifest's directory, never the
+    // process's working directory, and must stay inside the parent's root.
+    assert_widening_refused(
+        "[[handler]]\ntype = \"filesystem\"\npath = \"data/../..\"\n",
+        "type = \"filesystem\" root",
+        "/data",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_with_an_upstream_environment_seeing_everything_is_refused() {
+    assert_widening_refused(
+        "[[handler]]\ntype = \"environment\"\ndenied_vars = [\"HOME\"]\n",
+        "type = \"environment\" allow_prefixes: the child asks for \"\"",
+        "allow_prefixes = [\"APP_\"]",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn child_manifests_escaping_the_parents_directory_are_refused() {
     let h = Host::new().await;
     let parent = h.hostile("parent", "").await;

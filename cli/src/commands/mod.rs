@@ -10,6 +10,7 @@ mod inspect;
 mod key;
 mod lifecycle_log;
 mod list;
+mod manifest;
 mod replay;
 mod request;
 mod restart;
@@ -62,6 +63,7 @@ pub fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Stop(args) => runtime()?.block_on(stop::stop(args)),
         Command::Restart(args) => runtime()?.block_on(restart::restart(args)),
         Command::Tree(args) => runtime()?.block_on(tree::tree(args)),
+        Command::Manifest(crate::cli::ManifestCommand::Convert(args)) => manifest::convert(args),
     }
 }
 

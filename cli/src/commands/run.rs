@@ -41,6 +41,9 @@ pub async fn run(
     data_dir: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.manifest)?;
+    if let Some(note) = &manifest.upstream {
+        eprintln!("note: {note}");
+    }
     let init_state = match &args.init_state {
         Some(p) => Some(
             std::fs::read(p)

@@ -23,12 +23,17 @@ pub async fn start(args: StartArgs) -> anyhow::Result<ExitCode> {
         })?)),
         None => None,
     };
+    let working_dir = std::env::current_dir().context("cannot read the working directory")?;
     let request = StartRequest {
         manifest: manifest.display().to_string(),
         init_state,
         name: args.name.clone(),
+        working_dir: Some(working_dir.display().to_string()),
     };
     let actor: ActorView = client.post("/v1/actors", &request).await?;
+    if let (Some(note), false) = (&actor.note, args.json) {
+        eprintln!("note: {note}");
+    }
     if args.json {
         print_json(&serde_json::to_value(&actor)?);
     } else if args.id_only {

@@ -1,5 +1,5 @@
 //! `theater:simple/environment`: the host's environment variables, but only those on the
-//! manifest's allow-list (`allow` names, `allow_prefixes` prefixes). Nothing is visible by
+//! manifest's allow-list (`allow` names, `allow_prefixes` prefixes, less any `deny` names). Nothing is visible by
 //! default. A variable off the list reads as absent — `get-var` gives `none`, `exists`
 //! `false`, `list-vars` leaves it out — exactly like one that is not set, so an actor cannot
 //! probe which secrets the host has. Values that are not valid UTF-8 also read as absent.
@@ -10,7 +10,7 @@ use wasmtime::component::Linker;
 
 use super::{define_sync, Handler};
 use crate::actor::ActorCtx;
-use crate::manifest::{HandlerConfig, Manifest};
+use crate::manifest::{EnvGrant, Manifest};
 
 const INTERFACE: &str = "theater:simple/environment";
 
@@ -41,31 +41,16 @@ impl Handler for EnvironmentHandler {
 }
 
 /// The variables an actor may read, borrowed from its manifest.
-struct AllowList<'a> {
-    names: &'a [String],
-    prefixes: &'a [String],
-}
+struct AllowList<'a>(EnvGrant<'a>);
 
 impl<'a> AllowList<'a> {
     /// The actor's list; empty (nothing visible) if the manifest does not grant the handler.
     fn of(manifest: &'a Manifest) -> AllowList<'a> {
-        match manifest.handler("environment") {
-            Some(HandlerConfig::Environment {
-                allow,
-                allow_prefixes,
-            }) => AllowList {
-                names: allow,
-                prefixes: allow_prefixes,
-            },
-            _ => AllowList {
-                names: &[],
-                prefixes: &[],
-            },
-        }
+        AllowList(EnvGrant::of(manifest.handler("environment")))
     }
 
     fn allows(&self, name: &str) -> bool {
-        crate::manifest::env_allows(self.names, self.prefixes, name)
+        self.0.allows(name)
     }
 
     /// The value of `name` if it is allowed, set, and UTF-8.
@@ -94,42 +79,49 @@ impl<'a> AllowList<'a> {
 mod tests {
     use super::*;
 
+    fn grant<'a>(allow: &'a [String], prefixes: &'a [String], deny: &'a [String]) -> AllowList<'a> {
+        AllowList(EnvGrant {
+            allow,
+            allow_prefixes: prefixes,
+            deny,
+        })
+    }
+
     #[test]
     fn names_and_prefixes_allow_exactly_what_they_say() {
         let names = ["HOME".to_string()];
         let prefixes = ["APP_".to_string()];
-        let list = AllowList {
-            names: &names,
-            prefixes: &prefixes,
-        };
+        let list = grant(&names, &prefixes, &[]);
         assert!(list.allows("HOME"));
         assert!(list.allows("APP_MODE"));
         assert!(!list.allows("HOMEPATH"), "names match whole names only");
         assert!(!list.allows("SECRET"));
         assert!(
-            !AllowList {
-                names: &[],
-                prefixes: &[]
-            }
-            .allows("PATH"),
+            !grant(&[], &[], &[]).allows("PATH"),
             "nothing is visible by default"
+        );
+    }
+
+    #[test]
+    fn deny_wins_over_names_and_prefixes() {
+        let everything = ["".to_string()];
+        let home = ["HOME".to_string()];
+        let list = grant(&home, &everything, &home);
+        assert!(list.allows("PATH"));
+        assert!(
+            !list.allows("HOME"),
+            "a denied name stays hidden even when named"
         );
     }
 
     #[test]
     fn theater_variables_need_their_full_name() {
         let everything = ["".to_string(), "THEATER_".to_string()];
-        let list = AllowList {
-            names: &[],
-            prefixes: &everything,
-        };
+        let list = grant(&[], &everything, &[]);
         assert!(list.allows("PATH"));
         assert!(!list.allows("THEATER_TOKEN") && !list.allows("THEATER_HOME"));
         let named = ["THEATER_HOME".to_string()];
-        let list = AllowList {
-            names: &named,
-            prefixes: &everything,
-        };
+        let list = grant(&named, &everything, &[]);
         assert!(list.allows("THEATER_HOME") && !list.allows("THEATER_TOKEN"));
     }
 
@@ -137,10 +129,7 @@ mod tests {
     fn off_list_variables_read_as_absent_and_are_not_listed() {
         // PATH is set in any test environment; CARGO_PKG_NAME is set by cargo for tests.
         let names = ["CARGO_PKG_NAME".to_string()];
-        let list = AllowList {
-            names: &names,
-            prefixes: &[],
-        };
+        let list = grant(&names, &[], &[]);
         assert_eq!(list.get("PATH"), None);
         assert_eq!(
             list.get("CARGO_PKG_NAME").as_deref(),

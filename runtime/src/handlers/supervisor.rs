@@ -98,7 +98,7 @@ fn child_manifest(ctx: &ActorCtx, spec: &str) -> Outcome<Manifest> {
         Manifest::parse(spec, base, "<inline manifest>")
     } else {
         let path = confine(base, std::path::Path::new(spec)).map_err(|e| e.to_string())?;
-        Manifest::load(&path)
+        Manifest::load_child(&path)
     }
     .map_err(|e| e.to_string())?;
     // Read later from where they resolve now, so they cannot be swapped for a link out.
