@@ -285,6 +285,12 @@ pub const MAX_HANDLER_MS: u64 = 86_400_000;
 
 /// Default `max_sleep_ms` of `timing`: the longest wait one call may ask for.
 pub const DEFAULT_MAX_SLEEP_MS: u64 = 60_000;
+/// Default `max_timers` of `timers`: timers alive at once.
+pub const DEFAULT_MAX_TIMERS: u64 = 16;
+/// Largest `max_timers` a manifest may ask for.
+pub const MAX_TIMERS: u64 = 10_000;
+/// Default `min_interval_ms` of `timers`: the shortest interval.
+pub const DEFAULT_MIN_INTERVAL_MS: u64 = 10;
 /// Default largest file `filesystem.read-file` returns.
 pub const DEFAULT_MAX_READ_BYTES: u64 = 10 << 20;
 /// Default largest content `filesystem.write-file` accepts.
@@ -338,6 +344,18 @@ pub enum HandlerConfig {
         #[serde(default = "default_max_write_bytes")]
         max_write_bytes: u64,
     },
+    /// `theater:simple/timers` — messages to itself after a delay or every interval.
+    Timers {
+        /// Timers alive at once.
+        #[serde(default = "default_max_timers")]
+        max_timers: u64,
+        /// Shortest `set-interval` interval (at least 1).
+        #[serde(default = "default_min_interval_ms")]
+        min_interval_ms: u64,
+        /// Longest delay or interval.
+        #[serde(default = "default_max_delay_ms")]
+        max_delay_ms: u64,
+    },
     /// `theater:simple/http-client` — outgoing HTTP requests to allowed hosts.
     HttpClient {
         #[serde(default)]
@@ -351,6 +369,15 @@ pub enum HandlerConfig {
 
 fn default_max_sleep_ms() -> u64 {
     DEFAULT_MAX_SLEEP_MS
+}
+fn default_max_timers() -> u64 {
+    DEFAULT_MAX_TIMERS
+}
+fn default_min_interval_ms() -> u64 {
+    DEFAULT_MIN_INTERVAL_MS
+}
+fn default_max_delay_ms() -> u64 {
+    MAX_HANDLER_MS
 }
 fn default_max_read_bytes() -> u64 {
     DEFAULT_MAX_READ_BYTES
@@ -377,6 +404,7 @@ impl HandlerConfig {
             HandlerConfig::Random { .. } => "random",
             HandlerConfig::Environment { .. } => "environment",
             HandlerConfig::Filesystem { .. } => "filesystem",
+            HandlerConfig::Timers { .. } => "timers",
             HandlerConfig::HttpClient { .. } => "http-client",
         }
     }
@@ -386,9 +414,18 @@ impl HandlerConfig {
         interface_for_type(self.type_name()).unwrap_or("theater:simple/runtime")
     }
 
-    /// Its numeric options, each with its name and largest allowed value.
+    /// Its numeric options where larger grants more, each with its name and largest allowed
+    /// value (`timers` `min_interval_ms`, where smaller grants more, is checked on its own).
     pub fn numeric_options(&self) -> Vec<(&'static str, u64, u64)> {
         match self {
+            HandlerConfig::Timers {
+                max_timers,
+                max_delay_ms,
+                ..
+            } => vec![
+                ("max_timers", *max_timers, MAX_TIMERS),
+                ("max_delay_ms", *max_delay_ms, MAX_HANDLER_MS),
+            ],
             HandlerConfig::Timing { max_sleep_ms } => {
                 vec![("max_sleep_ms", *max_sleep_ms, MAX_HANDLER_MS)]
             }
@@ -413,6 +450,14 @@ impl HandlerConfig {
     }
 
     fn check_ranges(&self) -> Result<(), String> {
+        if let HandlerConfig::Timers {
+            min_interval_ms, ..
+        } = self
+        {
+            if !(1..=MAX_HANDLER_MS).contains(min_interval_ms) {
+                return Err(format!("[[handler]] type = \"timers\": min_interval_ms = {min_interval_ms} is out of range: use 1 to {MAX_HANDLER_MS}"));
+            }
+        }
         for (name, value, max) in self.numeric_options() {
             if value > max {
                 return Err(format!(
@@ -598,6 +643,7 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
     ("random", "theater:simple/random"),
     ("environment", "theater:simple/environment"),
     ("filesystem", "theater:simple/filesystem"),
+    ("timers", "theater:simple/timers"),
     ("http-client", "theater:simple/http-client"),
 ];
 

@@ -93,6 +93,9 @@ pub async fn run(
     }
     let failed_messages = outcomes.iter().filter(|o| o.err.is_some()).count();
 
+    if args.wait {
+        wait_for_end(&theater, &id).await;
+    }
     let status = theater.stop(&id).await?;
     // A failed flush (events the database refused) is reported after the actor's own end,
     // which says why it stopped.
@@ -124,6 +127,17 @@ pub async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--wait`: until the actor ends by itself, or Ctrl-C.
+async fn wait_for_end(theater: &Theater, id: &str) {
+    let Ok(actor) = theater.actor(id) else {
+        return;
+    };
+    tokio::select! {
+        _ = actor.handle.wait() => {}
+        _ = tokio::signal::ctrl_c() => eprintln!("interrupted: stopping actor {id}"),
+    }
 }
 
 /// What became of one `--send` or `--request`: the reply (`None` for a send) or the error.

@@ -230,6 +230,17 @@ impl ActorCtx {
             .expect("extensions are keyed by their own TypeId")
     }
 
+    /// Drop this actor's value of handler state `T`, if any (its `Drop` ends what it holds).
+    pub(crate) fn remove_extension<T: Any>(&mut self) {
+        self.extensions.remove(&TypeId::of::<T>());
+    }
+
+    /// The runtime, held weakly: for work that outlives this call (a timer) and must not
+    /// keep the runtime alive.
+    pub(crate) fn system_weak(&self) -> Weak<dyn ActorSystem> {
+        self.system.clone()
+    }
+
     /// Check a host call the guest is making, before it runs, against `[limits]
     /// max_events_per_sec` and `max_event_bytes` (its parameters alone). A refused call is
     /// recorded as such ([`ActorCtx::record_refusal`]) and traps.

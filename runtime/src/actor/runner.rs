@@ -81,6 +81,8 @@ pub(crate) async fn run(
 ) -> Exit {
     let mut stop_waiters = StopWaiters::new();
     let ending = serve(&mut actor, &mut mailbox, &mut stop_waiters).await;
+    // A stopped actor gets no more ticks, and a restarted one starts with no timers.
+    crate::handlers::stop_timers(actor.ctx_mut());
     let abandoned = refuse_waiting(&mut actor, &mut mailbox, &ending, &mut stop_waiters);
     stop_children(&mut actor).await;
     record_end(actor.ctx_mut(), &ending, abandoned).await;

@@ -12,6 +12,7 @@ mod random;
 mod runtime;
 mod store;
 mod supervisor;
+mod timers;
 mod timing;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub use host_fn::{
     define_async, define_sending_async, define_sending_sync, define_summarised, define_sync,
     define_sync_prepared, HostFuture,
 };
+pub(crate) use timers::stop_all as stop_timers;
 
 /// A host interface that can be granted to actors. Define its functions with the
 /// `define_*` functions of this module: they record every call in the actor's chain and
@@ -49,6 +51,7 @@ pub fn builtin(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
         Arc::new(random::RandomHandler),
         Arc::new(environment::EnvironmentHandler),
         Arc::new(filesystem::FilesystemHandler),
+        Arc::new(timers::TimersHandler),
     ];
     #[cfg(feature = "http-client")]
     handlers.push(Arc::new(http_client::HttpClientHandler::default()));
