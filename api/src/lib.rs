@@ -107,6 +107,19 @@ pub struct ActorView {
     /// effect, entries kept wider than Theater's defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The servers it listens with through `http-framework`, by server id (a test finds
+    /// the port of an actor that asked for port 0 here).
+    #[serde(default)]
+    pub listening: Vec<ListeningServer>,
+}
+
+/// A server an actor listens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListeningServer {
+    /// The id `http-framework.create-server` gave the actor.
+    pub server_id: u64,
+    /// The local address, e.g. `127.0.0.1:41234`.
+    pub address: String,
 }
 
 /// `GET /v1/actors`.

@@ -75,7 +75,7 @@ macro_rules! wire_int {
         }
     )*};
 }
-wire_int!(i32, u32, u64, i64);
+wire_int!(u16, i32, u32, u64, i64);
 
 impl Wire for f64 {
     fn to_value(&self) -> Value {
@@ -187,6 +187,7 @@ wire_tuple!(A);
 wire_tuple!(A, B);
 wire_tuple!(A, B, C);
 wire_tuple!(A, B, C, D);
+wire_tuple!(A, B, C, D, E);
 
 /// A CBOR map with text keys, in the given order.
 pub fn map(entries: Vec<(&str, Value)>) -> Value {

@@ -11,7 +11,8 @@
 //! `http-client` — each host entry one of the parent's (any, if the parent holds `"*"`),
 //! `max_response_bytes` and `timeout_ms` no larger; `timing` —
 //! `max_sleep_ms` no larger; `timers` — `max_timers` and `max_delay_ms` no larger,
-//! `min_interval_ms` no smaller; every `[limits]` value no larger. A `[limits]` value the child
+//! `min_interval_ms` no smaller; `http-framework` — each `bind` entry within one of the
+//! parent's, every byte, count and time bound no larger; every `[limits]` value no larger. A `[limits]` value the child
 //! leaves at its default is first lowered to the parent's ([`inherit_limits`]), so a
 //! parent with tighter limits can spawn children that do not repeat them.
 
@@ -157,6 +158,24 @@ fn compare_handler(
                 });
             }
         }
+        (HandlerConfig::HttpFramework(c), HandlerConfig::HttpFramework(p)) => {
+            let held: Vec<String> = p
+                .bind
+                .iter()
+                .map(|r| format!("{:?}", r.to_string()))
+                .collect();
+            for rule in c
+                .bind
+                .iter()
+                .filter(|r| !p.bind.iter().any(|held| r.within(held)))
+            {
+                out.push(Widened {
+                    grant: grant("bind"),
+                    child: format!("{:?}", rule.to_string()),
+                    parent: format!("[{}]", held.join(", ")),
+                });
+            }
+        }
         _ => {}
     }
 }
@@ -239,6 +258,43 @@ mod tests {
             .err()
             .map(|e| e.widened.into_iter().map(|w| w.grant).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_http_framework_child_binds_and_bounds_no_wider() {
+        let d = Dir::new();
+        let parent = d.manifest(
+            "[[handler]]\ntype = \"http-framework\"\nbind = [\"127.0.0.1:8000-8099\"]\nmax_body_bytes = 100\n",
+        );
+        let narrower = d.manifest(
+            "[[handler]]\ntype = \"http-framework\"\nbind = [\"127.0.0.1:8080\"]\nmax_body_bytes = 10\nmax_connections = 5\n",
+        );
+        assert_eq!(check(&narrower, &parent), Ok(()));
+        for bad in [
+            "bindd = []",
+            "bind = [\"localhost\"]",
+            "max_servers = 65",
+            "max_body_bytes = -1",
+        ] {
+            let text = format!(
+                "name = \"m\"\nversion = \"1\"\ncomponent = \"a.wasm\"\n[[handler]]\ntype = \"http-framework\"\n{bad}\n"
+            );
+            assert!(
+                Manifest::parse(&text, d.0.path(), "m.toml").is_err(),
+                "{bad}"
+            );
+        }
+        let wider = d.manifest(
+            "[[handler]]\ntype = \"http-framework\"\nbind = [\"127.0.0.1\", \"0.0.0.0:8080\"]\nmax_body_bytes = 1000\n",
+        );
+        assert_eq!(
+            widened(&wider, &parent),
+            [
+                "[[handler]] type = \"http-framework\" max_body_bytes",
+                "[[handler]] type = \"http-framework\" bind",
+                "[[handler]] type = \"http-framework\" bind",
+            ]
+        );
     }
 
     #[test]

@@ -11,11 +11,14 @@ wasmtime::component::bindgen!({
 pub use theater::simple::filesystem::{
     CommandError, CommandResult, CommandSuccess, FileKind, FileMetadata,
 };
-pub use theater::simple::http_types::{HttpRequest, HttpResponse};
+pub use theater::simple::http_types::{
+    HttpRequest, HttpResponse, MiddlewareResult, ServerConfig, ServerInfo, TlsConfig,
+};
 pub use theater::simple::store::ContentRef;
 pub use theater::simple::types::{
     Chain, ChainEvent, ChannelAccept, Event as WitEvent, MetaEvent, WitActorError, WitErrorType,
 };
+pub use theater::simple::websocket_types::{MessageType, WebsocketMessage};
 
 use crate::chain::payload::{map, Fields, PayloadError, Wire};
 use ciborium::value::Value;
@@ -271,6 +274,135 @@ impl Wire for HttpResponse {
             status,
             headers: f.get("headers")?,
             body: f.get("body")?,
+        })
+    }
+}
+
+impl Wire for MiddlewareResult {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("proceed", self.proceed.to_value()),
+            ("request", self.request.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(MiddlewareResult {
+            proceed: f.get("proceed")?,
+            request: f.get("request")?,
+        })
+    }
+}
+
+impl Wire for TlsConfig {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("cert-path", self.cert_path.to_value()),
+            ("key-path", self.key_path.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(TlsConfig {
+            cert_path: f.get("cert-path")?,
+            key_path: f.get("key-path")?,
+        })
+    }
+}
+
+/// `port` is a `u16` in WIT; it is recorded as an integer like every other.
+impl Wire for ServerConfig {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("port", self.port.map(u32::from).to_value()),
+            ("host", self.host.to_value()),
+            ("tls-config", self.tls_config.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(ServerConfig {
+            port: f.get::<Option<u32>>("port")?.map(port).transpose()?,
+            host: f.get("host")?,
+            tls_config: f.get("tls-config")?,
+        })
+    }
+}
+
+fn port(n: u32) -> Result<u16, PayloadError> {
+    u16::try_from(n).map_err(|_| PayloadError("port out of range".into()))
+}
+
+impl Wire for ServerInfo {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("id", self.id.to_value()),
+            ("port", u32::from(self.port).to_value()),
+            ("host", self.host.to_value()),
+            ("running", self.running.to_value()),
+            ("routes-count", self.routes_count.to_value()),
+            ("middleware-count", self.middleware_count.to_value()),
+            ("websocket-enabled", self.websocket_enabled.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(ServerInfo {
+            id: f.get("id")?,
+            port: port(f.get("port")?)?,
+            host: f.get("host")?,
+            running: f.get("running")?,
+            routes_count: f.get("routes-count")?,
+            middleware_count: f.get("middleware-count")?,
+            websocket_enabled: f.get("websocket-enabled")?,
+        })
+    }
+}
+
+/// A message type is its name; `other(x)` is `{"other": x}`.
+impl Wire for MessageType {
+    fn to_value(&self) -> Value {
+        let name = match self {
+            MessageType::Text => "text",
+            MessageType::Binary => "binary",
+            MessageType::Connect => "connect",
+            MessageType::Close => "close",
+            MessageType::Ping => "ping",
+            MessageType::Pong => "pong",
+            MessageType::Other(other) => return map(vec![("other", other.to_value())]),
+        };
+        Value::Text(name.to_string())
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        if let Value::Map(_) = v {
+            return Ok(MessageType::Other(Fields::new(v)?.get("other")?));
+        }
+        Ok(match String::from_value(v)?.as_str() {
+            "text" => MessageType::Text,
+            "binary" => MessageType::Binary,
+            "connect" => MessageType::Connect,
+            "close" => MessageType::Close,
+            "ping" => MessageType::Ping,
+            "pong" => MessageType::Pong,
+            other => return Err(PayloadError(format!("unknown message type {other}"))),
+        })
+    }
+}
+
+impl Wire for WebsocketMessage {
+    fn to_value(&self) -> Value {
+        map(vec![
+            ("ty", self.ty.to_value()),
+            ("data", self.data.to_value()),
+            ("text", self.text.to_value()),
+        ])
+    }
+    fn from_value(v: Value) -> Result<Self, PayloadError> {
+        let mut f = Fields::new(v)?;
+        Ok(WebsocketMessage {
+            ty: f.get("ty")?,
+            data: f.get("data")?,
+            text: f.get("text")?,
         })
     }
 }

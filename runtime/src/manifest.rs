@@ -365,6 +365,8 @@ pub enum HandlerConfig {
         #[serde(default = "default_http_timeout_ms")]
         timeout_ms: u64,
     },
+    /// `theater:simple/http-framework` — HTTP and WebSocket servers (`manifest_http`).
+    HttpFramework(crate::manifest_http::HttpFrameworkGrant),
 }
 
 fn default_max_sleep_ms() -> u64 {
@@ -406,6 +408,7 @@ impl HandlerConfig {
             HandlerConfig::Filesystem { .. } => "filesystem",
             HandlerConfig::Timers { .. } => "timers",
             HandlerConfig::HttpClient { .. } => "http-client",
+            HandlerConfig::HttpFramework(_) => "http-framework",
         }
     }
 
@@ -445,6 +448,7 @@ impl HandlerConfig {
                 ("max_response_bytes", *max_response_bytes, MAX_HANDLER_BYTES),
                 ("timeout_ms", *timeout_ms, MAX_HANDLER_MS),
             ],
+            HandlerConfig::HttpFramework(grant) => grant.numeric_options(),
             _ => Vec::new(),
         }
     }
@@ -645,6 +649,7 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
     ("filesystem", "theater:simple/filesystem"),
     ("timers", "theater:simple/timers"),
     ("http-client", "theater:simple/http-client"),
+    ("http-framework", "theater:simple/http-framework"),
 ];
 
 /// Interfaces that hold only type definitions other interfaces use: importing one grants

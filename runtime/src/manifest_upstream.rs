@@ -393,8 +393,9 @@ impl UpstreamHandler {
             UpstreamHandler::MessageServer(_) => HandlerConfig::MessageServer {},
             UpstreamHandler::Supervisor(_) => HandlerConfig::Supervisor {},
             UpstreamHandler::Store(_) => HandlerConfig::Store {},
+            // The original's entry has no options: Theater's defaults (loopback only).
             UpstreamHandler::HttpFramework(_) => {
-                return Err("handler type \"http-framework\" is not served by this build of Theater: remove the entry (a component that imports theater:simple/http-framework cannot run here yet)".into())
+                HandlerConfig::HttpFramework(crate::manifest_http::HttpFrameworkGrant::default())
             }
             UpstreamHandler::Process(options) => {
                 note.ignored.push(format!("{} (Theater runs no processes; a component that imports theater:simple/process is refused)", options.entry()));
@@ -752,7 +753,6 @@ max_bytes = 10
             ("[[handlers]]\ntype = \"environment\"\nconfig = { allowed_varz = [] }\n", ":5:", "allowed_varz"),
             ("[[handler]]\ntype = \"filesystem\"\n", ":5:", "path"),
             ("[[handler]]\ntype = \"teleport\"\n", ":6:", "teleport"),
-            ("[[handler]]\ntype = \"http-framework\"\n", ":5:", "http-framework"),
             ("component_path = \"a.wasm\"\n", ":5:", "component_path"),
             ("[[handler]]\ntype = \"store\"\n[[handlers]]\ntype = \"store\"\n", ":7:", "one of the two forms"),
         ];
@@ -760,6 +760,20 @@ max_bytes = 10
             let e = error(&format!("{head}{extra}"));
             assert!(e.contains(line) && e.contains(says), "{extra}: {e}");
         }
+    }
+
+    #[test]
+    fn an_http_framework_entry_gets_the_native_defaults() {
+        let d = Dirs::new();
+        let m = d
+            .top_level("name = \"a\"\nversion = \"1\"\ncomponent = \"a.wasm\"\ndescription = \"d\"\n[[handler]]\ntype = \"http-framework\"\n")
+            .unwrap();
+        assert_eq!(
+            m.handlers,
+            [HandlerConfig::HttpFramework(
+                crate::manifest_http::HttpFrameworkGrant::default()
+            )]
+        );
     }
 
     #[test]

@@ -16,8 +16,11 @@ use std::time::Duration;
 use ciborium::value::Value;
 use wasmtime::component::InstancePre;
 
+use crate::actor::exports::{
+    HTTP_MIDDLEWARE, HTTP_REQUEST, WEBSOCKET_CONNECT, WEBSOCKET_DISCONNECT, WEBSOCKET_MESSAGE,
+};
 use crate::actor::{ActorCtx, ActorInstance, CallError, Cause};
-use crate::bindings::WitActorError;
+use crate::bindings::{HttpRequest, WebsocketMessage, WitActorError};
 use crate::chain::payload::{decode, Fields, Wire};
 use crate::chain::verify::{verify_links, VerifyError};
 use crate::chain::{sha256, ActorChain, BlobLookup, Event, Hash};
@@ -197,6 +200,39 @@ async fn run_call(instance: &mut ActorInstance, index: u64, call: Call) -> Resul
         "handle-child-external-stop" => {
             let (child,): (String,) = args(index, p)?;
             instance.handle_child_external_stop(child).await
+        }
+        HTTP_REQUEST => {
+            let (handler, request): (u64, HttpRequest) = args(index, p)?;
+            instance
+                .handle_http_request(handler, request)
+                .await
+                .map(|_| ())
+        }
+        HTTP_MIDDLEWARE => {
+            let (handler, request): (u64, HttpRequest) = args(index, p)?;
+            instance
+                .handle_http_middleware(handler, request)
+                .await
+                .map(|_| ())
+        }
+        WEBSOCKET_CONNECT => {
+            let (handler, connection, path, query) = args(index, p)?;
+            instance
+                .handle_websocket_connect(handler, connection, path, query)
+                .await
+        }
+        WEBSOCKET_MESSAGE => {
+            let (handler, connection, message): (u64, u64, WebsocketMessage) = args(index, p)?;
+            instance
+                .handle_websocket_message(handler, connection, message)
+                .await
+                .map(|_| ())
+        }
+        WEBSOCKET_DISCONNECT => {
+            let (handler, connection) = args(index, p)?;
+            instance
+                .handle_websocket_disconnect(handler, connection)
+                .await
         }
         other => return Err(malformed(index, format!("unknown export {other}"))),
     };

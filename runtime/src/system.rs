@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::actor::{ActorError, ActorHandle};
 use crate::chain::{ChainError, ChainReader};
 use crate::error::RuntimeError;
+use crate::listeners::Listeners;
 use crate::manifest::Manifest;
 use crate::wait_for::WaitGuard;
 
@@ -63,4 +64,6 @@ pub trait ActorSystem: Send + Sync {
     ) -> BoxFuture<'a, Result<(), RuntimeError>>;
     /// A reader of the chain database (the caller flushes its own chain first).
     fn chain_reader(&self) -> Result<ChainReader, ChainError>;
+    /// Where actors' `http-framework` servers listen.
+    fn listeners(&self) -> Arc<Listeners>;
 }

@@ -18,6 +18,7 @@ use crate::engine::{EngineConfig, LoadedComponent, TheaterEngine};
 use crate::error::RuntimeError;
 use crate::handlers::{self, Handler};
 use crate::ids::{IdScheme, Ids};
+use crate::listeners::{Listeners, ListeningServer};
 use crate::names::{NameError, Names};
 use crate::paths;
 use crate::replay::{ReplayError, ReplayInput, ReplayReport, Replayer};
@@ -113,6 +114,8 @@ pub(crate) struct Inner {
     pending: Mutex<HashMap<u64, Option<String>>>,
     next_reservation: std::sync::atomic::AtomicU64,
     ids: Ids,
+    /// Where actors' `http-framework` servers listen.
+    listeners: Arc<Listeners>,
 }
 
 /// The actor runtime. Cheap to clone; clones share everything.
@@ -152,6 +155,7 @@ impl Theater {
                 pending: Mutex::new(HashMap::new()),
                 next_reservation: std::sync::atomic::AtomicU64::new(0),
                 ids: Ids::new(config.ids),
+                listeners: Arc::default(),
             }),
         })
     }
@@ -167,6 +171,12 @@ impl Theater {
 
     pub fn db(&self) -> &ChainDb {
         &self.inner.db
+    }
+
+    /// The servers actor `id` listens with through `http-framework` (none when it runs
+    /// none, has ended, or is unknown), by server id.
+    pub fn listening_servers(&self, id: &str) -> Vec<ListeningServer> {
+        self.inner.listeners.of(id)
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {

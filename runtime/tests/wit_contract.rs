@@ -52,15 +52,34 @@ fn component_for(world_name: &str, extra: Option<&str>) -> Vec<u8> {
 async fn every_function_of_the_contract_links_with_its_exact_signature() {
     let component = component_for_world("theater-actor");
     let imports = theater_runtime::sandbox::component_imports(&component, "dummy").unwrap();
+    // `http-framework` is imported by the SDK's HTTP world, which also exports `http-handlers`.
+    let http = component_for(
+        "http-actor",
+        Some(
+            "package test:http;
+            world http-actor {
+                include theater:simple/theater-http-actor;
+                export theater:simple/actor;
+            }",
+        ),
+    );
+    let http_imports = theater_runtime::sandbox::component_imports(&http, "dummy").unwrap();
     for interface in theater_runtime::manifest::HANDLER_TYPES
         .iter()
         .map(|(_, i)| *i)
     {
         assert!(
-            imports.iter().any(|i| i == interface),
-            "the SDK world does not import {interface}: {imports:?}"
+            imports.iter().chain(&http_imports).any(|i| i == interface),
+            "the SDK worlds do not import {interface}: {imports:?} {http_imports:?}"
         );
     }
+    // Its exports are looked up with their exact signatures when the actor starts.
+    assert_links(
+        &http,
+        "[[handler]]\ntype = \"http-framework\"\n",
+        "the HTTP world",
+    )
+    .await;
 
     let mut grants = String::new();
     for (handler, _) in theater_runtime::manifest::HANDLER_TYPES {

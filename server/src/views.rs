@@ -84,6 +84,14 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
         .map(|(info, stats)| {
             let (status, reason) = status_fields(&info.handle.status());
             let names = theater.names_of(&info.id);
+            let listening = theater
+                .listening_servers(&info.id)
+                .into_iter()
+                .map(|l| theater_api::ListeningServer {
+                    server_id: l.server_id,
+                    address: l.address.to_string(),
+                })
+                .collect();
             let view = ActorView {
                 children: children_sorted(&children, &info.id)
                     .into_iter()
@@ -100,6 +108,7 @@ pub async fn views(theater: &Theater, infos: Vec<ActorInfo>) -> Result<Vec<Actor
                 restarts: info.restarts,
                 events: stats.events,
                 head: stats.head,
+                listening,
                 note: None,
             };
             (stats.created_ms, view)

@@ -38,6 +38,16 @@ pub async fn inspect(args: ActorArgs) -> anyhow::Result<ExitCode> {
     } else {
         actor.children.join(", ")
     };
+    let listening = if actor.listening.is_empty() {
+        "-".to_string()
+    } else {
+        let servers: Vec<String> = actor
+            .listening
+            .iter()
+            .map(|l| format!("{} (server {})", l.address, l.server_id))
+            .collect();
+        servers.join(", ")
+    };
     for (key, value) in [
         ("id", actor.id),
         ("name", format!("{} {}", actor.name, actor.version)),
@@ -49,6 +59,7 @@ pub async fn inspect(args: ActorArgs) -> anyhow::Result<ExitCode> {
         ("restarts", actor.restarts.to_string()),
         ("events", actor.events.to_string()),
         ("head", dash(actor.head)),
+        ("listens", listening),
         ("state", dash(state)),
     ] {
         println!("{:<10}{value}", format!("{key}:"));

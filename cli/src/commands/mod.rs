@@ -17,6 +17,7 @@ mod restart;
 mod run;
 mod send;
 mod server;
+mod signals;
 mod start;
 mod state;
 mod stop;

@@ -1,5 +1,6 @@
 //! `theater run`: one actor, in this process, no server. Starts it, delivers the messages
-//! in command-line order, prints each reply, stops it and reports the chain's head.
+//! in command-line order, prints each reply, stops it and reports the chain's head. An actor
+//! that serves HTTP keeps serving until it stops itself or the process is signalled.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use serde_json::json;
 use theater_runtime::chain::{ChainReader, EventFilter};
 use theater_runtime::{ActorStatus, Manifest, RuntimeError, Theater, TheaterConfig};
 
+use super::signals::Signals;
 use crate::cli::RunArgs;
 use crate::output::{print_json, show_bytes};
 
@@ -92,8 +94,9 @@ pub async fn run(
         }
     }
     let failed_messages = outcomes.iter().filter(|o| o.err.is_some()).count();
-
-    if args.wait {
+    // An actor that listens keeps serving after its messages, and `--wait` waits for any
+    // actor (one driven by its own timers) to end by itself.
+    if announce_listening(&theater, &id) || args.wait {
         wait_for_end(&theater, &id).await;
     }
     let status = theater.stop(&id).await?;
@@ -129,14 +132,25 @@ pub async fn run(
     })
 }
 
-/// `--wait`: until the actor ends by itself, or Ctrl-C.
+/// Say where an actor that listens (its `http-framework` servers) serves; whether it does.
+fn announce_listening(theater: &Theater, id: &str) -> bool {
+    let listening = theater.listening_servers(id);
+    for server in &listening {
+        eprintln!(
+            "actor {id} listens on {} (server {}); Ctrl-C to stop it",
+            server.address, server.server_id
+        );
+    }
+    !listening.is_empty()
+}
+
+/// Wait until the actor ends by itself (`runtime.shutdown`, a failure), or Ctrl-C / SIGTERM.
 async fn wait_for_end(theater: &Theater, id: &str) {
-    let Ok(actor) = theater.actor(id) else {
-        return;
-    };
+    let Ok(actor) = theater.actor(id) else { return };
+    let mut signals = Signals::new();
     tokio::select! {
         _ = actor.handle.wait() => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("interrupted: stopping actor {id}"),
+        _ = signals.next() => {}
     }
 }
 

@@ -14,6 +14,7 @@ use theater_runtime::{ResumeReport, Theater, TheaterConfig};
 use theater_server::{new_token, Server, ServerConfig, ServerFile, ServerLimits};
 use tokio::sync::mpsc;
 
+use super::signals::Signals;
 use crate::cli::ServerArgs;
 
 pub async fn server(args: ServerArgs, data_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
@@ -155,33 +156,5 @@ async fn forward_signals(signal: mpsc::Sender<()>, timeout: Duration) {
         if signal.send(()).await.is_err() {
             return;
         }
-    }
-}
-
-/// Ctrl-C, and SIGTERM on Unix (registered once, so none is missed between two waits).
-struct Signals {
-    #[cfg(unix)]
-    terminate: Option<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn new() -> Signals {
-        Signals {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .ok(),
-        }
-    }
-
-    /// The next signal; false when signals cannot be received.
-    async fn next(&mut self) -> bool {
-        #[cfg(unix)]
-        if let Some(terminate) = &mut self.terminate {
-            return tokio::select! {
-                interrupt = tokio::signal::ctrl_c() => interrupt.is_ok(),
-                term = terminate.recv() => term.is_some(),
-            };
-        }
-        tokio::signal::ctrl_c().await.is_ok()
     }
 }

@@ -19,6 +19,7 @@ use crate::supervision::RestartWindow;
 use crate::system::ActorSystem;
 
 use super::cause::Cause;
+use super::handle::{ActorHandle, WeakActorHandle};
 use super::interrupt::Interrupter;
 use super::mailbox::ReplyTx;
 
@@ -54,6 +55,9 @@ pub struct ActorCtx {
     pub(crate) manifest: Arc<Manifest>,
     /// Per-actor state of handlers, one value per type, created on first use.
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// Per-actor resources of handlers that live only while the actor runs (servers,
+    /// sockets): dropped when its task ends, kept by nothing across a restart.
+    resources: HashMap<TypeId, Box<dyn Any + Send>>,
     /// The runtime this actor runs in (weak: the runtime owns the actors, not the reverse).
     system: Weak<dyn ActorSystem>,
     /// Requests this actor deferred (`handle-request` returned no reply), by request id.
@@ -66,6 +70,9 @@ pub struct ActorCtx {
     /// guest code traps at the next epoch tick and host waits end.
     interrupt: watch::Receiver<bool>,
     interrupter: Interrupter,
+    /// The actor's own address once its task runs (none before, and after it ended): for
+    /// handlers that deliver to the actor itself (its servers' requests).
+    own: watch::Sender<Option<WeakActorHandle>>,
 }
 
 /// The export call under way, as the host functions it makes see it.
@@ -157,13 +164,26 @@ impl ActorCtx {
             },
             manifest,
             extensions: HashMap::new(),
+            resources: HashMap::new(),
             system,
             deferred: HashMap::new(),
             supervising: Supervising::default(),
             replay: None,
             interrupt,
             interrupter,
+            own: watch::channel(None).0,
         }
+    }
+
+    /// Publish the actor's own address (its task starts) or withdraw it (its task ended).
+    pub(crate) fn set_own_handle(&self, handle: Option<&ActorHandle>) {
+        self.own.send_replace(handle.map(ActorHandle::downgrade));
+    }
+
+    /// The actor's own address as it is published: a handler that delivers to the actor
+    /// (an HTTP server started during `init`) waits on it until the actor's task runs.
+    pub fn own_handle(&self) -> watch::Receiver<Option<WeakActorHandle>> {
+        self.own.subscribe()
     }
 
     /// What interrupts this actor.
@@ -230,15 +250,21 @@ impl ActorCtx {
             .expect("extensions are keyed by their own TypeId")
     }
 
-    /// Drop this actor's value of handler state `T`, if any (its `Drop` ends what it holds).
-    pub(crate) fn remove_extension<T: Any>(&mut self) {
-        self.extensions.remove(&TypeId::of::<T>());
+    /// This actor's resource `T` (a handler's servers, say), created by `init` on first use
+    /// and dropped when the actor's task ends ([`ActorCtx::release_resources`]).
+    pub fn resource<T: Any + Send>(&mut self, init: impl FnOnce() -> T) -> &mut T {
+        self.resources
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(init()))
+            .downcast_mut::<T>()
+            .expect("resources are keyed by their own TypeId")
     }
 
-    /// The runtime, held weakly: for work that outlives this call (a timer) and must not
-    /// keep the runtime alive.
-    pub(crate) fn system_weak(&self) -> Weak<dyn ActorSystem> {
-        self.system.clone()
+    /// Drop every resource and withdraw the actor's own address: its task has ended
+    /// (stopped, failed or interrupted).
+    pub(crate) fn release_resources(&mut self) {
+        self.resources.clear();
+        self.set_own_handle(None);
     }
 
     /// Check a host call the guest is making, before it runs, against `[limits]

@@ -19,6 +19,14 @@ pub enum CallError {
     NotHandled(String),
 }
 
+/// Why a call's result means the actor failed: the reason it trapped, if it did.
+pub(crate) fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {
+    match r {
+        Err(CallError::Trap(reason)) => Some(reason.clone()),
+        _ => None,
+    }
+}
+
 /// Why a message could not be delivered or answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActorError {

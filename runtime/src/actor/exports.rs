@@ -6,7 +6,9 @@ use wasmtime::component::{ComponentNamedList, Instance, Lift, Lower, TypedFunc};
 use wasmtime::Store;
 
 use super::ActorCtx;
-use crate::bindings::{ChannelAccept, WitActorError};
+use crate::bindings::{
+    ChannelAccept, HttpRequest, HttpResponse, MiddlewareResult, WebsocketMessage, WitActorError,
+};
 
 /// The state argument and result of every export.
 pub type State = Option<Vec<u8>>;
@@ -19,6 +21,16 @@ pub const ACTOR: &str = "theater:simple/actor";
 pub const ACTOR_RESUME: &str = "theater:simple/actor-resume";
 pub const MESSAGE_SERVER: &str = "theater:simple/message-server-client";
 pub const SUPERVISOR_HANDLERS: &str = "theater:simple/supervisor-handlers";
+/// Exported by actors that serve HTTP or WebSocket through `http-framework`.
+pub const HTTP_HANDLERS: &str = "theater:simple/http-handlers";
+
+/// The `http-handlers` exports as `wasm/call` events name them: qualified, since
+/// `handle-request` is a `message-server-client` export too.
+pub const HTTP_REQUEST: &str = "http-handlers.handle-request";
+pub const HTTP_MIDDLEWARE: &str = "http-handlers.handle-middleware";
+pub const WEBSOCKET_CONNECT: &str = "http-handlers.handle-websocket-connect";
+pub const WEBSOCKET_MESSAGE: &str = "http-handlers.handle-websocket-message";
+pub const WEBSOCKET_DISCONNECT: &str = "http-handlers.handle-websocket-disconnect";
 
 /// An export that takes only the actor's id or a child's id.
 type IdExport = Export<(String,), (State,)>;
@@ -28,6 +40,13 @@ type IdMessageExport<Ret> = Export<(String, Vec<u8>), Ret>;
 type RequestExport = IdMessageExport<(State, (Option<Vec<u8>>,))>;
 /// `handle-child-exit`: a child's id and the data it ended with.
 type ChildExitExport = Export<(String, Option<Vec<u8>>), (State,)>;
+/// An `http-handlers` export given a handler id and a request.
+type HttpExport<Ret> = Export<(u64, HttpRequest), (State, (Ret,))>;
+/// `handle-websocket-connect`: handler, connection, path, query.
+type WebSocketConnectExport = Export<(u64, u64, String, Option<String>), (State,)>;
+/// `handle-websocket-message`: the messages to send back.
+type WebSocketMessageExport =
+    Export<(u64, u64, WebsocketMessage), (State, (Vec<WebsocketMessage>,))>;
 
 /// The typed exports of one instance.
 pub struct Exports {
@@ -41,6 +60,16 @@ pub struct Exports {
     pub handle_child_error: Option<Export<(String, WitActorError), (State,)>>,
     pub handle_child_exit: Option<ChildExitExport>,
     pub handle_child_external_stop: Option<IdExport>,
+    pub http: HttpExports,
+}
+
+/// The `http-handlers` exports of one instance.
+pub struct HttpExports {
+    pub request: Option<HttpExport<HttpResponse>>,
+    pub middleware: Option<HttpExport<MiddlewareResult>>,
+    pub websocket_connect: Option<WebSocketConnectExport>,
+    pub websocket_message: Option<WebSocketMessageExport>,
+    pub websocket_disconnect: Option<Export<(u64, u64), (State,)>>,
 }
 
 /// An export is present but its signature differs from the contract's.
@@ -83,6 +112,28 @@ impl Exports {
                 SUPERVISOR_HANDLERS,
                 "handle-child-external-stop",
             )?,
+            http: HttpExports {
+                request: find(store, instance, HTTP_HANDLERS, "handle-request")?,
+                middleware: find(store, instance, HTTP_HANDLERS, "handle-middleware")?,
+                websocket_connect: find(
+                    store,
+                    instance,
+                    HTTP_HANDLERS,
+                    "handle-websocket-connect",
+                )?,
+                websocket_message: find(
+                    store,
+                    instance,
+                    HTTP_HANDLERS,
+                    "handle-websocket-message",
+                )?,
+                websocket_disconnect: find(
+                    store,
+                    instance,
+                    HTTP_HANDLERS,
+                    "handle-websocket-disconnect",
+                )?,
+            },
         })
     }
 }

@@ -19,7 +19,45 @@ pub struct ActorHandle {
     interrupter: Interrupter,
 }
 
+/// An actor's address that does not keep its mailbox open: what the actor's own resources
+/// (its servers) hold, so an actor nobody else addresses still ends.
+#[derive(Clone)]
+pub struct WeakActorHandle {
+    id: String,
+    tx: mpsc::WeakSender<Envelope>,
+    status: watch::Receiver<ActorStatus>,
+    mailbox: usize,
+    max_message_bytes: usize,
+    interrupter: Interrupter,
+}
+
+impl WeakActorHandle {
+    /// The handle, while the actor's mailbox is open.
+    pub fn upgrade(&self) -> Option<ActorHandle> {
+        Some(ActorHandle {
+            id: self.id.clone(),
+            tx: self.tx.upgrade()?,
+            status: self.status.clone(),
+            mailbox: self.mailbox,
+            max_message_bytes: self.max_message_bytes,
+            interrupter: self.interrupter.clone(),
+        })
+    }
+}
+
 impl ActorHandle {
+    /// This address without keeping the mailbox open.
+    pub fn downgrade(&self) -> WeakActorHandle {
+        WeakActorHandle {
+            id: self.id.clone(),
+            tx: self.tx.downgrade(),
+            status: self.status.clone(),
+            mailbox: self.mailbox,
+            max_message_bytes: self.max_message_bytes,
+            interrupter: self.interrupter.clone(),
+        }
+    }
+
     pub(crate) fn new(
         id: String,
         mailbox: usize,

@@ -9,9 +9,11 @@ use wasmtime::component::{ComponentNamedList, InstancePre, Lift, Lower};
 use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 
 use super::cause::Cause;
-use super::exports::{Export, Exports, State};
+use super::exports::{self, Export, Exports, State};
 use super::{ActorCtx, CallError};
-use crate::bindings::{ChannelAccept, WitActorError};
+use crate::bindings::{
+    ChannelAccept, HttpRequest, HttpResponse, MiddlewareResult, WebsocketMessage, WitActorError,
+};
 use crate::chain::payload::{encode, map, Wire};
 use crate::chain::sha256;
 use crate::limits::{CallTimeout, Interrupted, MemoryLimitExceeded};
@@ -202,6 +204,60 @@ impl ActorInstance {
             .await
     }
 
+    pub(crate) async fn handle_http_request(
+        &mut self,
+        handler: u64,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, CallError> {
+        let f = self.exports.http.request;
+        self.call(exports::HTTP_REQUEST, f, (handler, request), None)
+            .await
+    }
+
+    pub(crate) async fn handle_http_middleware(
+        &mut self,
+        handler: u64,
+        request: HttpRequest,
+    ) -> Result<MiddlewareResult, CallError> {
+        let f = self.exports.http.middleware;
+        self.call(exports::HTTP_MIDDLEWARE, f, (handler, request), None)
+            .await
+    }
+
+    pub(crate) async fn handle_websocket_connect(
+        &mut self,
+        handler: u64,
+        connection: u64,
+        path: String,
+        query: Option<String>,
+    ) -> Result<(), CallError> {
+        let f = self.exports.http.websocket_connect;
+        let args = (handler, connection, path, query);
+        self.call(exports::WEBSOCKET_CONNECT, f, args, None).await
+    }
+
+    pub(crate) async fn handle_websocket_message(
+        &mut self,
+        handler: u64,
+        connection: u64,
+        message: WebsocketMessage,
+    ) -> Result<Vec<WebsocketMessage>, CallError> {
+        let f = self.exports.http.websocket_message;
+        let args = (handler, connection, message);
+        self.call(exports::WEBSOCKET_MESSAGE, f, args, None).await
+    }
+
+    pub(crate) async fn handle_websocket_disconnect(
+        &mut self,
+        handler: u64,
+        connection: u64,
+    ) -> Result<(), CallError> {
+        let f = self.exports.http.websocket_disconnect;
+        let args = (handler, connection);
+        self.call(exports::WEBSOCKET_DISCONNECT, f, args, None)
+            .await
+    }
+
     /// Run one export call, recorded: `wasm/call`, the guest's own events, `wasm/result`.
     /// A successful call commits the returned state; an error leaves the state as it was.
     async fn call<A, Ret>(
@@ -231,7 +287,8 @@ impl ActorInstance {
         ctx.call.deadline = Instant::now() + self.call_timeout;
 
         let Some(func) = func else {
-            let name = format!("{}.{export}", interface_of(export));
+            let function = export.rsplit('.').next().unwrap_or(export);
+            let name = format!("{}.{function}", interface_of(export));
             self.record_result(
                 export,
                 map(vec![("err", Value::Text(format!("not exported: {name}")))]),
@@ -297,6 +354,7 @@ fn interface_of(export: &str) -> &'static str {
         "handle-child-error" | "handle-child-exit" | "handle-child-external-stop" => {
             super::exports::SUPERVISOR_HANDLERS
         }
+        _ if export.starts_with("http-handlers.") => super::exports::HTTP_HANDLERS,
         _ => super::exports::MESSAGE_SERVER,
     }
 }

@@ -49,6 +49,8 @@ pub enum Envelope {
         channel: String,
         cause: Option<Cause>,
     },
+    /// A request or WebSocket event from one of the actor's `http-framework` servers.
+    Http(super::http_call::HttpCall),
     /// A child of this actor stopped or failed (supervision decides what happens next).
     ChildExited {
         child: String,

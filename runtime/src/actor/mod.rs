@@ -4,8 +4,10 @@
 mod cause;
 mod ctx;
 mod error;
-mod exports;
+pub(crate) mod exports;
 mod handle;
+mod http_call;
+mod http_dispatch;
 mod instance;
 mod interrupt;
 mod mailbox;
@@ -18,7 +20,8 @@ pub use cause::Cause;
 pub use ctx::{ActorCtx, LogLine, LogSink};
 pub(crate) use ctx::{Budget, ShutdownRequest};
 pub use error::{ActorError, CallError};
-pub use handle::ActorHandle;
+pub use handle::{ActorHandle, WeakActorHandle};
+pub use http_call::{Answer, HttpCall};
 pub use interrupt::Interrupter;
 pub use mailbox::{Envelope, Reply};
 

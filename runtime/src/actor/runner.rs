@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use ciborium::value::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::error::trap_reason;
 use super::mailbox::{Envelope, Reply};
 use super::{ActorCtx, ActorInstance, CallError};
 use crate::chain::payload::{encode, map};
@@ -81,8 +82,8 @@ pub(crate) async fn run(
 ) -> Exit {
     let mut stop_waiters = StopWaiters::new();
     let ending = serve(&mut actor, &mut mailbox, &mut stop_waiters).await;
-    // A stopped actor gets no more ticks, and a restarted one starts with no timers.
-    crate::handlers::stop_timers(actor.ctx_mut());
+    // Its servers close first, so nothing new arrives while the mailbox is refused.
+    actor.ctx_mut().release_resources();
     let abandoned = refuse_waiting(&mut actor, &mut mailbox, &ending, &mut stop_waiters);
     stop_children(&mut actor).await;
     record_end(actor.ctx_mut(), &ending, abandoned).await;
@@ -256,13 +257,6 @@ pub(crate) fn unrecorded(reason: &str) -> String {
     )
 }
 
-fn trap_reason<T>(r: &Result<T, CallError>) -> Option<String> {
-    match r {
-        Err(CallError::Trap(reason)) => Some(reason.clone()),
-        _ => None,
-    }
-}
-
 /// Handle one envelope: run the matching export and answer its sender.
 async fn handle(actor: &mut ActorInstance, envelope: Envelope, next_request: &mut u64) -> Step {
     let trapped = match envelope {
@@ -315,6 +309,7 @@ async fn handle(actor: &mut ActorInstance, envelope: Envelope, next_request: &mu
         Envelope::ChannelClose { channel, cause } => {
             trap_reason(&actor.handle_channel_close(channel, cause).await)
         }
+        Envelope::Http(call) => super::http_dispatch::handle(actor, call).await,
         Envelope::ChildExited {
             child,
             status,

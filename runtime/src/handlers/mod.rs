@@ -7,6 +7,8 @@ mod filesystem;
 mod host_fn;
 #[cfg(feature = "http-client")]
 mod http_client;
+#[cfg(feature = "http-framework")]
+mod http_framework;
 mod message_server;
 mod random;
 mod runtime;
@@ -25,7 +27,6 @@ pub use host_fn::{
     define_async, define_sending_async, define_sending_sync, define_summarised, define_sync,
     define_sync_prepared, HostFuture,
 };
-pub(crate) use timers::stop_all as stop_timers;
 
 /// A host interface that can be granted to actors. Define its functions with the
 /// `define_*` functions of this module: they record every call in the actor's chain and
@@ -38,10 +39,11 @@ pub trait Handler: Send + Sync {
 }
 
 /// The handlers this build serves. `data_dir` is where handlers that persist (the store)
-/// keep their files. `http-client` is there with the cargo feature of that name (on by
-/// default); without it, a manifest granting it is refused when the actor starts.
+/// keep their files. `http-client` and `http-framework` are there with the cargo features
+/// of those names (on by default); without one, a manifest granting it is refused when the
+/// actor starts.
 pub fn builtin(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
-    #[allow(unused_mut)] // pushed to only with the `http-client` feature
+    #[allow(unused_mut)] // pushed to only with the `http-client` or `http-framework` feature
     let mut handlers: Vec<Arc<dyn Handler>> = vec![
         Arc::new(runtime::RuntimeHandler),
         Arc::new(message_server::MessageServerHandler),
@@ -55,6 +57,8 @@ pub fn builtin(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
     ];
     #[cfg(feature = "http-client")]
     handlers.push(Arc::new(http_client::HttpClientHandler::default()));
+    #[cfg(feature = "http-framework")]
+    handlers.push(Arc::new(http_framework::HttpFrameworkHandler));
     handlers
 }
 

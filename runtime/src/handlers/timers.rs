@@ -4,28 +4,24 @@
 //! call records `message/outgoing` first, like every sending call). A replay re-runs the
 //! recorded deliveries and answers the `set-*` calls from the chain, so no timer fires.
 //!
-//! Each timer is a tokio task the actor's context owns ([`Timers`]): cancelling aborts it,
-//! and so does the actor's end ([`stop_all`]), so a stopped actor gets no more ticks and a
-//! restarted one starts with none. The manifest bounds the timers alive at once, the
+//! Each timer is a tokio task held as one of the actor's resources ([`Timers`]): cancelling
+//! aborts it, and so does the end of the actor's task (which releases its resources), so a
+//! stopped actor gets no more ticks and a restarted one starts with none. The manifest bounds the timers alive at once, the
 //! shortest interval and the longest delay. A tick that finds the mailbox full is dropped,
 //! never queued elsewhere, so a flood of ticks cannot grow the host's memory.
 
 use std::collections::BTreeMap;
-use std::sync::Weak;
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use wasmtime::component::Linker;
 
 use super::{define_sending_sync, define_sync, Handler};
-use crate::actor::{ActorCtx, ActorError, Cause, Envelope};
+use crate::actor::{ActorCtx, ActorError, Cause, Envelope, WeakActorHandle};
 use crate::manifest::{HandlerConfig, Manifest};
-use crate::system::ActorSystem;
 
 const INTERFACE: &str = "theater:simple/timers";
-
-/// How often a tick made before the actor is registered (a timer set in `init`) looks again.
-const UNREGISTERED_RETRY: Duration = Duration::from_millis(5);
 
 /// Serves `theater:simple/timers`.
 pub struct TimersHandler;
@@ -107,7 +103,7 @@ impl Bounds {
     }
 }
 
-/// An actor's live timers, owned by its context: dropping it stops them all.
+/// An actor's live timers, one of its resources: dropping it stops them all.
 #[derive(Default)]
 pub(crate) struct Timers {
     next_id: u64,
@@ -129,11 +125,6 @@ impl Drop for Timers {
     }
 }
 
-/// Stop every timer of the actor: it stopped, failed or is about to restart.
-pub(crate) fn stop_all(ctx: &mut ActorCtx) {
-    ctx.remove_extension::<Timers>();
-}
-
 fn set(ctx: &mut ActorCtx, schedule: Schedule, msg: Vec<u8>) -> Outcome<u64> {
     let bounds = Bounds::of(ctx.manifest())?;
     bounds.check(schedule)?;
@@ -142,12 +133,12 @@ fn set(ctx: &mut ActorCtx, schedule: Schedule, msg: Vec<u8>) -> Outcome<u64> {
         return Err(format!("the message is {} bytes, larger than this actor's limit of {limit} bytes ([limits] max_message_bytes)", msg.len()));
     }
     let tick = Tick {
-        system: ctx.system_weak(),
+        own: ctx.own_handle(),
         actor: ctx.id().to_string(),
         msg,
         cause: ctx.cause(),
     };
-    let timers = ctx.extension(|_| Timers::default());
+    let timers = ctx.resource(Timers::default);
     timers.prune();
     if timers.live.len() as u64 >= bounds.max_timers {
         return Err(format!(
@@ -162,7 +153,7 @@ fn set(ctx: &mut ActorCtx, schedule: Schedule, msg: Vec<u8>) -> Outcome<u64> {
 }
 
 fn cancel(ctx: &mut ActorCtx, id: u64) -> Outcome<()> {
-    let timers = ctx.extension(|_| Timers::default());
+    let timers = ctx.resource(Timers::default);
     timers.prune();
     match timers.live.remove(&id) {
         Some(task) => {
@@ -175,7 +166,8 @@ fn cancel(ctx: &mut ActorCtx, id: u64) -> Outcome<()> {
 
 /// What a timer delivers, and to whom.
 struct Tick {
-    system: Weak<dyn ActorSystem>,
+    /// The actor's address, published once its task runs.
+    own: watch::Receiver<Option<WeakActorHandle>>,
     actor: String,
     msg: Vec<u8>,
     cause: Cause,
@@ -203,37 +195,32 @@ impl Tick {
         }
     }
 
-    /// Put the tick in the actor's mailbox; `false` once the actor (or the runtime) is gone.
-    /// A timer set in `init` may fire before the actor is registered: it waits for that.
+    /// Put the tick in the actor's mailbox; `false` once the actor is gone. A timer set in
+    /// `init` may fire before the actor's task runs: it waits for its address.
     async fn deliver(&self) -> bool {
-        loop {
-            let Some(system) = self.system.upgrade() else {
-                return false;
-            };
-            let handle = match system.actor(&self.actor) {
-                Ok(info) => info.handle,
-                Err(_) => {
-                    drop(system);
-                    tokio::time::sleep(UNREGISTERED_RETRY).await;
-                    continue;
-                }
-            };
-            let envelope = Envelope::Send {
-                msg: self.msg.clone(),
-                cause: Some(self.cause.clone()),
-                done: None,
-            };
-            return match handle.try_deliver(envelope) {
-                Ok(()) => true,
-                Err(ActorError::MailboxFull { .. }) => {
-                    tracing::debug!(
-                        "actor {}: a timer tick was dropped: its mailbox is full",
-                        self.actor
-                    );
-                    true
-                }
-                Err(_) => false,
-            };
+        let mut own = self.own.clone();
+        let handle = match own.wait_for(Option::is_some).await {
+            Ok(weak) => weak.as_ref().and_then(WeakActorHandle::upgrade),
+            Err(_) => None,
+        };
+        let Some(handle) = handle else {
+            return false;
+        };
+        let envelope = Envelope::Send {
+            msg: self.msg.clone(),
+            cause: Some(self.cause.clone()),
+            done: None,
+        };
+        match handle.try_deliver(envelope) {
+            Ok(()) => true,
+            Err(ActorError::MailboxFull { .. }) => {
+                tracing::debug!(
+                    "actor {}: a timer tick was dropped: its mailbox is full",
+                    self.actor
+                );
+                true
+            }
+            Err(_) => false,
         }
     }
 }

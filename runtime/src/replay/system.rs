@@ -3,11 +3,13 @@
 //! which a summarised call (`get-chain`, `get-child-events`) reads its page from again.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::actor::ActorError;
 use crate::chain::{ChainError, ChainReader};
 use crate::channels::ChannelTable;
 use crate::error::RuntimeError;
+use crate::listeners::Listeners;
 use crate::manifest::Manifest;
 use crate::system::{ActorInfo, ActorSystem, BoxFuture};
 use crate::wait_for::{WaitForGraph, WaitGuard};
@@ -17,6 +19,8 @@ pub(super) struct ReplaySystem {
     chain_db: PathBuf,
     waits: WaitForGraph,
     channels: ChannelTable,
+    /// Always empty: a replay opens no socket.
+    listeners: Arc<Listeners>,
 }
 
 impl ReplaySystem {
@@ -25,6 +29,7 @@ impl ReplaySystem {
             chain_db,
             waits: WaitForGraph::default(),
             channels: ChannelTable::default(),
+            listeners: Arc::default(),
         }
     }
 }
@@ -81,5 +86,9 @@ impl ActorSystem for ReplaySystem {
 
     fn chain_reader(&self) -> Result<ChainReader, ChainError> {
         ChainReader::open(&self.chain_db)
+    }
+
+    fn listeners(&self) -> Arc<Listeners> {
+        self.listeners.clone()
     }
 }

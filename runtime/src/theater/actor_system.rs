@@ -2,11 +2,12 @@
 //! calls that start or stop tasks act through the [`Theater`] this state belongs to.
 
 use std::collections::HashMap;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 use crate::actor::{ActorError, ActorStatus};
 use crate::chain::{ChainError, ChainReader};
 use crate::error::RuntimeError;
+use crate::listeners::Listeners;
 use crate::manifest::Manifest;
 use crate::names::NameError;
 use crate::system::{ActorInfo, ActorSystem, BoxFuture};
@@ -104,5 +105,9 @@ impl ActorSystem for Inner {
 
     fn chain_reader(&self) -> Result<ChainReader, ChainError> {
         self.db.reader()
+    }
+
+    fn listeners(&self) -> Arc<Listeners> {
+        self.listeners.clone()
     }
 }

@@ -308,6 +308,7 @@ impl Theater {
                 instance.ctx().interrupter(),
             );
             register(handle.clone());
+            instance.ctx().set_own_handle(Some(&handle));
             let theater = self.clone();
             tokio::spawn(async move {
                 let exit = actor::run(instance, mailbox, status).await;
