@@ -17,6 +17,8 @@ mod engine;
 mod error;
 pub mod handlers;
 pub mod ids;
+#[cfg(feature = "http-framework")]
+pub mod limited_listener;
 mod limits;
 pub mod listeners;
 pub mod manifest;

@@ -1,5 +1,6 @@
 //! Actors serve HTTP and WebSocket through `http-framework`: the `raw-http` fixture, written
-//! against the original Theater's signatures, under `theater run` and under `theater server`,
+//! against the original Theater's signatures, from the original's manifest forms (inline
+//! `[[handler]]` under `theater run`, the older `[[handlers]]` under `theater server`),
 //! driven by a real HTTP client (reqwest) and a real WebSocket client (tokio-tungstenite).
 //! Every request, response and WebSocket message is in the actor's chain, which verifies
 //! and replays hash for hash without a socket. http_hostile.rs attacks the servers.
@@ -9,7 +10,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use theater_e2e::http::{
-    assert_verifies_and_replays, eventually, http_manifest, port_is_free, RunProc,
+    assert_verifies_and_replays, client_ok, eventually, port_is_free, upstream_http_manifest,
+    RunProc, UPSTREAM_INLINE, UPSTREAM_OLDER,
 };
 use theater_e2e::server::ServerProc;
 use theater_e2e::{texts, Scratch};
@@ -112,8 +114,13 @@ fn event_types(s: &Scratch, id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_http_serves_under_theater_run_and_replays_without_a_socket() {
     let s = Scratch::new();
-    let manifest = http_manifest(&s, "web", "", "");
+    let manifest = upstream_http_manifest(&s, "web", UPSTREAM_INLINE);
     let mut run = RunProc::start(&s, &manifest, &[]);
+    assert!(
+        run.log().contains("original Theater's manifest format"),
+        "{}",
+        run.log()
+    );
     assert!(run.log().contains("serving on 127.0.0.1:"), "{}", run.log());
     exercise(&format!("http://{}", run.addr)).await;
     assert!(
@@ -157,24 +164,10 @@ async fn raw_http_serves_under_theater_run_and_replays_without_a_socket() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_http_serves_a_thousand_concurrent_requests_under_theater_server() {
     let s = Scratch::new();
-    let manifest = http_manifest(
-        &s,
-        "web",
-        "max_connections = 2000",
-        "[limits]\nmailbox = 2048\n",
-    );
+    // The original's older form, with Theater's default bounds (1024 connections).
+    let manifest = upstream_http_manifest(&s, "web", UPSTREAM_OLDER);
     let server = ServerProc::start(&s, &[]);
-    let cli = |args: &[&str]| {
-        let out = s
-            .theater()
-            .env("THEATER_SERVER", &server.url)
-            .args(args)
-            .output()
-            .unwrap();
-        let (stdout, stderr) = texts(&out);
-        assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
-        stdout
-    };
+    let cli = |args: &[&str]| client_ok(&s, &server, args);
     let id = cli(&["start", manifest.to_str().unwrap(), "--id-only"])
         .trim()
         .to_string();

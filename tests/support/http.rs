@@ -7,17 +7,35 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::server::ServerProc;
 use crate::{fixtures, texts, Scratch};
 
-/// Write `name.toml` running `raw-http`, granted `http-framework` with `options` (TOML lines)
-/// and then `extra` TOML.
+/// Write `name.toml` running `raw-http`: `extra` TOML (top-level keys first, then tables such
+/// as `[limits]`), then the `http-framework` grant with `options` (TOML lines).
 pub fn http_manifest(s: &Scratch, name: &str, options: &str, extra: &str) -> PathBuf {
     s.manifest(
         name,
         &fixtures().component("raw-http"),
-        &format!("[[handler]]\ntype = \"http-framework\"\n{options}\n{extra}"),
+        &format!("{extra}\n[[handler]]\ntype = \"http-framework\"\n{options}\n"),
     )
 }
+
+/// Write `name.toml` running `raw-http` in the original Theater's manifest format, with its
+/// `handlers` (e.g. [`UPSTREAM_INLINE`] or [`UPSTREAM_OLDER`]).
+pub fn upstream_http_manifest(s: &Scratch, name: &str, handlers: &str) -> PathBuf {
+    let component = s.component(&fixtures().component("raw-http"));
+    let text = format!(
+        "name = \"{name}\"\nversion = \"0.1.0\"\ndescription = \"Serves HTTP and a WebSocket echo\"\ncomponent_path = \"{component}\"\nsave_chain = true\n\n[interface]\nimplements = \"theater:simple/actor\"\nrequires = []\n\n{handlers}"
+    );
+    s.file(&format!("{name}.toml"), text)
+}
+
+/// The original's `[[handler]]` form granting `runtime` and `http-framework`.
+pub const UPSTREAM_INLINE: &str =
+    "[[handler]]\ntype = \"runtime\"\n\n[[handler]]\ntype = \"http-framework\"\n";
+
+/// The original's older `[[handlers]]` + `config` form granting the same.
+pub const UPSTREAM_OLDER: &str = "[[handlers]]\ntype = \"runtime\"\nconfig = {}\n\n[[handlers]]\ntype = \"http-framework\"\n[handlers.config]\n";
 
 /// `theater run` serving an actor; killed when dropped.
 pub struct RunProc {
@@ -163,4 +181,17 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     check()
+}
+
+/// `theater ARGS` as a client of `server`, which must succeed; its stdout.
+pub fn client_ok(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
+    let out = s
+        .theater()
+        .env("THEATER_SERVER", &server.url)
+        .args(args)
+        .output()
+        .expect("run theater");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
+    stdout
 }

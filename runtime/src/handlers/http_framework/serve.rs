@@ -36,7 +36,7 @@ pub fn router(shared: Arc<ServerShared>, stop: watch::Receiver<()>) -> axum::Rou
 async fn serve(State(app): State<App>, request: Request) -> Response {
     let limits = app.shared.limits;
     let deadline = Instant::now() + limits.timeout;
-    match tokio::time::timeout_at(deadline, answer(app, request)).await {
+    match tokio::time::timeout_at(deadline, answer(app, request, deadline)).await {
         Ok(Ok(response)) => response,
         Ok(Err(refusal)) => refusal.into_response(),
         Err(_) => Refusal::new(
@@ -50,7 +50,7 @@ async fn serve(State(app): State<App>, request: Request) -> Response {
     }
 }
 
-async fn answer(app: App, request: Request) -> Result<Response, Refusal> {
+async fn answer(app: App, request: Request, deadline: Instant) -> Result<Response, Refusal> {
     let shared = &app.shared;
     check_headers(&request, &shared.limits)?;
     let path = request.uri().path().to_string();
@@ -80,7 +80,11 @@ async fn answer(app: App, request: Request) -> Result<Response, Refusal> {
             ))
         }
     };
-    let mut request = read_request(request, params, shared.limits.max_body_bytes).await?;
+    let bounds = BodyBounds {
+        max: shared.limits.max_body_bytes,
+        deadline,
+    };
+    let mut request = read_request(request, params, bounds).await?;
     let middleware = shared.table().middleware_for(&path);
     for middleware in middleware {
         let verdict = deliver(shared, |reply| HttpCall::Middleware {
@@ -128,11 +132,18 @@ fn check_headers(request: &Request, limits: &ServeLimits) -> Result<(), Refusal>
 
 /// The request as the actor sees it: method, path and query, headers (with the route's
 /// parameters), and the body read up to `max_body` bytes.
+/// How much of a request body is read, and until when.
+struct BodyBounds {
+    max: usize,
+    deadline: Instant,
+}
+
 async fn read_request(
     request: Request,
     params: Vec<(String, String)>,
-    max_body: usize,
+    bounds: BodyBounds,
 ) -> Result<HttpRequest, Refusal> {
+    let max_body = bounds.max;
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -148,7 +159,16 @@ async fn read_request(
     if announced.is_some_and(|n| n > max_body as u64) {
         return Err(too_large());
     }
-    let body = match Limited::new(body, max_body).collect().await {
+    let collected =
+        tokio::time::timeout_at(bounds.deadline, Limited::new(body, max_body).collect())
+            .await
+            .map_err(|_| {
+                Refusal::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive within this server's request_timeout_ms",
+                )
+            })?;
+    let body = match collected {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
         Err(e) => {
