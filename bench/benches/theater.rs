@@ -1,21 +1,23 @@
 //! `cargo bench -p theater-bench`: Theater's runtime measured against raw wasmtime in the
 //! same run, printed as one Markdown table (progress goes to stderr). See the crate docs.
 //! `cargo bench -p theater-bench -- messages chain` runs only those sections (for profiling
-//! one of them); the sections are spawn, messages, chain, memory, replay and backpressure.
+//! one of them); the sections are spawn, messages, chain, memory, replay, backpressure and
+//! http.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use theater_bench::report::{self, Table};
-use theater_bench::{backpressure, chain, memory, messages, replay, setup, spawn};
+use theater_bench::{backpressure, chain, http, memory, messages, replay, setup, spawn};
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "spawn",
     "messages",
     "chain",
     "memory",
     "replay",
     "backpressure",
+    "http",
 ];
 
 fn main() -> ExitCode {
@@ -77,6 +79,9 @@ fn main() -> ExitCode {
     }
     if wanted("backpressure") {
         backpressure::run(&mut table);
+    }
+    if wanted("http") {
+        http::run(&mut table);
     }
 
     println!("{}", table.markdown());

@@ -1,5 +1,5 @@
 //! Theater's runtime benchmarks, run by `cargo bench -p theater-bench`: spawn, messaging, the
-//! event chain, memory per idle actor and replay, each measured side by side with raw wasmtime
+//! event chain, memory per idle actor, replay and HTTP through an actor, each measured side by side with raw wasmtime
 //! running the same fixture component in the same process and the same run, so that noise
 //! from a shared machine moves both columns and the ratio stays meaningful.
 //!
@@ -9,6 +9,7 @@
 
 pub mod backpressure;
 pub mod chain;
+pub mod http;
 pub mod memory;
 pub mod messages;
 pub mod raw;

@@ -17,11 +17,14 @@ mod engine;
 mod error;
 pub mod handlers;
 pub mod ids;
+#[cfg(feature = "http-framework")]
+pub mod limited_listener;
 mod limits;
 pub mod listeners;
 pub mod manifest;
 pub mod manifest_files;
 pub mod manifest_http;
+mod manifest_read;
 pub mod manifest_upstream;
 pub mod names;
 mod recorded_start;

@@ -223,8 +223,7 @@ impl Server {
             // Ending the actors also ends their event streams, so their connections close.
             let _ = done.send(theater.shutdown_within(timeout, hurry).await);
         };
-        let listener =
-            connections::LimitedListener::new(self.listener, self.config.limits.max_connections);
+        let listener = connections::limited(self.listener, self.config.limits.max_connections);
         let service = app.into_make_service_with_connect_info::<connections::PeerAddr>();
         let serving = std::future::IntoFuture::into_future(
             axum::serve(listener, service).with_graceful_shutdown(graceful),

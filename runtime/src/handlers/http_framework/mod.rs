@@ -73,7 +73,8 @@ impl Handler for HttpFrameworkHandler {
             INTERFACE,
             "add-route",
             |ctx, (server, path, method, handler): (u64, String, String, u64)| {
-                Ok((servers::add_route(ctx, server, &path, &method, handler),))
+                let add = |t: &mut RouteTable, id| t.add_route(id, &path, &method, handler);
+                Ok((servers::add(ctx, server, handler, add),))
             },
         )?;
         define_sync(i, INTERFACE, "remove-route", |ctx, (id,): (u64,)| {
@@ -84,7 +85,8 @@ impl Handler for HttpFrameworkHandler {
             INTERFACE,
             "add-middleware",
             |ctx, (server, path, handler): (u64, String, u64)| {
-                Ok((servers::add_middleware(ctx, server, &path, handler),))
+                let add = |t: &mut RouteTable, id| t.add_middleware(id, &path, handler);
+                Ok((servers::add(ctx, server, handler, add),))
             },
         )?;
         define_sync(i, INTERFACE, "remove-middleware", |ctx, (id,): (u64,)| {

@@ -200,36 +200,19 @@ pub fn register_handler(ctx: &mut ActorCtx, name: String) -> Outcome<u64> {
     Ok(id)
 }
 
-pub fn add_route(
+/// `add-route` and `add-middleware`: a new id for what `add` puts into the server's table
+/// for `handler`.
+pub fn add(
     ctx: &mut ActorCtx,
     server: u64,
-    path: &str,
-    method: &str,
     handler: u64,
+    add: impl FnOnce(&mut RouteTable, u64) -> Outcome<()>,
 ) -> Outcome<u64> {
     let servers = Servers::of(ctx);
     servers.check_handler(handler)?;
     servers.server(server)?;
     let id = servers.next();
-    servers
-        .server(server)?
-        .shared
-        .table_mut()
-        .add_route(id, path, method, handler)?;
-    servers.owners.insert(id, server);
-    Ok(id)
-}
-
-pub fn add_middleware(ctx: &mut ActorCtx, server: u64, path: &str, handler: u64) -> Outcome<u64> {
-    let servers = Servers::of(ctx);
-    servers.check_handler(handler)?;
-    servers.server(server)?;
-    let id = servers.next();
-    servers
-        .server(server)?
-        .shared
-        .table_mut()
-        .add_middleware(id, path, handler)?;
+    add(&mut servers.server(server)?.shared.table_mut(), id)?;
     servers.owners.insert(id, server);
     Ok(id)
 }

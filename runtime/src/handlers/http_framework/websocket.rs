@@ -38,15 +38,19 @@ async fn connection(
     let shared = &app.shared;
     let (id, mut outgoing) = shared.sockets.open();
     let connected = match route.connect {
-        Some(handler) => deliver(shared, |done| HttpCall::WebSocketConnect {
-            handler,
-            connection: id,
-            path,
-            query,
-            done,
-        })
-        .await
-        .is_ok(),
+        Some(handler) => {
+            let connect = deliver(shared, |done| HttpCall::WebSocketConnect {
+                handler,
+                connection: id,
+                path,
+                query,
+                done,
+            });
+            tokio::select! {
+                answered = connect => answered.is_ok(),
+                () = stopped(app.stop.clone()) => false,
+            }
+        }
         None => true,
     };
     if connected {
