@@ -174,6 +174,10 @@ pub struct RunArgs {
     /// Send a request and print its reply; repeatable, delivered in command-line order
     #[arg(long = "request", value_name = "MSG")]
     pub requests: Vec<String>,
+    /// After the messages, wait until the actor stops itself (runtime.shutdown) or fails,
+    /// instead of stopping it at once — for actors driven by their own timers; Ctrl-C stops it
+    #[arg(long)]
+    pub wait: bool,
     /// Print one JSON object at the end: actor_id, replies, events, head, error
     #[arg(long)]
     pub json: bool,

@@ -10,8 +10,9 @@
 //! prefix an extension of one of the parent's prefixes, each name the parent denies hidden;
 //! `http-client` — each host entry one of the parent's (any, if the parent holds `"*"`),
 //! `max_response_bytes` and `timeout_ms` no larger; `timing` —
-//! `max_sleep_ms` no larger; `http-framework` — each `bind` entry within one of the parent's,
-//! every byte, count and time bound no larger; every `[limits]` value no larger. A `[limits]` value the child
+//! `max_sleep_ms` no larger; `timers` — `max_timers` and `max_delay_ms` no larger,
+//! `min_interval_ms` no smaller; `http-framework` — each `bind` entry within one of the
+//! parent's, every byte, count and time bound no larger; every `[limits]` value no larger. A `[limits]` value the child
 //! leaves at its default is first lowered to the parent's ([`inherit_limits`]), so a
 //! parent with tighter limits can spawn children that do not repeat them.
 
@@ -128,6 +129,18 @@ fn compare_handler(
                 parent: format!("{:?}", pm.base_dir.join(p).display().to_string()),
             });
         }
+        (
+            HandlerConfig::Timers {
+                min_interval_ms: c, ..
+            },
+            HandlerConfig::Timers {
+                min_interval_ms: p, ..
+            },
+        ) if c < p => out.push(Widened {
+            grant: grant("min_interval_ms"),
+            child: c.to_string(),
+            parent: p.to_string(),
+        }),
         (HandlerConfig::Environment { .. }, HandlerConfig::Environment { .. }) => {
             compare_environment(EnvGrant::of(Some(child)), EnvGrant::of(Some(parent)), out)
         }
@@ -361,6 +374,24 @@ mod tests {
                 "{root}"
             );
         }
+    }
+
+    #[test]
+    fn timers_attenuate_with_a_minimum_interval_no_smaller() {
+        let d = Dir::new();
+        let parent =
+            d.manifest("[[handler]]\ntype = \"timers\"\nmin_interval_ms = 100\nmax_timers = 2\n");
+        let narrower =
+            d.manifest("[[handler]]\ntype = \"timers\"\nmin_interval_ms = 500\nmax_timers = 1\n");
+        assert_eq!(check(&narrower, &parent), Ok(()));
+        let wider = d.manifest("[[handler]]\ntype = \"timers\"\nmin_interval_ms = 1\n");
+        assert_eq!(
+            widened(&wider, &parent),
+            vec![
+                "[[handler]] type = \"timers\" max_timers",
+                "[[handler]] type = \"timers\" min_interval_ms",
+            ]
+        );
     }
 
     #[test]

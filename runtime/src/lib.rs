@@ -24,6 +24,7 @@ pub mod listeners;
 pub mod manifest;
 pub mod manifest_files;
 pub mod manifest_http;
+mod manifest_read;
 pub mod manifest_upstream;
 pub mod names;
 mod recorded_start;

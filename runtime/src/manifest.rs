@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -285,6 +285,12 @@ pub const MAX_HANDLER_MS: u64 = 86_400_000;
 
 /// Default `max_sleep_ms` of `timing`: the longest wait one call may ask for.
 pub const DEFAULT_MAX_SLEEP_MS: u64 = 60_000;
+/// Default `max_timers` of `timers`: timers alive at once.
+pub const DEFAULT_MAX_TIMERS: u64 = 16;
+/// Largest `max_timers` a manifest may ask for.
+pub const MAX_TIMERS: u64 = 10_000;
+/// Default `min_interval_ms` of `timers`: the shortest interval.
+pub const DEFAULT_MIN_INTERVAL_MS: u64 = 10;
 /// Default largest file `filesystem.read-file` returns.
 pub const DEFAULT_MAX_READ_BYTES: u64 = 10 << 20;
 /// Default largest content `filesystem.write-file` accepts.
@@ -338,6 +344,18 @@ pub enum HandlerConfig {
         #[serde(default = "default_max_write_bytes")]
         max_write_bytes: u64,
     },
+    /// `theater:simple/timers` — messages to itself after a delay or every interval.
+    Timers {
+        /// Timers alive at once.
+        #[serde(default = "default_max_timers")]
+        max_timers: u64,
+        /// Shortest `set-interval` interval (at least 1).
+        #[serde(default = "default_min_interval_ms")]
+        min_interval_ms: u64,
+        /// Longest delay or interval.
+        #[serde(default = "default_max_delay_ms")]
+        max_delay_ms: u64,
+    },
     /// `theater:simple/http-client` — outgoing HTTP requests to allowed hosts.
     HttpClient {
         #[serde(default)]
@@ -353,6 +371,15 @@ pub enum HandlerConfig {
 
 fn default_max_sleep_ms() -> u64 {
     DEFAULT_MAX_SLEEP_MS
+}
+fn default_max_timers() -> u64 {
+    DEFAULT_MAX_TIMERS
+}
+fn default_min_interval_ms() -> u64 {
+    DEFAULT_MIN_INTERVAL_MS
+}
+fn default_max_delay_ms() -> u64 {
+    MAX_HANDLER_MS
 }
 fn default_max_read_bytes() -> u64 {
     DEFAULT_MAX_READ_BYTES
@@ -379,6 +406,7 @@ impl HandlerConfig {
             HandlerConfig::Random { .. } => "random",
             HandlerConfig::Environment { .. } => "environment",
             HandlerConfig::Filesystem { .. } => "filesystem",
+            HandlerConfig::Timers { .. } => "timers",
             HandlerConfig::HttpClient { .. } => "http-client",
             HandlerConfig::HttpFramework(_) => "http-framework",
         }
@@ -389,9 +417,18 @@ impl HandlerConfig {
         interface_for_type(self.type_name()).unwrap_or("theater:simple/runtime")
     }
 
-    /// Its numeric options, each with its name and largest allowed value.
+    /// Its numeric options where larger grants more, each with its name and largest allowed
+    /// value (`timers` `min_interval_ms`, where smaller grants more, is checked on its own).
     pub fn numeric_options(&self) -> Vec<(&'static str, u64, u64)> {
         match self {
+            HandlerConfig::Timers {
+                max_timers,
+                max_delay_ms,
+                ..
+            } => vec![
+                ("max_timers", *max_timers, MAX_TIMERS),
+                ("max_delay_ms", *max_delay_ms, MAX_HANDLER_MS),
+            ],
             HandlerConfig::Timing { max_sleep_ms } => {
                 vec![("max_sleep_ms", *max_sleep_ms, MAX_HANDLER_MS)]
             }
@@ -417,6 +454,14 @@ impl HandlerConfig {
     }
 
     fn check_ranges(&self) -> Result<(), String> {
+        if let HandlerConfig::Timers {
+            min_interval_ms, ..
+        } = self
+        {
+            if !(1..=MAX_HANDLER_MS).contains(min_interval_ms) {
+                return Err(format!("[[handler]] type = \"timers\": min_interval_ms = {min_interval_ms} is out of range: use 1 to {MAX_HANDLER_MS}"));
+            }
+        }
         for (name, value, max) in self.numeric_options() {
             if value > max {
                 return Err(format!(
@@ -602,6 +647,7 @@ pub const HANDLER_TYPES: &[(&str, &str)] = &[
     ("random", "theater:simple/random"),
     ("environment", "theater:simple/environment"),
     ("filesystem", "theater:simple/filesystem"),
+    ("timers", "theater:simple/timers"),
     ("http-client", "theater:simple/http-client"),
     ("http-framework", "theater:simple/http-framework"),
 ];
@@ -686,13 +732,13 @@ pub struct Manifest {
     pub source: String,
     /// For a manifest in the original Theater's format: what was read differently.
     #[serde(skip)]
-    pub upstream: Option<crate::manifest_upstream::UpstreamNote>,
+    pub upstream: Option<UpstreamNote>,
 }
 
 impl RawManifest {
     /// Check the values that need no file: a name, limits and supervision in their ranges,
     /// each handler's options in theirs, and each handler type listed once.
-    fn check_values(&self, origin: &str) -> Result<(), ManifestError> {
+    pub(crate) fn check_values(&self, origin: &str) -> Result<(), ManifestError> {
         if self.name.trim().is_empty() {
             return Err(ManifestError::Semantic {
                 origin: origin.into(),
@@ -732,154 +778,6 @@ impl RawManifest {
 }
 
 impl Manifest {
-    /// Read and validate a top-level manifest file; relative paths resolve against its
-    /// directory, except an original-format filesystem `path`, which resolves against this
-    /// process's working directory (as the original Theater resolved it).
-    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let cwd = std::env::current_dir().map_err(|source| ManifestError::Read {
-            path: PathBuf::from("."),
-            source,
-        })?;
-        Manifest::load_in(path, &cwd)
-    }
-
-    /// [`Manifest::load`] with the working directory given (the one `theater start` ran in).
-    pub fn load_in(path: &Path, working_dir: &Path) -> Result<Manifest, ManifestError> {
-        let (text, base) = Manifest::read(path)?;
-        Manifest::parse_checked(&text, &base, &path.display().to_string(), Some(working_dir))
-    }
-
-    /// [`Manifest::load_in`] without checking that its `component` and `init_state` exist
-    /// (to convert a manifest before its component is built).
-    pub fn load_unchecked(path: &Path, working_dir: &Path) -> Result<Manifest, ManifestError> {
-        let (text, base) = Manifest::read(path)?;
-        let origin = path.display().to_string();
-        Manifest::parse_text(&text, &base, &origin, Some(working_dir), false)
-    }
-
-    /// Read and validate a child's manifest file: every relative path, an original-format
-    /// filesystem `path` included, resolves against its directory.
-    pub fn load_child(path: &Path) -> Result<Manifest, ManifestError> {
-        let (text, base) = Manifest::read(path)?;
-        Manifest::parse_checked(&text, &base, &path.display().to_string(), None)
-    }
-
-    /// The text of a manifest file and its directory, canonicalised.
-    fn read(path: &Path) -> Result<(String, PathBuf), ManifestError> {
-        let bytes = crate::manifest_files::read_regular(
-            path,
-            crate::manifest_files::MAX_MANIFEST_BYTES,
-            "manifest",
-        )?;
-        let text = String::from_utf8(bytes).map_err(|_| ManifestError::Semantic {
-            origin: path.display().to_string(),
-            message: "the manifest is not UTF-8 text".into(),
-        })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base = if base.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            base
-        };
-        let base = std::fs::canonicalize(&base).unwrap_or(base);
-        Ok((text, base))
-    }
-
-    /// Parse manifest text; `base_dir` resolves relative paths (an original-format
-    /// filesystem `path` too), `origin` names it in errors.
-    pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<Manifest, ManifestError> {
-        Manifest::parse_checked(text, base_dir, origin, None)
-    }
-
-    /// Parse a manifest recorded in a chain: its files may have moved since (a replay can
-    /// be given another component), so their existence is not checked.
-    pub fn parse_recorded(
-        text: &str,
-        base_dir: &Path,
-        origin: &str,
-    ) -> Result<Manifest, ManifestError> {
-        Manifest::parse_text(text, base_dir, origin, None, false)
-    }
-
-    fn parse_checked(
-        text: &str,
-        base_dir: &Path,
-        origin: &str,
-        working_dir: Option<&Path>,
-    ) -> Result<Manifest, ManifestError> {
-        Manifest::parse_text(text, base_dir, origin, working_dir, true)
-    }
-
-    /// Parse either form. An original-format manifest's filesystem `path` resolves against
-    /// `working_dir` when given (a top-level manifest), else against `base_dir`.
-    fn parse_text(
-        text: &str,
-        base_dir: &Path,
-        origin: &str,
-        working_dir: Option<&Path>,
-        check_files: bool,
-    ) -> Result<Manifest, ManifestError> {
-        let (raw, upstream, source) = if crate::manifest_upstream::is_upstream(text) {
-            let paths_from = working_dir.unwrap_or(base_dir);
-            let converted = crate::manifest_upstream::convert(text, origin, paths_from)?;
-            let native = converted.native_text(origin)?;
-            (converted.raw, Some(converted.note), native)
-        } else {
-            let raw: RawManifest =
-                toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
-            (raw, None, text.to_string())
-        };
-        let invalid = |span: std::ops::Range<usize>, message: String| ManifestError::Invalid {
-            origin: origin.to_string(),
-            line: line_of(text, span.start),
-            message,
-        };
-        raw.check_values(origin)?;
-
-        let component = resolve(base_dir, raw.component.get_ref());
-        if check_files && !component.is_file() {
-            return Err(invalid(
-                raw.component.span(),
-                format!(
-                    "component file {} does not exist\n  hint: run `theater build` in the actor's project, or fix `component = \"{}\"` (paths are relative to the manifest)",
-                    component.display(),
-                    raw.component.get_ref()
-                ),
-            ));
-        }
-        let init_state = match &raw.init_state {
-            Some(spanned) => {
-                let path = resolve(base_dir, spanned.get_ref());
-                if check_files && !path.is_file() {
-                    return Err(invalid(
-                        spanned.span(),
-                        format!(
-                            "init_state file {} does not exist\n  hint: create it or fix `init_state = \"{}\"` (paths are relative to the manifest)",
-                            path.display(),
-                            spanned.get_ref()
-                        ),
-                    ));
-                }
-                Some(path)
-            }
-            None => None,
-        };
-        Ok(Manifest {
-            name: raw.name,
-            version: raw.version,
-            component,
-            init_state,
-            restart: raw.restart,
-            supervision: raw.supervision,
-            limits: raw.limits,
-            handlers: raw.handlers,
-            base_dir: base_dir.to_path_buf(),
-            origin: origin.to_string(),
-            source,
-            upstream,
-        })
-    }
-
     /// The set of WIT interfaces this manifest grants: its handlers' interfaces, plus
     /// `runtime` and the function-less `types`, which every actor may import.
     pub fn granted_interfaces(&self) -> BTreeSet<&'static str> {
@@ -898,6 +796,38 @@ impl Manifest {
     /// The options of a granted handler type, if granted.
     pub fn handler(&self, type_name: &str) -> Option<&HandlerConfig> {
         self.handlers.iter().find(|h| h.type_name() == type_name)
+    }
+}
+
+/// What reading an original-format manifest changed: printed once when it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UpstreamNote {
+    /// Where the manifest came from.
+    pub origin: String,
+    /// Keys that have no effect here, each with why.
+    pub ignored: Vec<String>,
+    /// Entries that grant more than Theater's default, kept as the original meant them.
+    pub widened: Vec<String>,
+}
+
+impl fmt::Display for UpstreamNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is in the original Theater's manifest format; it runs as `theater manifest convert {}` prints it",
+            self.origin, self.origin
+        )?;
+        if !self.ignored.is_empty() {
+            write!(f, "\n  no effect here: {}", self.ignored.join("; "))?;
+        }
+        if !self.widened.is_empty() {
+            write!(
+                f,
+                "\n  wider than Theater's defaults, as the original meant: {}",
+                self.widened.join("; ")
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -922,17 +852,8 @@ impl fmt::Display for RestartPolicy {
     }
 }
 
-fn resolve(base: &Path, p: &str) -> PathBuf {
-    let p = Path::new(p);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        base.join(p)
-    }
-}
-
 /// A TOML or shape error as a manifest error naming the line.
-fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> ManifestError {
+pub(crate) fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> ManifestError {
     let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
     ManifestError::Invalid {
         origin: origin.to_string(),
@@ -975,6 +896,7 @@ fn describe(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn parse_in(dir: &Path, text: &str) -> Result<Manifest, ManifestError> {
         Manifest::parse(text, dir, "manifest.toml")

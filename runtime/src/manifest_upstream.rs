@@ -13,7 +13,6 @@
 //! else is as strict as the native form: an unknown key or a wrong type is an error naming
 //! the line.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -21,8 +20,8 @@ use toml::Spanned;
 
 use crate::manifest::{
     line_of, AllowedHost, HandlerConfig, Limits, ManifestError, RawManifest, RestartPolicy,
-    Supervision, DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_MAX_SLEEP_MS, DEFAULT_MAX_WRITE_BYTES,
+    Supervision, UpstreamNote, DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_READ_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_SLEEP_MS, DEFAULT_MAX_WRITE_BYTES,
 };
 
 /// Top-level keys only the original format has.
@@ -78,38 +77,6 @@ pub(crate) fn is_upstream(text: &str) -> bool {
             .get("handler")
             .and_then(toml::Value::as_array)
             .is_some_and(|entries| entries.iter().any(marked))
-}
-
-/// What reading an original-format manifest changed: printed once when it starts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct UpstreamNote {
-    /// Where the manifest came from.
-    pub origin: String,
-    /// Keys that have no effect here, each with why.
-    pub ignored: Vec<String>,
-    /// Entries that grant more than Theater's default, kept as the original meant them.
-    pub widened: Vec<String>,
-}
-
-impl fmt::Display for UpstreamNote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} is in the original Theater's manifest format; it runs as `theater manifest convert {}` prints it",
-            self.origin, self.origin
-        )?;
-        if !self.ignored.is_empty() {
-            write!(f, "\n  no effect here: {}", self.ignored.join("; "))?;
-        }
-        if !self.widened.is_empty() {
-            write!(
-                f,
-                "\n  wider than Theater's defaults, as the original meant: {}",
-                self.widened.join("; ")
-            )?;
-        }
-        Ok(())
-    }
 }
 
 /// An original-format manifest mapped onto the native form.

@@ -398,6 +398,60 @@ const UPSTREAM_TYPES: &[(&str, &str, &str)] = &[
 /// under the same name with the same signature. A drift in any of them fails here.
 #[test]
 fn the_contract_keeps_the_original_theaters_signatures_exactly() {
+    let drift = drift(UPSTREAM_FUNCTIONS, UPSTREAM_TYPES);
+    assert!(
+        drift.is_empty(),
+        "signatures differ from the original Theater's:\n{}",
+        drift.join("\n")
+    );
+}
+
+/// `timers` (Theater's addition for periodic work) and the original `timing` beside it,
+/// which the addition leaves exactly as it was.
+const TIMER_FUNCTIONS: &[(&str, &str, &str)] = &[
+    (
+        "timers",
+        "set-timeout",
+        "func(delay: u64, msg: list<u8>) -> result<timer-id, string>",
+    ),
+    (
+        "timers",
+        "set-interval",
+        "func(interval: u64, msg: list<u8>) -> result<timer-id, string>",
+    ),
+    (
+        "timers",
+        "cancel",
+        "func(id: timer-id) -> result<_, string>",
+    ),
+    ("timing", "now", "func() -> u64"),
+    (
+        "timing",
+        "sleep",
+        "func(duration: u64) -> result<_, string>",
+    ),
+    (
+        "timing",
+        "deadline",
+        "func(timestamp: u64) -> result<_, string>",
+    ),
+];
+
+const TIMER_TYPES: &[(&str, &str, &str)] = &[("timers", "timer-id", "type u64")];
+
+#[test]
+fn the_timers_interface_keeps_its_signatures_and_timing_is_unchanged() {
+    let drift = drift(TIMER_FUNCTIONS, TIMER_TYPES);
+    assert!(
+        drift.is_empty(),
+        "timers/timing signatures drifted:\n{}",
+        drift.join("\n")
+    );
+}
+
+/// Every function and type of wit/ that differs from `functions` and `types` (interface,
+/// name, signature or definition).
+fn drift(functions: &[(&str, &str, &str)], types: &[(&str, &str, &str)]) -> Vec<String> {
     let mut resolve = Resolve::default();
     let (pkg, _) = resolve
         .push_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit"))
@@ -409,7 +463,7 @@ fn the_contract_keeps_the_original_theaters_signatures_exactly() {
             .unwrap_or_else(|| panic!("wit/ has no interface {name}"))
     };
     let mut drift = Vec::new();
-    for (iface, name, expected) in UPSTREAM_FUNCTIONS {
+    for (iface, name, expected) in functions {
         let Some(f) = resolve.interfaces[interface(iface)].functions.get(*name) else {
             drift.push(format!("{iface}.{name}: missing"));
             continue;
@@ -430,7 +484,7 @@ fn the_contract_keeps_the_original_theaters_signatures_exactly() {
             ));
         }
     }
-    for (iface, name, expected) in UPSTREAM_TYPES {
+    for (iface, name, expected) in types {
         let actual = definition(&resolve, interface(iface), name);
         if actual != *expected {
             drift.push(format!(
@@ -438,9 +492,5 @@ fn the_contract_keeps_the_original_theaters_signatures_exactly() {
             ));
         }
     }
-    assert!(
-        drift.is_empty(),
-        "signatures differ from the original Theater's:\n{}",
-        drift.join("\n")
-    );
+    drift
 }

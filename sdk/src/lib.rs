@@ -80,7 +80,7 @@ pub use codec::{Decode, Encode};
 pub use host::runtime::{debug, error, info, log, warn};
 pub use host::{
     environment, filesystem, http, http_server, messages, random, runtime, store, supervisor,
-    timing, websocket,
+    timers, timing, websocket,
 };
 pub use raw::Raw;
 pub use reply::{IntoReply, Reply};
@@ -88,7 +88,7 @@ pub use theater_sdk_macros::actor;
 pub use types::{Chain, ChainEvent, ChannelAccept, ChildError, ErrorKind, Event, MetaEvent};
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use test_host::{Outgoing, TestActor, TestHost};
+pub use test_host::{Outgoing, TestActor, TestHost, TestTimer};
 
 /// Re-exported so an actor can use JSON values (`serde_json::Value`, `json!`) without a
 /// second dependency to keep in step.

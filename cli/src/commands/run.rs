@@ -94,8 +94,11 @@ pub async fn run(
         }
     }
     let failed_messages = outcomes.iter().filter(|o| o.err.is_some()).count();
-    serve_while_listening(&theater, &id).await;
-
+    // An actor that listens keeps serving after its messages, and `--wait` waits for any
+    // actor (one driven by its own timers) to end by itself.
+    if announce_listening(&theater, &id) || args.wait {
+        wait_for_end(&theater, &id).await;
+    }
     let status = theater.stop(&id).await?;
     // A failed flush (events the database refused) is reported after the actor's own end,
     // which says why it stopped.
@@ -129,19 +132,20 @@ pub async fn run(
     })
 }
 
-/// An actor that listens (its `http-framework` servers) keeps serving after its messages:
-/// say where, and wait until it ends by itself or Ctrl-C / SIGTERM.
-async fn serve_while_listening(theater: &Theater, id: &str) {
+/// Say where an actor that listens (its `http-framework` servers) serves; whether it does.
+fn announce_listening(theater: &Theater, id: &str) -> bool {
     let listening = theater.listening_servers(id);
-    if listening.is_empty() {
-        return;
-    }
     for server in &listening {
         eprintln!(
             "actor {id} listens on {} (server {}); Ctrl-C to stop it",
             server.address, server.server_id
         );
     }
+    !listening.is_empty()
+}
+
+/// Wait until the actor ends by itself (`runtime.shutdown`, a failure), or Ctrl-C / SIGTERM.
+async fn wait_for_end(theater: &Theater, id: &str) {
     let Ok(actor) = theater.actor(id) else { return };
     let mut signals = Signals::new();
     tokio::select! {

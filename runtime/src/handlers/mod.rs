@@ -14,6 +14,7 @@ mod random;
 mod runtime;
 mod store;
 mod supervisor;
+mod timers;
 mod timing;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub fn builtin(data_dir: &std::path::Path) -> Vec<Arc<dyn Handler>> {
         Arc::new(random::RandomHandler),
         Arc::new(environment::EnvironmentHandler),
         Arc::new(filesystem::FilesystemHandler),
+        Arc::new(timers::TimersHandler),
     ];
     #[cfg(feature = "http-client")]
     handlers.push(Arc::new(http_client::HttpClientHandler::default()));

@@ -20,5 +20,6 @@ pub mod random;
 pub mod runtime;
 pub mod store;
 pub mod supervisor;
+pub mod timers;
 pub mod timing;
 pub mod websocket;

@@ -112,6 +112,7 @@ pub(crate) struct HostState {
     pub(crate) stores: Stores,
     pub(crate) files: Files,
     pub(crate) servers: Servers,
+    pub(crate) timers: super::timers::Timers,
     pub(crate) children: Vec<String>,
     pub(crate) outstanding: Vec<String>,
     /// Names other actors hold (scripted with [`TestHost::name`]), for `lookup_name`.
@@ -134,6 +135,7 @@ impl Default for HostState {
             stores: Stores::default(),
             files: Files::default(),
             servers: Servers::default(),
+            timers: Default::default(),
             children: Vec::new(),
             outstanding: Vec::new(),
             names: BTreeMap::new(),

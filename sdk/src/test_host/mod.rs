@@ -17,6 +17,8 @@
 //!   inspected with [`TestHost::files`]); environment variables are set with
 //!   [`TestHost::set_env`]; channels always open and spawned children are recorded, never
 //!   run;
+//! - timers are recorded, never run by a clock: [`TestHost::timers`] lists them and
+//!   [`TestActor::fire_timer`] delivers one's message;
 //! - HTTP servers the actor creates are recorded, never opened ([`TestHost::http_servers`]);
 //!   [`TestActor::http`] and the `ws_*` methods deliver requests and WebSocket messages to
 //!   the handlers the actor's routes name, as the runtime would.
@@ -32,7 +34,9 @@ mod rng;
 mod servers;
 mod store;
 pub(crate) mod sys;
+mod timers;
 
 pub use actor::TestActor;
 pub use host::{Outgoing, TestHost, START_TIME_MS};
 pub use servers::{TestMiddleware, TestRoute, TestServer, TestWebSocket};
+pub use timers::TestTimer;

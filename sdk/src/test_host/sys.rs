@@ -2,6 +2,7 @@
 //! (`crate::wasm::sys`), so `crate::host` is written once for both.
 
 use super::host::{answer_http, answer_request, with_state, Outgoing};
+pub(crate) use super::timers::calls as timers;
 
 pub(crate) mod runtime {
     use super::*;

@@ -2,7 +2,7 @@
 //! has records. The native test host (`test_host::sys`) mirrors these signatures exactly,
 //! so `crate::host` is written once for both.
 
-pub(crate) use super::bindings::theater::simple::{environment, random, timing};
+pub(crate) use super::bindings::theater::simple::{environment, random, timers, timing};
 
 pub(crate) mod runtime {
     pub(crate) use crate::wasm::bindings::theater::simple::runtime::{log, shutdown};
