@@ -21,6 +21,8 @@ pub enum Template {
     MessageServer,
     /// A parent that spawns two children (a separate crate in `child/`) and supervises them
     Supervisor,
+    /// A small JSON API over HTTP (`GET /hello`, a counter at `/count`) and a WebSocket echo
+    Http,
 }
 
 impl Template {
@@ -56,9 +58,18 @@ const TAKEN: [&str; 10] = [
 ];
 
 /// Type names the templates already use; a project whose type would be one gets `Actor` appended.
-const TEMPLATE_TYPES: [&str; 8] = [
+const TEMPLATE_TYPES: [&str; 17] = [
     "Msg",
     "Query",
+    "Config",
+    "Add",
+    "Count",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpServer",
+    "ServerConfig",
+    "WsMessage",
+    "ConnectionId",
     "Serialize",
     "Deserialize",
     "ChildError",

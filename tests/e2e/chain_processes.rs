@@ -86,19 +86,6 @@ fn started_as(events: &[Value]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `theater ARGS` as a client of `server`; must succeed; stdout.
-fn client(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
-    let out = s
-        .theater()
-        .env("THEATER_SERVER", &server.url)
-        .args(args)
-        .output()
-        .expect("run theater");
-    let (stdout, stderr) = texts(&out);
-    assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
-    stdout.trim().to_string()
-}
-
 #[test]
 fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
     const SENDS: usize = 2000;
@@ -107,19 +94,15 @@ fn a_server_and_four_runs_share_one_database_and_every_chain_is_exact() {
     let server = ServerProc::start(&s, &[]);
     let grants = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
     let peer = s.manifest("peer", &fixtures().component("raw-peer"), grants);
-    let a = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
-    let b = client(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
+    let a = server.client(&s, &["start", peer.to_str().unwrap(), "--id-only"]);
+    let b = server.client(&s, &["start", peer.to_str().unwrap(), "--id-only"]);
 
     let runs: Vec<Child> = (0..4)
         .map(|i| spawn_run(&s, &counter(&s, &format!("run{i}")), SENDS))
         .collect();
     // The server's actors work at the same time: A asks B PINGS times.
     assert_eq!(
-        client(
-            &s,
-            &server,
-            &["request", &a, &format!("pingpong {b} {PINGS}")]
-        ),
+        server.client(&s, &["request", &a, &format!("pingpong {b} {PINGS}")]),
         format!("ok {PINGS}")
     );
     let mut run_ids = Vec::new();

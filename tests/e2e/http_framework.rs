@@ -157,7 +157,9 @@ async fn raw_http_serves_under_theater_run_and_replays_without_a_socket() {
         assert!(events.contains(export), "{export} recorded:\n{events}");
     }
     assert!(events.contains("hello, world"), "the response is recorded");
-    // No server runs now: the replay answers start-server from the chain.
+    // The replay opens no socket: with the recorded port taken by another listener, it
+    // still answers start-server (and every request) from the chain.
+    let _taken = std::net::TcpListener::bind(run.addr).expect("bind the recorded port");
     assert!(assert_verifies_and_replays(&s, &run.id) > 20);
 }
 

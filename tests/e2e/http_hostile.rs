@@ -87,7 +87,7 @@ async fn bodies_and_headers_over_the_grant_never_reach_the_actor() {
     );
     // No content-length: the body is cut off at the limit as it streams in.
     let chunked = format!(
-        "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3c\r\n{}\r\n3c\r\n{}\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n3c\r\n{}\r\n3c\r\n{}\r\n0\r\n\r\n",
         "b".repeat(60),
         "c".repeat(60)
     );
@@ -202,6 +202,8 @@ async fn addresses_off_the_bind_list_and_taken_ports_are_clear_errors() {
         ("port-zero", "bind = [\"127.0.0.1:8000-8099\"]", "", "listening on 127.0.0.1:0 refused"),
         ("port-out", "bind = [\"127.0.0.1:8000-8099\"]", "port=9000", "listening on 127.0.0.1:9000 refused"),
         ("named-host", "", "host=example.com", "host \"example.com\" is not an IP address"),
+        ("no-servers", "max_servers = 0", "", "one more server would pass this actor's max_servers of 0"),
+        ("tls", "", "tls=cert.pem", "TLS is not served by Theater's http-framework"),
     ];
     for (name, options, init, says) in cases {
         let manifest = http_manifest(&s, name, options, "");

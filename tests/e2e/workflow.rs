@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use theater_e2e::{assert_clean_failure, repo_root, texts, theater_bin};
+use theater_e2e::server::{free_port, ServerProc};
+use theater_e2e::{assert_clean_failure, repo_root, texts, theater_bin, Scratch};
 
 /// Process-wide state: the copied binary and the shared THEATER_HOME.
 struct Installed {
@@ -253,6 +254,7 @@ fn generated_projects_pass_their_native_unit_tests() {
         ("wf-native-basic", "basic"),
         ("wf-native-counter", "message-server"),
         ("wf-native-sup", "supervisor"),
+        ("wf-native-http", "http"),
     ] {
         succeeded(&user.theater(".", &["create", name, "--template", template]));
         let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -391,6 +393,7 @@ fn every_template_passes_theater_test() {
         ("tt-basic", "basic"),
         ("tt-counter", "message-server"),
         ("tt-super", "supervisor"),
+        ("tt-http", "http"),
     ] {
         succeeded(&user.theater(".", &["create", name, "--template", template]));
         let (stdout, _) = succeeded(&user.theater(name, &["test"]));
@@ -453,6 +456,54 @@ fn a_logic_change_fails_theater_test_with_a_diff_at_the_step() {
             .unwrap_or_default()
             .ends_with(" failed")
             && !stdout.contains(" 0 failed"),
+        "{stdout}"
+    );
+}
+
+/// HTTP and WebSocket steps fail like the others: at the step, with what came back. A
+/// logic change shows in the response body, a wrong status in the status line, and a
+/// WebSocket step with no connection fails with a message saying what to add.
+#[test]
+fn http_scenario_failures_name_the_step_and_show_the_response() {
+    let user = User::new();
+    succeeded(&user.theater(".", &["create", "tt-http-bad", "--template", "http"]));
+    edit(
+        &user,
+        "tt-http-bad/src/lib.rs",
+        "self.count = self.count.saturating_add(by);",
+        "self.count = self.count.saturating_add(by + 1);",
+    );
+    user.write(
+        "tt-http-bad/tests/misuse.toml",
+        concat!(
+            "[[actor]]\nname = \"api\"\nmanifest = \"../manifest.toml\"\ninit_state = { port = 0 }\n",
+            "[[step]]\nws_send = \"hi\"\nexpect = \"hi\"\n",
+        ),
+    );
+    user.write(
+        "tt-http-bad/tests/status.toml",
+        concat!(
+            "[[actor]]\nname = \"api\"\nmanifest = \"../manifest.toml\"\n",
+            "init_state = { port = 0 }\n",
+            "[[step]]\nhttp = \"GET /hello\"\nexpect_status = 201\n",
+        ),
+    );
+    let out = user.theater("tt-http-bad", &["test"]);
+    let (stdout, _) = texts(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("FAILED scenario serves the api")
+            && stdout.contains("http POST /count")
+            && stdout.contains("the response body differs"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"count\": 3"), "the actual body: {stdout}");
+    assert!(
+        stdout.contains("ws_send hi") && stdout.contains("no WebSocket is open"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the response status is 200, not 201"),
         "{stdout}"
     );
 }
@@ -702,5 +753,103 @@ fn golden_chains_cover_spawned_workers_and_re_recording_changes_no_byte() {
     assert!(
         stdout.contains(" ready") && stdout.contains(" up"),
         "both sides shown:\n{stdout}"
+    );
+}
+
+/// The http template's Done-when: its actor, built by `theater build`, serves under a real
+/// `theater server`; 1,000 concurrent requests (half `POST /count`, half `GET /hello`) all
+/// get correct answers — the counter's answers are exactly 1..=500, each once, because the
+/// actor handles one request at a time; then its chain verifies and `theater replay` says
+/// identical (the requests answered from the chain, no socket opened).
+#[test]
+fn http_template_serves_a_thousand_concurrent_requests_under_theater_server_and_replays_identically(
+) {
+    const POSTS: u64 = 500;
+    let user = User::new();
+    user.create_and_build("wf-http", "http");
+    // It imports http-framework (and serves through it) because it calls it; nothing else
+    // but the runtime.
+    let (stdout, _) = succeeded(&user.theater("wf-http", &["build", "--json"]));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let imports = &report["components"][0]["imports"];
+    assert!(
+        imports
+            .as_array()
+            .is_some_and(|i| i.iter().any(|i| i == "theater:simple/http-framework")
+                && !i.iter().any(|i| i == "theater:simple/message-server-host")),
+        "{report}"
+    );
+    let port = free_port();
+    user.write("port.json", &format!(r#"{{"port":{port}}}"#));
+    let manifest = user.path().join("wf-http/manifest.toml");
+    let init = user.path().join("port.json");
+
+    let s = Scratch::new();
+    let server = ServerProc::start(&s, &[]);
+    let client = |args: &[&str]| server.client(&s, args);
+    let id = client(&[
+        "start",
+        manifest.to_str().unwrap_or_default(),
+        "--init-state",
+        init.to_str().unwrap_or_default(),
+        "--id-only",
+    ]);
+
+    let base = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let (mut counts, hellos) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..2 * POSTS {
+            let (http, base) = (http.clone(), base.clone());
+            tasks.spawn(async move {
+                let request = match i % 2 {
+                    0 => http.post(format!("{base}/count")).body(r#"{"by":1}"#),
+                    _ => http.get(format!("{base}/hello")),
+                };
+                let response = request.send().await.expect("an answer");
+                let status = response.status().as_u16();
+                let body = response.text().await.expect("a body");
+                (i % 2, status, body)
+            });
+        }
+        let (mut counts, mut hellos) = (Vec::new(), 0);
+        while let Some(joined) = tasks.join_next().await {
+            let (kind, status, body) = joined.expect("the request task");
+            assert_eq!(status, 200, "{body}");
+            let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            match kind {
+                0 => counts.push(body["count"].as_u64().expect("a count")),
+                _ => {
+                    assert_eq!(body, serde_json::json!({"message": "hello from wf-http"}));
+                    hellos += 1;
+                }
+            }
+        }
+        (counts, hellos)
+    });
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=POSTS).collect::<Vec<_>>());
+    assert_eq!(hellos, POSTS);
+
+    client(&["stop", &id]);
+    drop(server);
+    let (stdout, _) = succeeded(&s.run(&["verify", &id]));
+    assert!(stdout.starts_with("ok: "), "{stdout}");
+    let (stdout, _) = succeeded(&s.run(&["replay", &id]));
+    assert!(stdout.starts_with("identical: "), "{stdout}");
+    let events: u64 = stdout
+        .trim_start_matches("identical: ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
+    assert!(
+        events > 4 * POSTS,
+        "every request and response is recorded: {stdout}"
     );
 }

@@ -119,6 +119,20 @@ impl ServerProc {
         }
     }
 
+    /// `theater ARGS` (from `s`) as a client of this server; must succeed; its stdout,
+    /// trimmed.
+    pub fn client(&self, s: &Scratch, args: &[&str]) -> String {
+        let out = s
+            .theater()
+            .env("THEATER_SERVER", &self.url)
+            .args(args)
+            .output()
+            .expect("run theater");
+        let (stdout, stderr) = crate::texts(&out);
+        assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
+        stdout.trim().to_string()
+    }
+
     /// SIGTERM, then wait for the exit.
     pub fn terminate(mut self) -> ExitStatus {
         self.signal("TERM");

@@ -106,5 +106,9 @@ fn try_it(template: Template) -> (&'static str, &'static str) {
             r#"theater run manifest.toml --send '{"add":2}' --request '{"total":{}}'"#,
             "cargo test --workspace",
         ),
+        Template::Http => (
+            "theater run manifest.toml   # then: curl http://127.0.0.1:8080/hello",
+            "cargo test",
+        ),
     }
 }

@@ -83,7 +83,89 @@ pub struct EventExpect {
     pub payload: Option<Payload>,
 }
 
-/// One step: an action (`send`, `request`) with its expectations, or a check.
+/// An HTTP request a step sends to the actor's server: `"GET /hello"`, or a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HttpStep {
+    Line(String),
+    Table(HttpTable),
+}
+
+/// `http = { method = "POST", path = "/count", headers = { ... }, body = ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpTable {
+    #[serde(default = "get")]
+    pub method: String,
+    /// The path and query (`/count?x=1`).
+    pub path: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Sent like a message: a string as it is, a table as its JSON.
+    #[serde(default)]
+    pub body: Option<Payload>,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+/// An HTTP request ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpCall {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl HttpStep {
+    /// The request, or what is wrong with the step's `http` value.
+    pub fn call(&self) -> Result<HttpCall, String> {
+        let (method, path, headers, body) = match self {
+            HttpStep::Line(line) => {
+                let (method, path) = line.trim().split_once(' ').ok_or_else(|| {
+                    format!(
+                        "`http = \"{line}\"`: write the method and the path, e.g. \"GET /hello\""
+                    )
+                })?;
+                (
+                    method.to_string(),
+                    path.trim().to_string(),
+                    Vec::new(),
+                    None,
+                )
+            }
+            HttpStep::Table(t) => (
+                t.method.clone(),
+                t.path.clone(),
+                t.headers.clone().into_iter().collect(),
+                t.body.as_ref().map(Payload::bytes),
+            ),
+        };
+        if !path.starts_with('/') {
+            return Err(format!("`http`: the path {path:?} must start with /"));
+        }
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(format!("`http`: {method:?} is not an HTTP method"));
+        }
+        Ok(HttpCall {
+            method: method.to_ascii_uppercase(),
+            path,
+            headers,
+            body,
+        })
+    }
+
+    fn display(&self) -> String {
+        match self.call() {
+            Ok(c) => format!("{} {}", c.method, c.path),
+            Err(_) => "(invalid)".into(),
+        }
+    }
+}
+
+/// One step: an action (`send`, `request`, `http`, `ws_*`) with its expectations, or a check.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -94,7 +176,27 @@ pub struct Step {
     pub send: Option<Payload>,
     #[serde(default)]
     pub request: Option<Payload>,
-    /// The reply, exactly (JSON compared as JSON).
+    /// An HTTP request to the actor's `http-framework` server (its first listening one).
+    #[serde(default)]
+    pub http: Option<HttpStep>,
+    /// Opens a WebSocket connection to this path of the actor's server; later `ws_send`
+    /// steps to the same actor use it.
+    #[serde(default)]
+    pub ws_connect: Option<String>,
+    /// Sends a text message on the open WebSocket connection (a table: its JSON); with
+    /// `expect` or `expect_subset`, the next message back is checked.
+    #[serde(default)]
+    pub ws_send: Option<Payload>,
+    /// Closes the open WebSocket connection.
+    #[serde(default)]
+    pub ws_close: Option<bool>,
+    /// The HTTP response's status.
+    #[serde(default)]
+    pub expect_status: Option<u16>,
+    /// Headers the HTTP response carries with these values (names in any case).
+    #[serde(default)]
+    pub expect_header: Option<std::collections::BTreeMap<String, String>>,
+    /// The reply (an HTTP body, a WebSocket message), exactly (JSON compared as JSON).
     #[serde(default)]
     pub expect: Option<Payload>,
     /// The reply contains at least these JSON fields.
@@ -129,6 +231,14 @@ impl Step {
             format!("send {}{to}", m.display())
         } else if let Some(m) = &self.request {
             format!("request {}{to}", m.display())
+        } else if let Some(h) = &self.http {
+            format!("http {}{to}", h.display())
+        } else if let Some(path) = &self.ws_connect {
+            format!("ws_connect {path}{to}")
+        } else if let Some(m) = &self.ws_send {
+            format!("ws_send {}{to}", m.display())
+        } else if self.ws_close.is_some() {
+            format!("ws_close{to}")
         } else if let Some(s) = &self.expect_state {
             format!("expect_state {}{to}", s.display())
         } else if let Some(l) = &self.expect_log {
@@ -143,10 +253,17 @@ impl Step {
     }
 
     fn check(&self) -> Result<(), String> {
-        let actions = [self.send.is_some(), self.request.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let actions = [
+            self.send.is_some(),
+            self.request.is_some(),
+            self.http.is_some(),
+            self.ws_connect.is_some(),
+            self.ws_send.is_some(),
+            self.ws_close.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         let checks = [
             self.expect_state.is_some(),
             self.expect_log.is_some(),
@@ -157,15 +274,31 @@ impl Step {
         .filter(|b| **b)
         .count();
         if actions + checks != 1 {
-            return Err("a step needs exactly one of `send`, `request`, `expect_state`, `expect_log`, `expect_log_regex`, `expect_event`".into());
+            return Err("a step needs exactly one of `send`, `request`, `http`, `ws_connect`, `ws_send`, `ws_close`, `expect_state`, `expect_log`, `expect_log_regex`, `expect_event`".into());
         }
-        if self.request.is_none() && (self.expect.is_some() || self.expect_subset.is_some()) {
+        let replies = self.request.is_some() || self.http.is_some() || self.ws_send.is_some();
+        if !replies && (self.expect.is_some() || self.expect_subset.is_some()) {
             return Err(
-                "`expect` and `expect_subset` check a reply: they go with `request`".into(),
+                "`expect` and `expect_subset` check a reply: they go with `request`, `http` or `ws_send`".into(),
             );
         }
+        if self.http.is_none() && (self.expect_status.is_some() || self.expect_header.is_some()) {
+            return Err(
+                "`expect_status` and `expect_header` check an HTTP response: they go with `http`"
+                    .into(),
+            );
+        }
+        if let Some(http) = &self.http {
+            http.call()?;
+        }
+        if self.ws_close == Some(false) {
+            return Err("`ws_close = false` does nothing: write `ws_close = true`".into());
+        }
         if actions == 0 && self.expect_error.is_some() {
-            return Err("`expect_error` checks that a `send` or `request` fails".into());
+            return Err(
+                "`expect_error` checks that an action (`send`, `request`, `http`, `ws_*`) fails"
+                    .into(),
+            );
         }
         if self.expect_error.is_some() && (self.expect.is_some() || self.expect_subset.is_some()) {
             return Err("a step cannot expect both a reply and an error".into());
@@ -306,6 +439,50 @@ impl Scenario {
 mod tests {
     use super::*;
 
+    #[test]
+    fn http_and_websocket_steps_parse() {
+        let s = parse(concat!(
+            "[[step]]\nhttp = \"get /hello\"\nexpect_status = 200\n",
+            "expect_header = { content-type = \"application/json\" }\nexpect = { a = 1 }\n",
+            "[[step]]\nhttp = { method = \"POST\", path = \"/count\", body = { by = 2 }, headers = { x-a = \"b\" } }\n",
+            "expect_subset = { count = 2 }\n",
+            "[[step]]\nws_connect = \"/echo\"\n",
+            "[[step]]\nws_send = \"hi\"\nexpect = \"hi\"\n",
+            "[[step]]\nws_close = true\n",
+        ))
+        .unwrap();
+        let call = |i: usize| s.steps[i].1.http.as_ref().unwrap().call().unwrap();
+        assert_eq!(
+            call(0),
+            HttpCall {
+                method: "GET".into(),
+                path: "/hello".into(),
+                headers: vec![],
+                body: None
+            }
+        );
+        assert_eq!(
+            call(1),
+            HttpCall {
+                method: "POST".into(),
+                path: "/count".into(),
+                headers: vec![("x-a".into(), "b".into())],
+                body: Some(b"{\"by\":2}".to_vec())
+            }
+        );
+        let described: Vec<String> = s.steps.iter().map(|(_, st)| st.describe()).collect();
+        assert_eq!(
+            described,
+            [
+                "http GET /hello",
+                "http POST /count",
+                "ws_connect /echo",
+                "ws_send hi",
+                "ws_close"
+            ]
+        );
+    }
+
     fn parse(text: &str) -> Result<Scenario, FormatError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
@@ -366,6 +543,22 @@ mod tests {
                 index: 1
             }))
         );
+        let e = parse("[[step]]\nsend = \"a\"\nexpect_status = 200\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("go with `http`"), "{e}");
+        let e = parse("[[step]]\nhttp = \"/hello\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("method and the path"), "{e}");
+        let e = parse("[[step]]\nhttp = { path = \"hello\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must start with /"), "{e}");
+        let e = parse("[[step]]\nws_connect = \"/ws\"\nexpect = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("go with `request`, `http` or `ws_send`"), "{e}");
         let e = parse("[[step]]\nsend = \"a\"\nexpekt = 1\n")
             .unwrap_err()
             .to_string();

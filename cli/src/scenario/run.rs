@@ -14,6 +14,7 @@ use theater_runtime::{LogLine, Manifest, Theater, TheaterConfig};
 
 use super::format::{Scenario, Step, StepTarget};
 use super::matching::{compare, is_subset};
+use super::web::{HttpReply, Web};
 
 /// Why a step failed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +125,7 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
         }
     }
 
+    let mut web = Web::new().map_err(anyhow::Error::msg)?;
     let mut steps_run = 0;
     if failure.is_none() {
         for (index, (line, step)) in scenario.steps.iter().enumerate() {
@@ -142,7 +144,14 @@ pub async fn run(scenario: Scenario) -> anyhow::Result<Run> {
                 .await
                 .map_err(|m| fail(index, *line, step, m, None));
             if let Err(f) = match resolved {
-                Ok(id) => run_step(&theater, &id, &logs, index, *line, step).await,
+                Ok(id) => {
+                    let at = At {
+                        index,
+                        line: *line,
+                        step,
+                    };
+                    run_step(&theater, &mut web, &id, &logs, &at).await
+                }
                 Err(f) => Err(f),
             } {
                 failure = Some(f);
@@ -202,15 +211,29 @@ async fn resolve(
     })
 }
 
-async fn run_step(
-    theater: &Theater,
-    id: &str,
-    logs: &Mutex<Vec<LogLine>>,
+/// The step being run, for failure reports.
+struct At<'a> {
     index: usize,
     line: usize,
-    step: &Step,
+    step: &'a Step,
+}
+
+async fn run_step(
+    theater: &Theater,
+    web: &mut Web,
+    id: &str,
+    logs: &Mutex<Vec<LogLine>>,
+    at: &At<'_>,
 ) -> Result<(), Failure> {
+    let At { index, line, step } = *at;
     let failed = |message: String, diff: Option<String>| fail(index, line, step, message, diff);
+    if step.http.is_some()
+        || step.ws_connect.is_some()
+        || step.ws_send.is_some()
+        || step.ws_close.is_some()
+    {
+        return run_web_step(theater, web, id, at).await;
+    }
     if let Some(msg) = &step.send {
         return expect_outcome(theater.send(id, msg.bytes()).await, step, index, line).map(|_| ());
     }
@@ -317,9 +340,98 @@ async fn run_step(
     Ok(())
 }
 
+/// An `http` or `ws_*` step: the action over a real socket, then its checks.
+async fn run_web_step(
+    theater: &Theater,
+    web: &mut Web,
+    id: &str,
+    at: &At<'_>,
+) -> Result<(), Failure> {
+    let At { index, line, step } = *at;
+    if let Some(http) = &step.http {
+        let call = http.call().map_err(|m| fail(index, line, step, m, None))?;
+        return match expect_outcome(web.http(theater, id, &call).await, step, index, line)? {
+            Some(reply) => check_http(&reply, at),
+            None => Ok(()),
+        };
+    }
+    if let Some(path) = &step.ws_connect {
+        let connected = web.ws_connect(theater, id, path).await;
+        return expect_outcome(connected, step, index, line).map(|_| ());
+    }
+    if let Some(message) = &step.ws_send {
+        let expected = step.expect.as_ref().or(step.expect_subset.as_ref());
+        let sent = web.ws_send(id, message.bytes(), expected.is_some()).await;
+        let (Some(Some(reply)), Some(expected)) =
+            (expect_outcome(sent, step, index, line)?, expected)
+        else {
+            return Ok(());
+        };
+        return compare(
+            expected.json(),
+            &expected.display(),
+            &reply,
+            step.expect_subset.is_some(),
+        )
+        .map_err(|(m, d)| {
+            fail(
+                index,
+                line,
+                step,
+                format!("the WebSocket reply {m}"),
+                Some(d),
+            )
+        });
+    }
+    expect_outcome(web.ws_close(id).await, step, index, line).map(|_| ())
+}
+
+/// An HTTP response against `expect_status`, `expect_header`, `expect`/`expect_subset`.
+fn check_http(reply: &HttpReply, at: &At<'_>) -> Result<(), Failure> {
+    let At { index, line, step } = *at;
+    let failed = |message: String, diff: Option<String>| fail(index, line, step, message, diff);
+    let body = String::from_utf8_lossy(&reply.body);
+    if let Some(status) = step.expect_status {
+        if reply.status != status {
+            return Err(failed(
+                format!("the response status is {}, not {status}", reply.status),
+                Some(format!("-{status}\n+{} {body}\n", reply.status)),
+            ));
+        }
+    }
+    for (name, value) in step.expect_header.iter().flatten() {
+        let got = reply
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str());
+        if got != Some(value.as_str()) {
+            let seen: String = reply
+                .headers
+                .iter()
+                .map(|(n, v)| format!("  {n}: {v}\n"))
+                .collect();
+            return Err(failed(
+                format!("the response has no header {name}: {value}"),
+                Some(seen),
+            ));
+        }
+    }
+    if let Some(expected) = step.expect.as_ref().or(step.expect_subset.as_ref()) {
+        compare(
+            expected.json(),
+            &expected.display(),
+            &reply.body,
+            step.expect_subset.is_some(),
+        )
+        .map_err(|(m, d)| failed(format!("the response body {m}"), Some(d)))?;
+    }
+    Ok(())
+}
+
 /// Check a call's success or failure against `expect_error`.
-fn expect_outcome<T>(
-    result: Result<T, theater_runtime::ActorError>,
+fn expect_outcome<T, E: std::fmt::Display>(
+    result: Result<T, E>,
     step: &Step,
     index: usize,
     line: usize,

@@ -2,11 +2,13 @@
 //! `max_connections` connections at once (the rest get `503` and are closed:
 //! [`LimitedListener`]), and hyper serving each connection with the grant's header timeout
 //! and header count. Dropping the [`Running`] server stops it: the socket closes (the port
-//! is free again) and every connection, WebSocket ones included, ends.
+//! is free again) and every connection, WebSocket ones included, ends (a response already
+//! on its way first goes out).
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::serve::Listener;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -21,6 +23,8 @@ use crate::listeners::Listening;
 
 /// Connections the kernel may queue before the accept loop takes them.
 const BACKLOG: u32 = 1024;
+/// How long a connection may take to finish its response once its server stops.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// A server that listens. Dropping it stops it.
 pub struct Running {
@@ -92,8 +96,13 @@ async fn connection(
     let served = http
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(app))
         .with_upgrades();
+    tokio::pin!(served);
     tokio::select! {
-        _ = served => {}
+        _ = served.as_mut() => return,
         () = stopped(stop) => {}
     }
+    // A response already on its way (the 500 of the call that failed the actor) still goes
+    // out; then the connection closes.
+    served.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(CLOSE_GRACE, served).await;
 }

@@ -113,7 +113,7 @@ pub fn create(ctx: &mut ActorCtx, config: ServerConfig) -> Outcome<u64> {
     let servers = Servers::of(ctx);
     if servers.servers.len() as u64 >= grant.max_servers {
         return Err(format!(
-            "this actor already has {} servers, its max_servers ([[handler]] type = \"http-framework\"); destroy one first",
+            "one more server would pass this actor's max_servers of {} ([[handler]] type = \"http-framework\"); destroy one first",
             grant.max_servers
         ));
     }

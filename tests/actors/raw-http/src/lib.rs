@@ -2,7 +2,7 @@
 //! original Theater's signatures with wit-bindgen (no SDK), as an actor written for it is.
 //!
 //! `init` creates one server (on `127.0.0.1`, port 0 unless the initial state says
-//! `port=N`; `host=H` picks another address) and starts it:
+//! `port=N`; `host=H` picks another address, `tls=FILE` asks for HTTPS) and starts it:
 //! - `GET /hello` answers `hello, world`; `POST /echo` answers the request body;
 //! - `GET /users/{id}` answers `user ID` (the original's `X-Route-Param-id` header);
 //! - `GET /private/...` passes a middleware that lets only requests with `x-key: open` on;
@@ -31,7 +31,9 @@ wit_bindgen::generate!({
 use exports::theater::simple::actor::Guest as Actor;
 use exports::theater::simple::http_handlers::Guest as Handlers;
 use theater::simple::http_framework as fw;
-use theater::simple::http_types::{HttpRequest, HttpResponse, MiddlewareResult, ServerConfig};
+use theater::simple::http_types::{
+    HttpRequest, HttpResponse, MiddlewareResult, ServerConfig, TlsConfig,
+};
 use theater::simple::runtime::log;
 use theater::simple::websocket_types::{MessageType, WebsocketMessage};
 
@@ -73,7 +75,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 fn serve(state: &State) -> Result<u16, String> {
     let port = setting(state, "port").map(|p| p.parse::<u16>().map_err(|e| e.to_string())).transpose()?;
     let host = setting(state, "host").or(Some("127.0.0.1".into()));
-    let server = fw::create_server(&ServerConfig { port, host, tls_config: None })?;
+    let tls_config = setting(state, "tls").map(|cert| TlsConfig {
+        key_path: cert.clone(),
+        cert_path: cert,
+    });
+    let server = fw::create_server(&ServerConfig { port, host, tls_config })?;
     let pages = fw::register_handler("pages")?;
     for (path, method) in [
         ("/hello", "GET"),
