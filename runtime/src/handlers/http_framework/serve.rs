@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -153,7 +154,7 @@ async fn read_request(
     let (parts, body) = request.into_parts();
     let announced = parts
         .headers
-        .get(axum::http::header::CONTENT_LENGTH)
+        .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > max_body as u64) {
@@ -206,6 +207,10 @@ async fn read_request(
     })
 }
 
+/// Headers of the actor's response the host sets itself from the body it sends: an actor's
+/// own (a `content-length` that does not match its body, say) would break the connection.
+const FRAMING: [HeaderName; 3] = [CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION];
+
 /// The actor's answer as an HTTP response; `500` if it is not valid HTTP.
 fn to_response(answer: HttpResponse) -> Result<Response, Refusal> {
     let invalid = |what: String| {
@@ -225,6 +230,9 @@ fn to_response(answer: HttpResponse) -> Result<Response, Refusal> {
     for (name, value) in answer.headers {
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid(format!("header name {name:?}, which is not valid")))?;
+        if FRAMING.contains(&header) {
+            continue;
+        }
         let value = HeaderValue::from_str(&value)
             .map_err(|_| invalid(format!("a value of header {name:?} that is not valid")))?;
         response.headers_mut().append(header, value);

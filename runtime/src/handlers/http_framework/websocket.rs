@@ -100,13 +100,17 @@ async fn converse(
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Close(_)) | Err(_)) | None => return,
         };
-        let replies = deliver(&app.shared, |reply| HttpCall::WebSocketMessage {
+        let delivered = deliver(&app.shared, |reply| HttpCall::WebSocketMessage {
             handler,
             connection: id,
             message,
             reply,
-        })
-        .await;
+        });
+        // An actor that ended answers nothing: its server's stop ends the wait.
+        let replies = tokio::select! {
+            replies = delivered => replies,
+            () = stopped(app.stop.clone()) => return,
+        };
         let Ok(replies) = replies else { return };
         // What the actor sent during the call went out first, then what it returned.
         let mut sent_meanwhile = Vec::new();

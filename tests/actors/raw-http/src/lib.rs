@@ -7,7 +7,8 @@
 //! - `GET /users/{id}` answers `user ID` (the original's `X-Route-Param-id` header);
 //! - `GET /private/...` passes a middleware that lets only requests with `x-key: open` on;
 //! - `GET /spin` never answers (the call timeout ends it), `GET /panic` panics,
-//!   `GET /bad-status` answers status 1000;
+//!   `GET /bad-status` answers status 1000, `GET /bad-length` a `content-length` its body
+//!   does not have;
 //! - WebSocket on `/ws`: each message comes back as it was; the text `push` also sends
 //!   `pushed` with `send-websocket-message`, `bye` closes with `close-websocket`.
 //!
@@ -89,6 +90,7 @@ fn serve(state: &State) -> Result<u16, String> {
         ("/spin", "GET"),
         ("/panic", "GET"),
         ("/bad-status", "GET"),
+        ("/bad-length", "GET"),
     ] {
         fw::add_route(server, path, method, pages)?;
     }
@@ -125,6 +127,11 @@ impl Handlers for Http {
             },
             "/panic" => panic!("the fixture panics on /panic"),
             "/bad-status" => text(1000, "no such status"),
+            "/bad-length" => HttpResponse {
+                status: 200,
+                headers: vec![("content-length".into(), "999".into())],
+                body: Some(b"short".to_vec()),
+            },
             p if p.starts_with("/users/") => {
                 text(200, &format!("user {}", header(&req, "x-route-param-id").unwrap_or("?")))
             }
