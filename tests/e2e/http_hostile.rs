@@ -220,6 +220,15 @@ async fn addresses_off_the_bind_list_and_taken_ports_are_clear_errors() {
         let stderr = assert_clean_failure(&out);
         assert!(stderr.contains(says), "{name}: {stderr}");
     }
+    // Not granted at all: refused before it runs, naming the entry to add.
+    let ungranted = s.manifest(
+        "ungranted",
+        &theater_e2e::fixtures().component("raw-http"),
+        "",
+    );
+    let stderr = assert_clean_failure(&s.run(&["run", ungranted.to_str().unwrap()]));
+    assert!(stderr.contains("type = \"http-framework\""), "{stderr}");
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let manifest = http_manifest(&s, "taken", "", "");
@@ -353,6 +362,26 @@ async fn a_websocket_flood_is_answered_in_order_and_an_oversized_message_closes_
         Ok(Some(Ok(Message::Text(t)))) => assert_eq!(t.as_str(), "still here"),
         other => panic!("{other:?}"),
     }
+    assert!(run.stop().success(), "{}", run.log());
+    assert_verifies_and_replays(&s, &run.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_that_stops_its_server_frees_the_port_and_lives_on() {
+    let s = Scratch::new();
+    let manifest = http_manifest(&s, "web", "", "");
+    let mut run = RunProc::start(&s, &manifest, &[]);
+    let response = reqwest::Client::new()
+        .post(run.url("/stop-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), "running: false");
+    assert!(
+        eventually(Duration::from_secs(10), || port_is_free(run.addr)),
+        "stop-server frees the port"
+    );
+    assert!(run.running(), "the actor and theater run live on");
     assert!(run.stop().success(), "{}", run.log());
     assert_verifies_and_replays(&s, &run.id);
 }
