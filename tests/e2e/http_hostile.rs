@@ -436,3 +436,28 @@ async fn a_child_serves_only_within_its_parents_grant() {
     assert_verifies_and_replays(&rig.s, &child);
     assert_verifies_and_replays(&rig.s, &parent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_websocket_holds_its_connection_slot() {
+    let s = Scratch::new();
+    let manifest = http_manifest(&s, "web", "max_connections = 1", "");
+    let mut run = RunProc::start(&s, &manifest, &[]);
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", run.addr))
+        .await
+        .unwrap();
+    let response = raw_exchange(run.addr, b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n");
+    assert!(
+        status_line(&response).starts_with("HTTP/1.1 503"),
+        "{response}"
+    );
+    drop(ws);
+    let url = run.url("/hello");
+    let mut served = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !served && Instant::now() < deadline {
+        served = matches!(reqwest::get(&url).await, Ok(r) if r.status() == 200);
+    }
+    assert!(served, "the slot frees when the WebSocket closes");
+    assert!(run.stop().success(), "{}", run.log());
+    assert_verifies_and_replays(&s, &run.id);
+}
