@@ -220,6 +220,15 @@ async fn addresses_off_the_bind_list_and_taken_ports_are_clear_errors() {
         let stderr = assert_clean_failure(&out);
         assert!(stderr.contains(says), "{name}: {stderr}");
     }
+    // Not granted at all: refused before it runs, naming the entry to add.
+    let ungranted = s.manifest(
+        "ungranted",
+        &theater_e2e::fixtures().component("raw-http"),
+        "",
+    );
+    let stderr = assert_clean_failure(&s.run(&["run", ungranted.to_str().unwrap()]));
+    assert!(stderr.contains("type = \"http-framework\""), "{stderr}");
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let manifest = http_manifest(&s, "taken", "", "");
@@ -353,6 +362,102 @@ async fn a_websocket_flood_is_answered_in_order_and_an_oversized_message_closes_
         Ok(Some(Ok(Message::Text(t)))) => assert_eq!(t.as_str(), "still here"),
         other => panic!("{other:?}"),
     }
+    assert!(run.stop().success(), "{}", run.log());
+    assert_verifies_and_replays(&s, &run.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_that_stops_its_server_frees_the_port_and_lives_on() {
+    let s = Scratch::new();
+    let manifest = http_manifest(&s, "web", "", "");
+    let mut run = RunProc::start(&s, &manifest, &[]);
+    let response = reqwest::Client::new()
+        .post(run.url("/stop-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), "running: false");
+    assert!(
+        eventually(Duration::from_secs(10), || port_is_free(run.addr)),
+        "stop-server frees the port"
+    );
+    assert!(run.running(), "the actor and theater run live on");
+    assert!(run.stop().success(), "{}", run.log());
+    assert_verifies_and_replays(&s, &run.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_serves_only_within_its_parents_grant() {
+    let rig = theater_e2e::peers::PeerRig::new(std::sync::Arc::new(|_| {}));
+    let parent_grant = "[[handler]]\ntype = \"http-framework\"\nbind = [\"127.0.0.1:20000-29999\"]\nmax_body_bytes = 100\n";
+    rig.peer("parent", parent_grant);
+    let parent = rig.start("parent").await;
+    // Theater's default bind (any loopback port) and a larger body are wider than the parent's.
+    http_manifest(&rig.s, "wide", "max_body_bytes = 1000", "");
+    let refused = rig.ask(&parent, "spawn wide.toml").await;
+    for says in [
+        "asks for more than its parent holds",
+        "[[handler]] type = \"http-framework\" bind: the child asks for \"127.0.0.1\"",
+        "[[handler]] type = \"http-framework\" max_body_bytes: the child asks for 1000, the parent has 100",
+    ] {
+        assert!(refused.contains(says), "{says}: {refused}");
+    }
+    // Within the parent's range, on a port that is free now.
+    let port = (20000..30000)
+        .find(|p| port_is_free(SocketAddr::from(([127, 0, 0, 1], *p))))
+        .expect("a free port in the parent's range");
+    rig.s.file("narrow.init", format!("port={port}"));
+    http_manifest(
+        &rig.s,
+        "narrow",
+        &format!("bind = [\"127.0.0.1:{port}\"]\nmax_body_bytes = 100"),
+        "init_state = \"narrow.init\"",
+    );
+    let child = rig.ask(&parent, "spawn narrow.toml").await;
+    assert!(
+        !child.starts_with("error") && !child.starts_with("err"),
+        "{child}"
+    );
+    assert_eq!(
+        rig.theater.listening_servers(&child)[0].address.port(),
+        port,
+        "the child listens where its grant allows"
+    );
+    let (status, body) = get(&format!("http://127.0.0.1:{port}/hello")).await;
+    assert_eq!((status, body.as_str()), (200, "hello, world"));
+    rig.theater.stop(&parent).await.expect("stop the tree");
+    assert!(
+        eventually(Duration::from_secs(10), || port_is_free(SocketAddr::from(
+            ([127, 0, 0, 1], port)
+        ))),
+        "the child's server stopped with the tree"
+    );
+    rig.theater.shutdown().await.expect("flush");
+    assert_verifies_and_replays(&rig.s, &child);
+    assert_verifies_and_replays(&rig.s, &parent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_websocket_holds_its_connection_slot() {
+    let s = Scratch::new();
+    let manifest = http_manifest(&s, "web", "max_connections = 1", "");
+    let mut run = RunProc::start(&s, &manifest, &[]);
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", run.addr))
+        .await
+        .unwrap();
+    let response = raw_exchange(run.addr, b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n");
+    assert!(
+        status_line(&response).starts_with("HTTP/1.1 503"),
+        "{response}"
+    );
+    drop(ws);
+    let url = run.url("/hello");
+    let mut served = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !served && Instant::now() < deadline {
+        served = matches!(reqwest::get(&url).await, Ok(r) if r.status() == 200);
+    }
+    assert!(served, "the slot frees when the WebSocket closes");
     assert!(run.stop().success(), "{}", run.log());
     assert_verifies_and_replays(&s, &run.id);
 }

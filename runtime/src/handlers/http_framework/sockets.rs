@@ -49,3 +49,45 @@ impl Sockets {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::MessageType;
+
+    fn text(t: &str) -> WebsocketMessage {
+        WebsocketMessage {
+            ty: MessageType::Text,
+            data: None,
+            text: Some(t.into()),
+        }
+    }
+
+    #[test]
+    fn sends_go_to_open_connections_only_and_a_full_queue_refuses() {
+        let sockets = Sockets::default();
+        let (id, mut rx) = sockets.open();
+        assert!(sockets
+            .send(1, id + 1, text("x"))
+            .unwrap_err()
+            .contains("no open WebSocket connection"));
+        for _ in 0..SEND_QUEUE {
+            sockets.send(1, id, text("x")).unwrap();
+        }
+        assert!(sockets
+            .send(1, id, text("x"))
+            .unwrap_err()
+            .contains("waiting to go out"));
+        assert_eq!(rx.try_recv().unwrap().text.as_deref(), Some("x"));
+        drop(rx);
+        assert!(sockets
+            .send(1, id, text("x"))
+            .unwrap_err()
+            .contains("is closed"));
+        sockets.close(id);
+        assert!(sockets
+            .send(1, id, text("x"))
+            .unwrap_err()
+            .contains("no open"));
+    }
+}

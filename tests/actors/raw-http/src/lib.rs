@@ -9,6 +9,7 @@
 //! - `GET /spin` never answers (the call timeout ends it), `GET /panic` panics,
 //!   `GET /bad-status` answers status 1000, `GET /bad-length` a `content-length` its body
 //!   does not have;
+//! - `POST /stop-server` stops the server (this response still goes out);
 //! - WebSocket on `/ws`: each message comes back as it was; the text `push` also sends
 //!   `pushed` with `send-websocket-message`, `bye` closes with `close-websocket`.
 //!
@@ -91,6 +92,7 @@ fn serve(state: &State) -> Result<u16, String> {
         ("/panic", "GET"),
         ("/bad-status", "GET"),
         ("/bad-length", "GET"),
+        ("/stop-server", "POST"),
     ] {
         fw::add_route(server, path, method, pages)?;
     }
@@ -132,6 +134,12 @@ impl Handlers for Http {
                 headers: vec![("content-length".into(), "999".into())],
                 body: Some(b"short".to_vec()),
             },
+            "/stop-server" => {
+                // The one server is the first id this actor was given.
+                fw::stop_server(1)?;
+                let info = fw::get_server_info(1)?;
+                text(200, &format!("running: {}", info.running))
+            }
             p if p.starts_with("/users/") => {
                 text(200, &format!("user {}", header(&req, "x-route-param-id").unwrap_or("?")))
             }
