@@ -488,6 +488,14 @@ fn http_scenario_failures_name_the_step_and_show_the_response() {
             "[[step]]\nhttp = \"GET /hello\"\nexpect_status = 201\n",
         ),
     );
+    user.write(
+        "tt-http-bad/tests/server.toml",
+        concat!(
+            "[[actor]]\nname = \"api\"\nmanifest = \"../manifest.toml\"\n",
+            "init_state = { port = 0 }\n",
+            "[[step]]\nhttp = \"GET /hello\"\nserver = 1\n",
+        ),
+    );
     let out = user.theater("tt-http-bad", &["test"]);
     let (stdout, _) = texts(&out);
     assert!(!out.status.success(), "{stdout}");
@@ -504,6 +512,10 @@ fn http_scenario_failures_name_the_step_and_show_the_response() {
     );
     assert!(
         stdout.contains("the response status is 200, not 201"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`server = 1` names no server: the actor listens with 1"),
         "{stdout}"
     );
 }

@@ -190,6 +190,10 @@ pub struct Step {
     /// Closes the open WebSocket connection.
     #[serde(default)]
     pub ws_close: Option<bool>,
+    /// Which of the actor's listening servers `http` and `ws_connect` reach: 0 (the
+    /// default) is the first, in the order of their ids.
+    #[serde(default)]
+    pub server: Option<usize>,
     /// The HTTP response's status.
     #[serde(default)]
     pub expect_status: Option<u16>,
@@ -290,6 +294,9 @@ impl Step {
         }
         if let Some(http) = &self.http {
             http.call()?;
+        }
+        if self.server.is_some() && self.http.is_none() && self.ws_connect.is_none() {
+            return Err("`server` picks the server of an `http` or `ws_connect` step".into());
         }
         if self.ws_close == Some(false) {
             return Err("`ws_close = false` does nothing: write `ws_close = true`".into());
@@ -446,7 +453,7 @@ mod tests {
             "expect_header = { content-type = \"application/json\" }\nexpect = { a = 1 }\n",
             "[[step]]\nhttp = { method = \"POST\", path = \"/count\", body = { by = 2 }, headers = { x-a = \"b\" } }\n",
             "expect_subset = { count = 2 }\n",
-            "[[step]]\nws_connect = \"/echo\"\n",
+            "[[step]]\nws_connect = \"/echo\"\nserver = 1\n",
             "[[step]]\nws_send = \"hi\"\nexpect = \"hi\"\n",
             "[[step]]\nws_close = true\n",
         ))
@@ -470,6 +477,7 @@ mod tests {
                 body: Some(b"{\"by\":2}".to_vec())
             }
         );
+        assert_eq!(s.steps[2].1.server, Some(1));
         let described: Vec<String> = s.steps.iter().map(|(_, st)| st.describe()).collect();
         assert_eq!(
             described,
@@ -555,6 +563,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("must start with /"), "{e}");
+        let e = parse("[[step]]\nws_send = \"a\"\nserver = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`server` picks the server"), "{e}");
         let e = parse("[[step]]\nws_connect = \"/ws\"\nexpect = 1\n")
             .unwrap_err()
             .to_string();

@@ -348,15 +348,21 @@ async fn run_web_step(
     at: &At<'_>,
 ) -> Result<(), Failure> {
     let At { index, line, step } = *at;
+    let server = step.server.unwrap_or(0);
     if let Some(http) = &step.http {
         let call = http.call().map_err(|m| fail(index, line, step, m, None))?;
-        return match expect_outcome(web.http(theater, id, &call).await, step, index, line)? {
+        return match expect_outcome(
+            web.http(theater, (id, server), &call).await,
+            step,
+            index,
+            line,
+        )? {
             Some(reply) => check_http(&reply, at),
             None => Ok(()),
         };
     }
     if let Some(path) = &step.ws_connect {
-        let connected = web.ws_connect(theater, id, path).await;
+        let connected = web.ws_connect(theater, (id, server), path).await;
         return expect_outcome(connected, step, index, line).map(|_| ());
     }
     if let Some(message) = &step.ws_send {

@@ -47,14 +47,14 @@ impl Web {
         })
     }
 
-    /// Sends `call` to actor `id`'s server and reads the whole response.
+    /// Sends `call` to actor `id`'s `server`-th server and reads the whole response.
     pub async fn http(
         &self,
         theater: &Theater,
-        id: &str,
+        (id, server): (&str, usize),
         call: &HttpCall,
     ) -> Result<HttpReply, String> {
-        let url = format!("http://{}{}", address(theater, id)?, call.path);
+        let url = format!("http://{}{}", address(theater, id, server)?, call.path);
         let method = reqwest::Method::from_bytes(call.method.as_bytes())
             .map_err(|_| format!("{:?} is not an HTTP method", call.method))?;
         let mut request = self.client.request(method, &url);
@@ -91,14 +91,15 @@ impl Web {
         })
     }
 
-    /// Opens a WebSocket to `path` on actor `id`'s server, replacing one already open.
+    /// Opens a WebSocket to `path` on actor `id`'s `server`-th server, replacing one already
+    /// open.
     pub async fn ws_connect(
         &mut self,
         theater: &Theater,
-        id: &str,
+        (id, server): (&str, usize),
         path: &str,
     ) -> Result<(), String> {
-        let url = format!("ws://{}{path}", address(theater, id)?);
+        let url = format!("ws://{}{path}", address(theater, id, server)?);
         let connect = tokio_tungstenite::connect_async(url.as_str());
         let (socket, _) = tokio::time::timeout(WAIT, connect)
             .await
@@ -164,17 +165,23 @@ impl Web {
     }
 }
 
-/// Where actor `id`'s first server listens, reachable from here (an unspecified address
-/// such as `0.0.0.0` is reached on loopback).
-fn address(theater: &Theater, id: &str) -> Result<SocketAddr, String> {
-    let mut address = theater
-        .listening_servers(id)
-        .first()
-        .map(|server| server.address)
-        .ok_or_else(|| {
-            "the actor listens on no HTTP server: its code must create and start one (http-framework)"
-                .to_string()
-        })?;
+/// Where actor `id`'s `server`-th listening server (0 first, in the order of their ids)
+/// listens, reachable from here (an unspecified address such as `0.0.0.0` is reached on
+/// loopback).
+fn address(theater: &Theater, id: &str, server: usize) -> Result<SocketAddr, String> {
+    let listening = theater.listening_servers(id);
+    let mut address = match listening.get(server) {
+        Some(found) => found.address,
+        None if listening.is_empty() => {
+            return Err("the actor listens on no HTTP server: its code must create and start one (http-framework)".into())
+        }
+        None => {
+            return Err(format!(
+                "`server = {server}` names no server: the actor listens with {} (0 is the first)",
+                listening.len()
+            ))
+        }
+    };
     if address.ip().is_unspecified() {
         address.set_ip(match address.ip() {
             IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -201,12 +208,12 @@ mod tests {
             body: None,
         };
         let e = web
-            .http(&theater, "no-such-actor", &call)
+            .http(&theater, ("no-such-actor", 0), &call)
             .await
             .unwrap_err();
         assert!(e.contains("listens on no HTTP server"), "{e}");
         let e = web
-            .ws_connect(&theater, "no-such-actor", "/ws")
+            .ws_connect(&theater, ("no-such-actor", 0), "/ws")
             .await
             .unwrap_err();
         assert!(e.contains("listens on no HTTP server"), "{e}");
