@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{line_of, toml_error, Manifest, ManifestError, RawManifest};
+use toml::Spanned;
+
+use crate::manifest::{line_of, toml_error, Manifest, ManifestError, RawManifest, UpstreamNote};
 
 impl Manifest {
     /// Read and validate a top-level manifest file; relative paths resolve against its
@@ -94,49 +96,25 @@ impl Manifest {
         working_dir: Option<&Path>,
         check_files: bool,
     ) -> Result<Manifest, ManifestError> {
-        let (raw, upstream, source) = if crate::manifest_upstream::is_upstream(text) {
-            let paths_from = working_dir.unwrap_or(base_dir);
-            let converted = crate::manifest_upstream::convert(text, origin, paths_from)?;
-            let native = converted.native_text(origin)?;
-            (converted.raw, Some(converted.note), native)
-        } else {
-            let raw: RawManifest =
-                toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
-            (raw, None, text.to_string())
-        };
-        let invalid = |span: std::ops::Range<usize>, message: String| ManifestError::Invalid {
-            origin: origin.to_string(),
-            line: line_of(text, span.start),
-            message,
-        };
+        let Form {
+            raw,
+            upstream,
+            source,
+        } = Form::read(text, origin, working_dir.unwrap_or(base_dir))?;
         raw.check_values(origin)?;
-
-        let component = resolve(base_dir, raw.component.get_ref());
-        if check_files && !component.is_file() {
-            return Err(invalid(
-                raw.component.span(),
-                format!(
-                    "component file {} does not exist\n  hint: run `theater build` in the actor's project, or fix `component = \"{}\"` (paths are relative to the manifest)",
-                    component.display(),
-                    raw.component.get_ref()
-                ),
-            ));
-        }
+        let named = NamedFiles {
+            text,
+            origin,
+            base_dir,
+            check_files,
+        };
+        let component = named.file(
+            &raw.component,
+            "component",
+            "run `theater build` in the actor's project, or fix",
+        )?;
         let init_state = match &raw.init_state {
-            Some(spanned) => {
-                let path = resolve(base_dir, spanned.get_ref());
-                if check_files && !path.is_file() {
-                    return Err(invalid(
-                        spanned.span(),
-                        format!(
-                            "init_state file {} does not exist\n  hint: create it or fix `init_state = \"{}\"` (paths are relative to the manifest)",
-                            path.display(),
-                            spanned.get_ref()
-                        ),
-                    ));
-                }
-                Some(path)
-            }
+            Some(spanned) => Some(named.file(spanned, "init_state", "create it or fix")?),
             None => None,
         };
         Ok(Manifest {
@@ -153,6 +131,68 @@ impl Manifest {
             source,
             upstream,
         })
+    }
+}
+
+/// A manifest read in its form: the native fields, the note on an original-format one, and
+/// the native text the chain records.
+struct Form {
+    raw: RawManifest,
+    upstream: Option<UpstreamNote>,
+    source: String,
+}
+
+impl Form {
+    /// `paths_from` resolves an original-format filesystem `path`.
+    fn read(text: &str, origin: &str, paths_from: &Path) -> Result<Form, ManifestError> {
+        if crate::manifest_upstream::is_upstream(text) {
+            let converted = crate::manifest_upstream::convert(text, origin, paths_from)?;
+            let source = converted.native_text(origin)?;
+            return Ok(Form {
+                raw: converted.raw,
+                upstream: Some(converted.note),
+                source,
+            });
+        }
+        let raw = toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
+        Ok(Form {
+            raw,
+            upstream: None,
+            source: text.to_string(),
+        })
+    }
+}
+
+/// Resolves the files a manifest names against its directory, and checks they exist.
+struct NamedFiles<'a> {
+    text: &'a str,
+    origin: &'a str,
+    base_dir: &'a Path,
+    check_files: bool,
+}
+
+impl NamedFiles<'_> {
+    /// The file `key = "..."` names; missing (when checked), an error naming its line with
+    /// `fix` as the hint.
+    fn file(
+        &self,
+        named: &Spanned<String>,
+        key: &str,
+        fix: &str,
+    ) -> Result<PathBuf, ManifestError> {
+        let path = resolve(self.base_dir, named.get_ref());
+        if self.check_files && !path.is_file() {
+            return Err(ManifestError::Invalid {
+                origin: self.origin.to_string(),
+                line: line_of(self.text, named.span().start),
+                message: format!(
+                    "{key} file {} does not exist\n  hint: {fix} `{key} = \"{}\"` (paths are relative to the manifest)",
+                    path.display(),
+                    named.get_ref()
+                ),
+            });
+        }
+        Ok(path)
     }
 }
 

@@ -9,10 +9,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use theater_e2e::{assert_clean_failure, fixtures, texts, Scratch};
-use theater_runtime::chain::verify::verify_links;
-use theater_runtime::chain::{ChainReader, Event, EventFilter};
-use theater_runtime::replay::ReplayInput;
+use theater_e2e::{assert_clean_failure, chains, fixtures, texts, Scratch};
 use theater_runtime::{Manifest, Theater, TheaterConfig};
 
 fn timers_manifest(s: &Scratch, name: &str, timers: &str, limits: &str) -> std::path::PathBuf {
@@ -50,9 +47,10 @@ fn a_timer_driven_actor_ticks_n_times_under_theater_run_and_replays_identically(
     let id = run["actor_id"].as_str().unwrap();
     let out = s.run(&["events", id, "--json"]);
     let events: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let types: Vec<&str> = events["events"]
+    let events = events["events"]
         .as_array()
-        .unwrap_or_else(|| events.as_array().unwrap())
+        .unwrap_or_else(|| events.as_array().unwrap());
+    let types: Vec<&str> = events
         .iter()
         .map(|e| e["type"].as_str().unwrap_or_default())
         .collect();
@@ -65,6 +63,26 @@ fn a_timer_driven_actor_ticks_n_times_under_theater_run_and_replays_identically(
             types.iter().filter(|x| **x == t).count(),
             1,
             "{t}: {types:?}"
+        );
+    }
+    // Each tick is a recorded delivery whose cause is the actor's own set-interval call.
+    let outgoing = events
+        .iter()
+        .find(|e| e["type"] == "message/outgoing")
+        .expect("set-interval records message/outgoing");
+    let ticks: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "wasm/call" && e["view"]["export"] == "handle-send")
+        .collect();
+    assert_eq!(ticks.len(), 5, "{types:?}");
+    for tick in ticks {
+        assert_eq!(tick["view"]["params"], serde_json::json!(["tick"]));
+        assert_eq!(tick["view"]["cause"]["actor"], id);
+        assert_eq!(
+            tick["view"]["cause"]["event"]
+                .as_str()
+                .map(|h| h.trim_start_matches("0x")),
+            outgoing["hash"].as_str(),
         );
     }
     let out = s.run(&["verify", id]);
@@ -117,17 +135,9 @@ impl Host {
         }
     }
 
-    fn events(&self, id: &str) -> Vec<Event> {
-        self.theater.db().sink().flush().unwrap();
-        ChainReader::open(self.theater.db().path())
-            .unwrap()
-            .events(id, &EventFilter::default())
-            .unwrap()
-    }
-
     /// Handled `noop` ticks in `id`'s chain so far.
     fn noops(&self, id: &str) -> usize {
-        self.events(id)
+        chains::events(&self.theater, id)
             .iter()
             .filter(|e| e.event_type == "theater:simple/runtime/log")
             .count()
@@ -140,25 +150,10 @@ impl Host {
             .await
             .expect("the bystander still takes messages");
         for id in ids.iter().copied().chain([self.bystander.as_str()]) {
-            let events = self.events(id);
-            verify_links(&events).unwrap_or_else(|e| panic!("{id} does not verify: {e}"));
+            chains::assert_verifies(&self.theater, id);
         }
         for id in ids {
-            let reader =
-                std::sync::Mutex::new(ChainReader::open(self.theater.db().path()).unwrap());
-            let events = self.events(id);
-            let recorded = events.len() as u64;
-            let input = ReplayInput {
-                events,
-                component: None,
-                blobs: Box::new(move |h| reader.lock().unwrap().blob(h).unwrap()),
-            };
-            let report = self.theater.replay(input).await.unwrap();
-            assert_eq!(
-                (report.divergence, report.identical),
-                (None, recorded),
-                "{id}"
-            );
+            chains::assert_replays(&self.theater, id).await;
         }
     }
 }

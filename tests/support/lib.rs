@@ -4,6 +4,7 @@
 //! HTTP locally for the http-client tests. `server` runs real `theater server` processes.
 
 pub mod caps;
+pub mod chains;
 pub mod http;
 pub mod peers;
 pub mod server;
