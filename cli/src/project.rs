@@ -178,7 +178,8 @@ pub struct FoundManifest {
     pub component: PathBuf,
 }
 
-/// Every actor manifest under `root`: a `.toml` file with a top-level `component` string.
+/// Every actor manifest under `root`: a `.toml` file with a top-level `component` string (or
+/// `component_path`, the original Theater's older name for it).
 /// Build output (`target/`, `skip`) and hidden directories are not searched.
 pub fn find_manifests(root: &Path, skip: &Path) -> Vec<FoundManifest> {
     let walk = WalkDir::new(root)
@@ -199,7 +200,10 @@ pub fn find_manifests(root: &Path, skip: &Path) -> Vec<FoundManifest> {
         .filter_map(|e| {
             let text = std::fs::read_to_string(e.path()).ok()?;
             let table: toml::Table = text.parse().ok()?;
-            let component = table.get("component")?.as_str()?;
+            let component = table
+                .get("component")
+                .or_else(|| table.get("component_path"))?
+                .as_str()?;
             let component = e.path().parent().unwrap_or(root).join(component);
             Some(FoundManifest {
                 path: e.path().to_path_buf(),
@@ -248,6 +252,10 @@ mod tests {
                 "child/manifest.toml",
                 "name = \"b\"\ncomponent = \"../target/theater/b.wasm\"\n",
             ),
+            (
+                "upstream/manifest.toml",
+                "name = \"u\"\ncomponent_path = \"u.wasm\"\n",
+            ),
             ("tests/scenario.toml", "manifest = \"../manifest.toml\"\n"),
             ("target/x/manifest.toml", "component = \"no\"\n"),
             (".hidden/manifest.toml", "component = \"no\"\n"),
@@ -267,12 +275,14 @@ mod tests {
             names,
             [
                 PathBuf::from("child/manifest.toml"),
-                PathBuf::from("manifest.toml")
+                PathBuf::from("manifest.toml"),
+                PathBuf::from("upstream/manifest.toml"),
             ]
         );
         assert_eq!(
             found[0].component,
             root.join("child/../target/theater/b.wasm")
         );
+        assert_eq!(found[2].component, root.join("upstream/u.wasm"));
     }
 }

@@ -1,7 +1,9 @@
 //! Which actors listen where: the servers actors run through `http-framework`, by actor, so
 //! a test, `theater inspect` or the API can find the port of an actor that asked for port 0.
-//! A server is listed from the moment it listens until its [`Listening`] guard drops (the
-//! server stops, or its actor ends).
+//! A server is listed from the moment it listens until its [`Listening`] guard drops, which
+//! its accept loop does once it has closed the socket (the server stopped, or its actor
+//! ended): a restart waits for that ([`Listeners::wait_closed`]) before the new instance
+//! binds the same port.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -20,6 +22,8 @@ pub struct ListeningServer {
 #[derive(Debug, Default)]
 pub struct Listeners {
     by_actor: Mutex<BTreeMap<String, BTreeMap<u64, SocketAddr>>>,
+    /// Woken whenever a server leaves the list (its socket has closed).
+    closed: tokio::sync::Notify,
 }
 
 impl Listeners {
@@ -38,6 +42,23 @@ impl Listeners {
             listeners: self.clone(),
             actor: actor.to_string(),
             server_id,
+        }
+    }
+
+    /// Wait, at most `limit`, until `actor` listens on nothing: its ports are free again.
+    /// Whether it does.
+    pub async fn wait_closed(&self, actor: &str, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let closed = self.closed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            if self.of(actor).is_empty() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, closed).await.is_err() {
+                return self.of(actor).is_empty();
+            }
         }
     }
 
@@ -65,13 +86,16 @@ pub struct Listening {
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        let mut table = self.listeners.table();
-        if let Some(servers) = table.get_mut(&self.actor) {
-            servers.remove(&self.server_id);
-            if servers.is_empty() {
-                table.remove(&self.actor);
+        {
+            let mut table = self.listeners.table();
+            if let Some(servers) = table.get_mut(&self.actor) {
+                servers.remove(&self.server_id);
+                if servers.is_empty() {
+                    table.remove(&self.actor);
+                }
             }
         }
+        self.listeners.closed.notify_waiters();
     }
 }
 
@@ -100,5 +124,23 @@ mod tests {
             listeners.table().is_empty(),
             "no empty entry is left behind"
         );
+    }
+
+    #[tokio::test]
+    async fn waiting_for_an_actor_to_close_its_servers() {
+        let listeners = Arc::new(Listeners::default());
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let limit = std::time::Duration::from_secs(30);
+        assert!(
+            listeners.wait_closed("a", limit).await,
+            "nothing to wait for"
+        );
+        let guard = listeners.listen("a", 1, addr);
+        let closing = tokio::spawn(async move { drop(guard) });
+        assert!(listeners.wait_closed("a", limit).await);
+        closing.await.unwrap();
+        let _kept = listeners.listen("b", 1, addr);
+        let short = std::time::Duration::from_millis(1);
+        assert!(!listeners.wait_closed("b", short).await, "still listening");
     }
 }

@@ -288,3 +288,27 @@ fn a_restart_stops_the_servers_and_closes_the_connections() -> Result<(), String
     assert_eq!(api.host().http_servers()[0].port, None);
     Ok(())
 }
+
+#[test]
+fn the_test_host_refuses_what_the_runtime_refuses() {
+    let host = theater_sdk::TestHost::new();
+    let tls = host.enter(|| HttpServer::create(&ServerConfig::new().tls("cert.pem", "key.pem")));
+    assert!(tls.unwrap_err().contains("TLS is not served"));
+    let named = host.enter(|| HttpServer::create(&ServerConfig::new().host("example.com")));
+    assert!(named.unwrap_err().contains("is not an IP address"));
+    let server = host.enter(|| HttpServer::create(&ServerConfig::new().host("localhost")));
+    let server = server.unwrap();
+    let bad_path = host.enter(|| server.route("GET", "hello"));
+    assert!(bad_path.unwrap_err().contains("must start with /"));
+    let unregistered = host.enter(|| server.route_to("GET", "/x", 999));
+    assert!(unregistered.unwrap_err().contains("no handler 999"));
+    assert!(host.enter(|| HttpServer::from_id(77).start()).is_err());
+    assert!(host
+        .enter(|| server.send(5, &WsMessage::text("nobody")))
+        .is_err());
+    assert_eq!(
+        host.http_servers().len(),
+        1,
+        "only the valid server was created"
+    );
+}

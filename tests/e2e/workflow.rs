@@ -759,10 +759,11 @@ fn golden_chains_cover_spawned_workers_and_re_recording_changes_no_byte() {
 /// The http template's Done-when: its actor, built by `theater build`, serves under a real
 /// `theater server`; 1,000 concurrent requests (half `POST /count`, half `GET /hello`) all
 /// get correct answers — the counter's answers are exactly 1..=500, each once, because the
-/// actor handles one request at a time; then its chain verifies and `theater replay` says
-/// identical (the requests answered from the chain, no socket opened).
+/// actor handles one request at a time; restarted, it serves again on the same port with its
+/// count; then its chain verifies and `theater replay` says identical (the requests
+/// answered from the chain, no socket opened).
 #[test]
-fn http_template_serves_a_thousand_concurrent_requests_under_theater_server_and_replays_identically(
+fn http_template_serves_a_thousand_concurrent_requests_under_theater_server_survives_a_restart_and_replays_identically(
 ) {
     const POSTS: u64 = 500;
     let user = User::new();
@@ -835,6 +836,17 @@ fn http_template_serves_a_thousand_concurrent_requests_under_theater_server_and_
     counts.sort_unstable();
     assert_eq!(counts, (1..=POSTS).collect::<Vec<_>>());
     assert_eq!(hellos, POSTS);
+
+    // Restarted, its servers close with the old instance and its `resume` serves again on
+    // the same port, from the committed count.
+    client(&["restart", &id]);
+    let count = runtime.block_on(async {
+        let response = reqwest::get(format!("{base}/count"))
+            .await
+            .expect("an answer");
+        response.text().await.expect("a body")
+    });
+    assert_eq!(count, format!(r#"{{"count":{POSTS}}}"#));
 
     client(&["stop", &id]);
     drop(server);

@@ -16,6 +16,9 @@ use crate::supervision::{self, ChildExit, Decision};
 
 /// Longest a restart waits for an ended actor's remains (they follow its end at once).
 const REMAINS_WAIT: Duration = Duration::from_secs(10);
+/// Longest a restart waits for the ended instance's `http-framework` sockets to close (they
+/// close as soon as their accept loops see the end).
+const LISTENERS_CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 impl Theater {
     /// After an actor's task ends (its children already stopped): keep what a restart
@@ -126,6 +129,13 @@ impl Theater {
             encode(&map(fields)),
         );
         ctx.chain.set_status("running");
+        // The old instance's servers close a moment after its end: wait for their ports to
+        // be free, so a `resume` serving on the same port finds it free. (If one has not
+        // closed in time, the new instance's bind reports the port in use.)
+        self.inner
+            .listeners
+            .wait_closed(id, LISTENERS_CLOSE_WAIT)
+            .await;
         let register: Register<'_> = Box::new(move |handle| {
             if let Some(entry) = self.entries().get_mut(id) {
                 entry.info.handle = handle;

@@ -39,13 +39,14 @@ pub type MiddlewareId = u64;
 pub struct ServerConfig {
     /// `None` or `Some(0)`: the system picks a free port ([`HttpServer::start`] returns it).
     pub port: Option<u16>,
-    /// `None`: the runtime's default (loopback).
+    /// An IP address (or `localhost`); `None`: `127.0.0.1`.
     pub host: Option<String>,
-    /// HTTPS: certificate and key files.
+    /// HTTPS: certificate and key files. Theater's runtime refuses it (`create` fails saying
+    /// so): serve plain HTTP on loopback behind a TLS-terminating proxy.
     pub tls: Option<TlsConfig>,
 }
 
-/// Certificate and key files for HTTPS.
+/// Certificate and key files for HTTPS (which the runtime refuses, see [`ServerConfig::tls`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsConfig {
     pub cert_path: String,
@@ -64,13 +65,15 @@ impl ServerConfig {
         self
     }
 
-    /// Listen on `host` (an address such as `127.0.0.1`).
+    /// Listen on `host`: an IP address such as `127.0.0.1` (or `localhost`); the manifest's
+    /// `bind` list says which are allowed.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self
     }
 
-    /// Serve HTTPS with these certificate and key files.
+    /// Serve HTTPS with these certificate and key files: refused by the runtime (see
+    /// [`ServerConfig::tls`]); the contract has it for actors of other hosts.
     pub fn tls(mut self, cert_path: impl Into<String>, key_path: impl Into<String>) -> Self {
         self.tls = Some(TlsConfig {
             cert_path: cert_path.into(),

@@ -107,7 +107,22 @@ impl Servers {
         }
     }
 
-    pub(crate) fn create(&mut self, config: &ServerConfig) -> u64 {
+    /// Refuses what the runtime refuses whatever the grant: TLS, and a host that is not an
+    /// IP address.
+    pub(crate) fn create(&mut self, config: &ServerConfig) -> Result<u64, String> {
+        if let Some(tls) = &config.tls {
+            return Err(format!(
+                "TLS is not served by Theater's http-framework (cert {:?}): serve plain HTTP on a loopback address and put a TLS-terminating proxy in front",
+                tls.cert_path
+            ));
+        }
+        if let Some(host) = config.host.as_deref() {
+            if host != "localhost" && host.parse::<std::net::IpAddr>().is_err() {
+                return Err(format!(
+                    "host {host:?} is not an IP address (e.g. \"127.0.0.1\")"
+                ));
+            }
+        }
         let id = self.next_id();
         self.servers.push(TestServer {
             id,
@@ -117,7 +132,7 @@ impl Servers {
             middleware: Vec::new(),
             websockets: Vec::new(),
         });
-        id
+        Ok(id)
     }
 
     pub(crate) fn info(&mut self, id: u64) -> Result<ServerInfo, String> {

@@ -418,7 +418,7 @@ pub(crate) mod http_framework {
     use crate::test_host::servers::TestWebSocket;
 
     pub(crate) fn create_server(config: &ServerConfig) -> Result<u64, String> {
-        Ok(with_state(|s| s.servers.create(config)))
+        with_state(|s| s.servers.create(config))
     }
 
     pub(crate) fn get_server_info(server_id: u64) -> Result<ServerInfo, String> {

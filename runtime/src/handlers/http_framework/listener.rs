@@ -1,9 +1,10 @@
 //! A running server: a listening socket, an accept loop that admits at most
 //! `max_connections` connections at once (the rest get `503` and are closed:
 //! [`LimitedListener`]), and hyper serving each connection with the grant's header timeout
-//! and header count. Dropping the [`Running`] server stops it: the socket closes (the port
-//! is free again) and every connection, WebSocket ones included, ends (a response already
-//! on its way first goes out).
+//! and header count. Dropping the [`Running`] server stops it: the accept loop closes the
+//! socket (the port is free again; then the server leaves the runtime's list of listening
+//! servers) and every connection, WebSocket ones included, ends (a response already on its
+//! way first goes out).
 
 use std::io;
 use std::net::SocketAddr;
@@ -31,7 +32,6 @@ pub struct Running {
     pub address: SocketAddr,
     /// Dropped with the server: every task of the server sees it close and ends.
     _stop: watch::Sender<()>,
-    _listed: Listening,
 }
 
 /// Listen on `address` and serve; `list` puts the server on the runtime's list of
@@ -59,16 +59,19 @@ pub fn start(
     };
     let listener = LimitedListener::new(listener, max, refusal);
     let (stop, stop_rx) = watch::channel(());
-    tokio::spawn(accept_loop(listener, shared, stop_rx));
+    tokio::spawn(accept_loop(listener, list(address), shared, stop_rx));
     Ok(Running {
         address,
         _stop: stop,
-        _listed: list(address),
     })
 }
 
+/// Accept connections until the server stops; then close the socket and, only then, leave
+/// the list of listening servers, so whoever waits for that (a restart re-binding the same
+/// port) finds the port free.
 async fn accept_loop(
     mut listener: LimitedListener,
+    listed: Listening,
     shared: Arc<ServerShared>,
     stop: watch::Receiver<()>,
 ) {
@@ -76,10 +79,12 @@ async fn accept_loop(
     loop {
         let (io, _) = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = stopped(stop.clone()) => return,
+            () = stopped(stop.clone()) => break,
         };
         tokio::spawn(connection(io, app.clone(), shared.clone(), stop.clone()));
     }
+    drop(listener);
+    drop(listed);
 }
 
 /// Serve one connection until it closes or the server stops.
