@@ -461,3 +461,38 @@ async fn an_open_websocket_holds_its_connection_slot() {
     assert!(run.stop().success(), "{}", run.log());
     assert_verifies_and_replays(&s, &run.id);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_serving_its_chain_still_verifies() {
+    let s = Scratch::new();
+    let manifest = http_manifest(&s, "web", "", "");
+    let mut run = RunProc::start(&s, &manifest, &[]);
+    let client = reqwest::Client::new();
+    let load: Vec<_> = (0..200)
+        .map(|i| {
+            let (client, url) = (client.clone(), run.url(&format!("/users/{i}")));
+            tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    // Kill it once some requests were answered, with others still in flight.
+    let mut answered = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !answered && Instant::now() < deadline {
+        answered = load.iter().any(|t| t.is_finished());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(!run.kill().success(), "killed");
+    for task in load {
+        // Answered, or cut off by the kill: never anything else.
+        if let Ok(status) = task.await.unwrap() {
+            assert_eq!(status, 200);
+        }
+    }
+    let out = s.run(&["verify", &run.id]);
+    let (stdout, stderr) = texts(&out);
+    assert!(
+        out.status.success(),
+        "verify after the kill: {stdout}{stderr}"
+    );
+    assert!(port_is_free(run.addr), "the kill freed the port");
+}

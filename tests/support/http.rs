@@ -112,6 +112,12 @@ impl RunProc {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// SIGKILL: the process ends at once, whatever it was writing.
+    pub fn kill(&mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.wait()
+    }
+
     /// SIGTERM, then wait (at most 30 s) for it to stop the actor and exit.
     pub fn stop(&mut self) -> ExitStatus {
         let _ = std::process::Command::new("kill")

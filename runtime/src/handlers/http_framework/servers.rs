@@ -137,6 +137,7 @@ pub fn create(ctx: &mut ActorCtx, config: ServerConfig) -> Outcome<u64> {
     Ok(id)
 }
 
+/// `get-server-info`: the port it listens on once started (the configured one before).
 pub fn info(ctx: &mut ActorCtx, id: u64) -> Outcome<ServerInfo> {
     let server = Servers::of(ctx).server(id)?;
     let table = server.shared.table();
@@ -175,11 +176,13 @@ pub fn start(ctx: &mut ActorCtx, id: u64) -> Outcome<u16> {
     Ok(port)
 }
 
+/// `stop-server`: stop listening (its routes stay; `start-server` listens again).
 pub fn stop(ctx: &mut ActorCtx, id: u64) -> Outcome<()> {
     Servers::of(ctx).server(id)?.running = None;
     Ok(())
 }
 
+/// `destroy-server`: stop it and forget it, its routes and middleware with it.
 pub fn destroy(ctx: &mut ActorCtx, id: u64) -> Outcome<()> {
     let servers = Servers::of(ctx);
     servers
@@ -190,6 +193,7 @@ pub fn destroy(ctx: &mut ActorCtx, id: u64) -> Outcome<()> {
     Ok(())
 }
 
+/// `register-handler`: a new id naming one of the actor's handlers in `http-handlers` calls.
 pub fn register_handler(ctx: &mut ActorCtx, name: String) -> Outcome<u64> {
     if name.is_empty() {
         return Err("a handler needs a name".into());
@@ -235,6 +239,7 @@ pub fn remove(
     Ok(())
 }
 
+/// `enable-websocket`: WebSocket on `path`, to the given handlers.
 pub fn enable_websocket(
     ctx: &mut ActorCtx,
     server: u64,
@@ -255,6 +260,7 @@ pub fn enable_websocket(
         .enable_websocket(path, route)
 }
 
+/// `send-websocket-message` and `close-websocket`: queue a message on an open connection.
 pub fn send_websocket(
     ctx: &mut ActorCtx,
     server: u64,
