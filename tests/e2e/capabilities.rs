@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use theater_e2e::Scratch;
+use theater_e2e::{chains, Scratch};
 use theater_runtime::chain::payload::bytes_to_json;
 use theater_runtime::chain::{ChainReader, EventFilter};
-use theater_runtime::replay::ReplayInput;
 use theater_runtime::{Manifest, Theater, TheaterConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -857,21 +856,7 @@ async fn capability_calls_replay_identically_from_the_recording() {
     std::fs::remove_file(s.path().join("data/r.txt")).unwrap();
     std::fs::remove_file(s.path().join("data/r.bin")).unwrap();
 
-    t.db().sink().flush().unwrap();
-    let reader = ChainReader::open(t.db().path()).unwrap();
-    let events = reader.events(&id, &EventFilter::default()).unwrap();
-    let recorded = events.len();
-    let blobs = std::sync::Mutex::new(ChainReader::open(t.db().path()).unwrap());
-    let input = ReplayInput {
-        events,
-        component: None,
-        blobs: Box::new(move |h| blobs.lock().unwrap().blob(h).unwrap()),
-    };
-    let started = Instant::now();
-    let report = t.replay(input).await.unwrap();
-    assert_eq!(report.divergence, None);
-    assert_eq!(report.identical as usize, recorded);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    chains::assert_replays(&t, &id).await;
     assert_eq!(
         connections.load(Ordering::SeqCst),
         served,

@@ -8,9 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use theater_e2e::peers::{PeerRig, PEER_GRANTS as GRANTS};
-use theater_e2e::{fixture_variant, fixtures, texts, Scratch};
-use theater_runtime::chain::{ChainReader, Event, EventFilter};
-use theater_runtime::replay::ReplayInput;
+use theater_e2e::{chains, fixture_variant, fixtures, texts, Scratch};
+use theater_runtime::chain::Event;
 use theater_runtime::{ActorStatus, LogLine, Manifest};
 
 struct Rig {
@@ -53,11 +52,7 @@ impl Rig {
     }
 
     fn events(&self, id: &str) -> Vec<Event> {
-        self.theater.db().sink().flush().unwrap();
-        ChainReader::open(self.theater.db().path())
-            .unwrap()
-            .events(id, &EventFilter::default())
-            .unwrap()
+        chains::events(&self.theater, id)
     }
 
     fn count(&self, id: &str, event_type: &str) -> usize {
@@ -98,13 +93,7 @@ impl Rig {
     }
 
     async fn replay(&self, id: &str) -> theater_runtime::replay::ReplayReport {
-        let reader = Mutex::new(ChainReader::open(self.theater.db().path()).unwrap());
-        let input = ReplayInput {
-            events: self.events(id),
-            component: None,
-            blobs: Box::new(move |h| reader.lock().unwrap().blob(h).unwrap()),
-        };
-        self.theater.replay(input).await.unwrap()
+        chains::replay(&self.theater, id).await
     }
 }
 
@@ -332,12 +321,7 @@ async fn a_restart_after_a_rebuild_runs_the_recorded_component_and_replays_ident
 
     // A damaged store entry is refused with a clear error, never run.
     std::fs::write(&stored, b"not the recorded component").unwrap();
-    let reader = Mutex::new(ChainReader::open(r.theater.db().path()).unwrap());
-    let input = ReplayInput {
-        events: r.events(&id),
-        component: None,
-        blobs: Box::new(move |h| reader.lock().unwrap().blob(h).unwrap()),
-    };
+    let input = chains::replay_input(&r.theater, &id, None);
     let e = r.theater.replay(input).await.unwrap_err().to_string();
     assert!(e.contains("altered or damaged"), "{e}");
 }

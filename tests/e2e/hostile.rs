@@ -9,10 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use theater_e2e::{assert_clean_failure, fixtures, Scratch};
+use theater_e2e::{assert_clean_failure, chains, fixtures, Scratch};
 use theater_runtime::chain::verify::verify_links;
 use theater_runtime::chain::{ChainReader, Event, EventFilter};
-use theater_runtime::replay::ReplayInput;
 use theater_runtime::{ActorStatus, Manifest, RuntimeError, Theater, TheaterConfig};
 
 const SUPERVISOR: &str = "[[handler]]\ntype = \"supervisor\"\n";
@@ -82,10 +81,7 @@ impl Host {
     }
 
     async fn ask(&self, id: &str, msg: &str) -> String {
-        match self.theater.request(id, msg.as_bytes().to_vec()).await {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => format!("call failed: {e}"),
-        }
+        chains::ask(&self.theater, id, msg).await
     }
 
     /// A child manifest for the hostile component, as inline TOML (with the `supervisor` grant).
@@ -95,11 +91,7 @@ impl Host {
     }
 
     fn events(&self, id: &str) -> Vec<Event> {
-        self.theater.db().sink().flush().unwrap();
-        ChainReader::open(self.theater.db().path())
-            .unwrap()
-            .events(id, &EventFilter::default())
-            .unwrap()
+        chains::events(&self.theater, id)
     }
 
     fn event_types(&self, id: &str) -> Vec<String> {
@@ -142,20 +134,7 @@ impl Host {
 
     /// Replay an actor's chain from the database and require it identical.
     async fn assert_replays(&self, id: &str) {
-        let reader = std::sync::Mutex::new(ChainReader::open(self.theater.db().path()).unwrap());
-        let events = self.events(id);
-        let recorded = events.len() as u64;
-        let input = ReplayInput {
-            events,
-            component: None,
-            blobs: Box::new(move |h| reader.lock().unwrap().blob(h).unwrap()),
-        };
-        let report = self.theater.replay(input).await.unwrap();
-        assert_eq!(
-            (report.divergence, report.identical),
-            (None, recorded),
-            "actor {id} did not replay identically"
-        );
+        chains::assert_replays(&self.theater, id).await
     }
 
     async fn wait_until(&self, what: &str, done: impl Fn() -> bool) {

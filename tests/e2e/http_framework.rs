@@ -10,8 +10,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use theater_e2e::http::{
-    assert_verifies_and_replays, client_ok, eventually, port_is_free, upstream_http_manifest,
-    RunProc, UPSTREAM_INLINE, UPSTREAM_OLDER,
+    assert_verifies_and_replays, eventually, port_is_free, upstream_http_manifest, RunProc,
+    UPSTREAM_INLINE, UPSTREAM_OLDER,
 };
 use theater_e2e::server::ServerProc;
 use theater_e2e::{texts, Scratch};
@@ -169,7 +169,7 @@ async fn raw_http_serves_a_thousand_concurrent_requests_under_theater_server() {
     // The original's older form, with Theater's default bounds (1024 connections).
     let manifest = upstream_http_manifest(&s, "web", UPSTREAM_OLDER);
     let server = ServerProc::start(&s, &[]);
-    let cli = |args: &[&str]| client_ok(&s, &server, args);
+    let cli = |args: &[&str]| server.client(&s, args);
     let id = cli(&["start", manifest.to_str().unwrap(), "--id-only"])
         .trim()
         .to_string();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use theater_e2e::http::{
-    assert_verifies_and_replays, client_ok, eventually, http_manifest, port_is_free, RunProc,
+    assert_verifies_and_replays, eventually, http_manifest, port_is_free, RunProc,
 };
 use theater_e2e::server::ServerProc;
 use theater_e2e::{assert_clean_failure, texts, Scratch};
@@ -261,7 +261,7 @@ async fn a_failing_actor_answers_500_its_supervisor_restarts_it_and_the_others_l
     );
     let bystander = http_manifest(&s, "bystander", "", "");
     let server = ServerProc::start(&s, &[]);
-    let cli = |args: &[&str]| client_ok(&s, &server, args);
+    let cli = |args: &[&str]| server.client(&s, args);
     let address = |id: &str| -> Option<SocketAddr> {
         let view: Value = serde_json::from_str(&cli(&["inspect", id, "--json"])).unwrap();
         view["listening"][0]["address"]

@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use theater_e2e::{fixtures, Scratch};
+use theater_e2e::{chains, fixtures, Scratch};
 use theater_runtime::chain::payload::decode;
-use theater_runtime::chain::{ChainReader, Event, EventFilter};
+use theater_runtime::chain::Event;
 use theater_runtime::{Manifest, Theater, TheaterConfig};
 
 const GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
@@ -35,11 +35,7 @@ async fn ask(theater: &Theater, id: &str, msg: &str) -> String {
 }
 
 fn chain(theater: &Theater, id: &str) -> Vec<Event> {
-    theater.db().sink().flush().unwrap();
-    ChainReader::open(theater.db().path())
-        .unwrap()
-        .events(id, &EventFilter::default())
-        .unwrap()
+    chains::events(theater, id)
 }
 
 /// The `(actor, event)` of a causal link stored under `key` in an event's payload.

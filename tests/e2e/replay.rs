@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use theater_e2e::{assert_clean_failure, fixture_variant, fixtures, texts, Scratch};
-use theater_runtime::chain::{ChainReader, Event, EventFilter};
-use theater_runtime::replay::{ReplayInput, ReplayReport};
+use theater_e2e::{assert_clean_failure, chains, fixture_variant, fixtures, texts, Scratch};
+use theater_runtime::chain::Event;
+use theater_runtime::replay::ReplayReport;
 use theater_runtime::{Manifest, Theater, TheaterConfig};
 
 const GRANTS: &str = "[[handler]]\ntype = \"message-server\"\n[[handler]]\ntype = \"supervisor\"\n";
@@ -27,11 +27,7 @@ async fn spawn(theater: &Theater, s: &Scratch, name: &str, fixture: &str, extra:
 }
 
 fn events(theater: &Theater, id: &str) -> Vec<Event> {
-    theater.db().sink().flush().unwrap();
-    ChainReader::open(theater.db().path())
-        .unwrap()
-        .events(id, &EventFilter::default())
-        .unwrap()
+    chains::events(theater, id)
 }
 
 async fn replay(
@@ -39,12 +35,7 @@ async fn replay(
     id: &str,
     component: Option<std::path::PathBuf>,
 ) -> ReplayReport {
-    let reader = std::sync::Mutex::new(ChainReader::open(theater.db().path()).unwrap());
-    let input = ReplayInput {
-        events: events(theater, id),
-        component,
-        blobs: Box::new(move |h| reader.lock().unwrap().blob(h).unwrap()),
-    };
+    let input = chains::replay_input(theater, id, component);
     theater.replay(input).await.unwrap()
 }
 

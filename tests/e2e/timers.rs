@@ -129,10 +129,7 @@ impl Host {
     }
 
     async fn ask(&self, id: &str, msg: &str) -> String {
-        match self.theater.request(id, msg.as_bytes().to_vec()).await {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => format!("call failed: {e}"),
-        }
+        chains::ask(&self.theater, id, msg).await
     }
 
     /// Handled `noop` ticks in `id`'s chain so far.

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::server::ServerProc;
 use crate::{fixtures, texts, Scratch};
 
 /// Write `name.toml` running `raw-http`: `extra` TOML (top-level keys first, then tables such
@@ -187,17 +186,4 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     check()
-}
-
-/// `theater ARGS` as a client of `server`, which must succeed; its stdout.
-pub fn client_ok(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
-    let out = s
-        .theater()
-        .env("THEATER_SERVER", &server.url)
-        .args(args)
-        .output()
-        .expect("run theater");
-    let (stdout, stderr) = texts(&out);
-    assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
-    stdout
 }
