@@ -121,7 +121,10 @@ fn outpace(options: ChainOptions) -> (u64, bool) {
     let manifest = setup::manifest(
         &scratch,
         "raw-misbehave",
-        "[[handler]]\ntype = \"runtime\"\n[limits]\ncall_timeout_ms = 600000\n",
+        // The rate limits at their largest: the writer's queue, not the per-actor caps on log
+        // lines and events (which stop a release-built guest within a second), is measured.
+        "[[handler]]\ntype = \"runtime\"\n[limits]\ncall_timeout_ms = 600000\n\
+         max_logs_per_sec = 1000000\nmax_events_per_sec = 10000000\n",
     );
     setup::block_on(async move {
         let mut config = TheaterConfig::new(Some(scratch.home()));
