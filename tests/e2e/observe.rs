@@ -10,26 +10,6 @@ use theater_e2e::peers::PEER_GRANTS;
 use theater_e2e::server::ServerProc;
 use theater_e2e::{fixtures, texts, Scratch};
 
-/// `theater ARGS` as a client of `server`.
-fn client(s: &Scratch, server: &ServerProc, args: &[&str]) -> Output {
-    s.theater()
-        .env("THEATER_SERVER", &server.url)
-        .args(args)
-        .output()
-        .expect("run theater")
-}
-
-/// A client command that must succeed; its trimmed stdout.
-fn ok(s: &Scratch, server: &ServerProc, args: &[&str]) -> String {
-    let out = client(s, server, args);
-    let (stdout, stderr) = texts(&out);
-    assert!(
-        out.status.success(),
-        "theater {args:?} failed:\n{stdout}{stderr}"
-    );
-    stdout.trim().to_string()
-}
-
 /// Wait until the server's stderr satisfies `done`; the stderr.
 fn wait_log(server: &ServerProc, what: &str, done: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -64,19 +44,13 @@ fn log_lines_of_three_identical_workers_name_each_one() {
     // Three counters under one parent: each logs the very same line.
     s.manifest("counter", &fixtures().component("raw-counter"), "");
     let server = ServerProc::start(&s, &[]);
-    let parent = ok(&s, &server, &["start", sup.to_str().unwrap(), "--id-only"]);
+    let parent = server.client(&s, &["start", sup.to_str().unwrap(), "--id-only"]);
     let counter = s.path().join("counter.toml").display().to_string();
     let workers: Vec<String> = (0..3)
-        .map(|_| {
-            ok(
-                &s,
-                &server,
-                &["request", &parent, &format!("spawn {counter}")],
-            )
-        })
+        .map(|_| server.client(&s, &["request", &parent, &format!("spawn {counter}")]))
         .collect();
     for id in &workers {
-        assert_eq!(ok(&s, &server, &["request", id, "get"]), "0");
+        assert_eq!(server.client(&s, &["request", id, "get"]), "0");
     }
     let log = wait_log(&server, "three counter lines", |l| {
         l.matches("request get -> 0").count() == 3
@@ -96,17 +70,13 @@ fn the_server_logs_failures_restarts_and_a_supervisor_giving_up() {
     let s = Scratch::new();
     let sup = tree(&s, "[supervision]\nmax_restarts = 1\nwithin_secs = 60\n");
     let server = ServerProc::start(&s, &[]);
-    let parent = ok(&s, &server, &["start", sup.to_str().unwrap(), "--id-only"]);
+    let parent = server.client(&s, &["start", sup.to_str().unwrap(), "--id-only"]);
     let worker = s.path().join("worker.toml").display().to_string();
-    let child = ok(
-        &s,
-        &server,
-        &["request", &parent, &format!("spawn {worker}")],
-    );
+    let child = server.client(&s, &["request", &parent, &format!("spawn {worker}")]);
     let short = &child[..8];
 
     // The first failure is restarted; the second exceeds max_restarts and the parent gives up.
-    let _ = client(&s, &server, &["request", &child, "fail"]);
+    let _ = server.output(&s, &["request", &child, "fail"]);
     let log = wait_log(&server, "the restart", |l| {
         l.contains(&format!("info: [worker {short}] restarted"))
     });
@@ -114,7 +84,7 @@ fn the_server_logs_failures_restarts_and_a_supervisor_giving_up() {
         log.contains(&format!("info: [worker {short}] failed: ")) && log.contains("asked to fail"),
         "{log}"
     );
-    let _ = client(&s, &server, &["request", &child, "fail"]);
+    let _ = server.output(&s, &["request", &child, "fail"]);
     let log = wait_log(&server, "the supervisor giving up", |l| {
         l.contains("gave up on child")
     });
@@ -140,15 +110,11 @@ fn after_a_clean_stop_the_database_file_alone_holds_every_chain() {
     let s = Scratch::new();
     let sup = tree(&s, "");
     let mut server = ServerProc::start(&s, &[]);
-    let parent = ok(&s, &server, &["start", sup.to_str().unwrap(), "--id-only"]);
+    let parent = server.client(&s, &["start", sup.to_str().unwrap(), "--id-only"]);
     let worker = s.path().join("worker.toml").display().to_string();
-    let child = ok(
-        &s,
-        &server,
-        &["request", &parent, &format!("spawn {worker}")],
-    );
+    let child = server.client(&s, &["request", &parent, &format!("spawn {worker}")]);
     for n in 0..50 {
-        ok(&s, &server, &["send", &child, &format!("line {n}")]);
+        server.client(&s, &["send", &child, &format!("line {n}")]);
     }
     // Another process's connection (a reader, a `theater run`) is open as the server stops,
     // so closing the server's own connection does not fold the log in: the checkpoint must.
@@ -205,23 +171,23 @@ fn state_of_a_failed_actor_is_its_last_committed_state() {
     let s = Scratch::new();
     let peer = tree(&s, "");
     let mut server = ServerProc::start(&s, &[]);
-    let id = ok(&s, &server, &["start", peer.to_str().unwrap(), "--id-only"]);
+    let id = server.client(&s, &["start", peer.to_str().unwrap(), "--id-only"]);
     for _ in 0..3 {
-        ok(&s, &server, &["send", &id, "inc"]);
+        server.client(&s, &["send", &id, "inc"]);
     }
-    let running = ok(&s, &server, &["state", &id]);
+    let running = server.client(&s, &["state", &id]);
     assert_eq!(running.lines().next(), Some("3"), "{running}");
-    let out = client(&s, &server, &["request", &id, "fail"]);
+    let out = server.output(&s, &["request", &id, "fail"]);
     assert!(!out.status.success(), "the request that panics fails");
-    let inspect = ok(&s, &server, &["inspect", &id, "--json"]);
+    let inspect = server.client(&s, &["inspect", &id, "--json"]);
     assert!(inspect.contains("\"failed"), "{inspect}");
 
     assert_eq!(
-        ok(&s, &server, &["state", &id]),
+        server.client(&s, &["state", &id]),
         running,
         "the failed actor's last committed state"
     );
-    let inspect = ok(&s, &server, &["inspect", &id]);
+    let inspect = server.client(&s, &["inspect", &id]);
     let shown = format!(
         "state:    {}",
         theater_runtime::chain::state_view::decoded_state(running.as_bytes())
@@ -244,13 +210,9 @@ fn events_and_subscribe_follow_a_whole_tree() {
     let s = Scratch::new();
     let sup = tree(&s, "");
     let server = ServerProc::start(&s, &[]);
-    let parent = ok(&s, &server, &["start", sup.to_str().unwrap(), "--id-only"]);
+    let parent = server.client(&s, &["start", sup.to_str().unwrap(), "--id-only"]);
     let worker = s.path().join("worker.toml").display().to_string();
-    let first = ok(
-        &s,
-        &server,
-        &["request", &parent, &format!("spawn {worker}")],
-    );
+    let first = server.client(&s, &["request", &parent, &format!("spawn {worker}")]);
 
     // Followed before the second worker exists: it is picked up when spawned.
     let subscriber = s
@@ -262,14 +224,10 @@ fn events_and_subscribe_follow_a_whole_tree() {
         .spawn()
         .expect("start theater subscribe");
     std::thread::sleep(Duration::from_millis(500));
-    let second = ok(
-        &s,
-        &server,
-        &["request", &parent, &format!("spawn {worker}")],
-    );
-    ok(&s, &server, &["send", &second, "late line"]);
+    let second = server.client(&s, &["request", &parent, &format!("spawn {worker}")]);
+    server.client(&s, &["send", &second, "late line"]);
     std::thread::sleep(Duration::from_millis(500));
-    ok(&s, &server, &["stop", &parent]);
+    server.client(&s, &["stop", &parent]);
     let out = subscriber
         .wait_with_output()
         .expect("subscribe ends when the tree has ended");
@@ -296,11 +254,7 @@ fn events_and_subscribe_follow_a_whole_tree() {
         assert!(out.status.success(), "{stderr}");
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
     };
-    let from_server = history(client(
-        &s,
-        &server,
-        &["events", "--tree", &parent, "--json"],
-    ));
+    let from_server = history(server.output(&s, &["events", "--tree", &parent, "--json"]));
     assert!(server.terminate().success());
     let from_db = history(s.run(&["events", "--tree", &parent, "--json"]));
     for events in [&from_server, &from_db] {

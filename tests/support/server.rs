@@ -119,15 +119,19 @@ impl ServerProc {
         }
     }
 
-    /// `theater ARGS` (from `s`) as a client of this server; must succeed; its stdout,
-    /// trimmed.
-    pub fn client(&self, s: &Scratch, args: &[&str]) -> String {
-        let out = s
-            .theater()
+    /// `theater ARGS` as a client of this server, whether it succeeds or not.
+    pub fn output(&self, s: &Scratch, args: &[&str]) -> std::process::Output {
+        s.theater()
             .env("THEATER_SERVER", &self.url)
             .args(args)
             .output()
-            .expect("run theater");
+            .expect("run theater")
+    }
+
+    /// `theater ARGS` (from `s`) as a client of this server; must succeed; its stdout,
+    /// trimmed.
+    pub fn client(&self, s: &Scratch, args: &[&str]) -> String {
+        let out = self.output(s, args);
         let (stdout, stderr) = crate::texts(&out);
         assert!(out.status.success(), "theater {args:?}: {stdout}{stderr}");
         stdout.trim().to_string()
